@@ -1,0 +1,91 @@
+"""A candidate is anything that predicts the label: baselines, heuristics, the existing
+system and models share this type so that one evaluation path serves all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gonogo.candidates import models
+from gonogo.candidates.baselines import ColumnBaseline, ExpressionBaseline, GroupStatistic
+from gonogo.candidates.expression import Expression
+from gonogo.candidates.rule import SimpleRule
+from gonogo.data.dataset import Dataset
+from gonogo.errors import SpecError
+from gonogo.evaluation.metrics import Metric
+from gonogo.problem import BaselineSpec, Problem
+
+Kind = Literal["baseline", "model"]
+Maker = Callable[[dict[str, Any], list[str]], Any]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something to fit and compare. `make(config, columns)` gives a fresh estimator."""
+
+    name: str
+    kind: Kind
+    describe: str
+    make: Maker
+    configs: tuple[dict[str, Any], ...] = ({},)
+    place: str = ""
+    sees_all_columns: bool = False
+
+
+def _constant(ds: Dataset, metric: Metric) -> Candidate:
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    if ds.task == "regression":
+        how = "median" if metric.name in ("mae", "mape") else "mean"
+        return Candidate("constant", "baseline", f"the training label's {how}",
+                         lambda _c, _cols: DummyRegressor(strategy=how))
+    return Candidate("constant", "baseline", "the training class rates",
+                     lambda _c, _cols: DummyClassifier(strategy="prior"))
+
+
+def _simple_rule(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> Candidate:
+    def make(_config: dict[str, Any], columns: list[str]) -> SimpleRule:
+        cats = [c for c in columns if ds.is_categorical(c)]
+        return SimpleRule(ds.task, ds.classes, metric, ordered, problem.seed, cats)
+
+    return Candidate("simple-rule", "baseline", "found on the training part", make)
+
+
+def _baseline(spec: BaselineSpec, i: int, problem: Problem, ds: Dataset) -> Candidate:
+    place = f"{problem.source}: baselines[{i}]"
+    task, classes = ds.task, ds.classes
+    if spec.expression is not None:
+        expr = Expression(spec.expression, list(ds.frame.columns), f"{place}.expression")
+        return Candidate(spec.name, "baseline", spec.expression,
+                         lambda _c, _cols: ExpressionBaseline(expr, task, classes), place=place,
+                         sees_all_columns=True)
+    if spec.column is not None:
+        col = spec.column
+        return Candidate(spec.name, "baseline", f"column {col}",
+                         lambda _c, _cols: ColumnBaseline(col, task, classes, place), place=place,
+                         sees_all_columns=True)
+    assert spec.group_by is not None
+    statistic = spec.statistic or ("rate" if task != "regression" else "mean")
+    if statistic == "median" and task != "regression":
+        raise SpecError(f"{place}.statistic", "median needs a regression label; use rate or mean")
+    keys = list(spec.group_by)
+    return Candidate(spec.name, "baseline", f"training {statistic} per {', '.join(keys)}",
+                     lambda _c, _cols: GroupStatistic(keys, statistic, task, classes, place),
+                     place=place, sees_all_columns=True)
+
+
+def _model(recipe: models.Recipe, ds: Dataset) -> Candidate:
+    def make(config: dict[str, Any], columns: list[str]) -> Any:
+        return models.build(recipe, config, ds, columns)
+
+    describe = recipe.describe or f"{recipe.cls.__name__} (default)"
+    return Candidate(recipe.name, "model", describe, make, recipe.grid, recipe.place)
+
+
+def assemble(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> list[Candidate]:
+    """Every candidate of a run: constant, simple rule, the spec's baselines, the models."""
+    out = [_constant(ds, metric), _simple_rule(problem, ds, metric, ordered)]
+    out += [_baseline(b, i, problem, ds) for i, b in enumerate(problem.baselines)]
+    recipes = models.recipes(problem.models, ds.task, problem.seed, problem.source)
+    return out + [_model(r, ds) for r in recipes]

@@ -1,0 +1,65 @@
+"""One prediction format for every candidate, whatever kind of estimator it is.
+
+Regression: the value. Binary: the probability of the positive class. Multiclass: an
+(n, classes) probability matrix, columns in class-code order even when a fold lacked a class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gonogo.errors import SpecError
+from gonogo.evaluation.metrics import Array
+
+
+def scores(estimator: Any, X: pd.DataFrame, task: str, n_classes: int) -> Array:
+    """The estimator's predictions for X in the common format."""
+    if hasattr(estimator, "predict_scores"):
+        return np.asarray(estimator.predict_scores(X), dtype=np.float64)
+    if task == "regression":
+        return np.asarray(estimator.predict(X), dtype=np.float64)
+    proba = np.asarray(estimator.predict_proba(X), dtype=np.float64)
+    full = np.zeros((len(X), n_classes))
+    for j, cls in enumerate(estimator.classes_):
+        full[:, int(cls)] = proba[:, j]
+    return full[:, 1] if task == "binary" else full
+
+
+def _binary(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(np.float64)
+    text = values.astype("string")
+    if text.dropna().isin(classes).all() and not pd.api.types.is_numeric_dtype(values):
+        return (text == classes[-1]).fillna(False).to_numpy(np.float64)
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().equals(values.notna()) and numeric.between(0, 1).where(numeric.notna(), True).all():
+        return numeric.to_numpy(np.float64)
+    raise SpecError(place, f"yields values that are neither the classes {list(classes)} nor "
+                           f"scores in [0, 1], e.g. {values.dropna().iloc[0]!r}")
+
+
+def _multiclass(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
+    text = values.astype("string")
+    unknown = text.dropna()[~text.dropna().isin(classes)]
+    if len(unknown):
+        raise SpecError(place, f"yields {unknown.iloc[0]!r}, not one of the classes {list(classes)}")
+    out = np.full((len(values), len(classes)), np.nan)
+    known = text.notna().to_numpy()
+    codes = pd.Categorical(text[known], categories=list(classes)).codes
+    out[known] = np.eye(len(classes))[codes]
+    return out
+
+
+def as_prediction(values: pd.Series, task: str, classes: tuple[str, ...], place: str) -> Array:
+    """Raw values (a label or a score per row) as predictions; NaN where a row has none."""
+    if task == "binary":
+        return _binary(values, classes, place)
+    if task == "multiclass":
+        return _multiclass(values, classes, place)
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.isna().sum() > values.isna().sum():
+        raise SpecError(place, f"yields non-numeric values such as {values[numeric.isna()].iloc[0]!r}")
+    return numeric.to_numpy(np.float64)

@@ -1,0 +1,182 @@
+"""`simple-rule`: the best heuristic a person could write down, found automatically.
+
+It answers the talk's "can the problem be solved using heuristics?" even when the team wrote
+none. The families tried are the ones a person would: one threshold on one feature, a rate per
+category of one feature, and a depth-2 tree. The family is chosen on the last (or a random)
+quarter of the training part, then refitted on all of it, and printed as readable rules.
+Categories are ordered by their label mean before the trees see them, so a threshold on the
+codes is the best two-way grouping of the categories (the classic CART result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gonogo.candidates.baselines import GroupStatistic
+from gonogo.evaluation.metrics import Array, Metric
+
+_MAX_LEVELS = 12
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _quote(values: list[str]) -> str:
+    inner = ", ".join(f'"{v}"' for v in values)
+    return f'== "{values[0]}"' if len(values) == 1 else f"in {{{inner}}}"
+
+
+@dataclass
+class _Tree:
+    """A fitted decision tree over (some of) the encoded features."""
+
+    columns: list[str]
+    model: object
+
+
+class SimpleRule:
+    """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
+
+    def __init__(self, task: str, classes: tuple[str, ...], metric: Metric, ordered: bool,
+                 seed: int, categorical: list[str]) -> None:
+        self.task = task
+        self.classes = classes
+        self.metric = metric
+        self.ordered = ordered
+        self.seed = seed
+        self.categorical = categorical
+
+    # encoding -----------------------------------------------------------------------------
+    def _target(self, y: Array) -> Array:
+        if self.task != "multiclass":
+            return y
+        return (y == np.bincount(y.astype(int)).argmax()).astype(np.float64)
+
+    def _learn_order(self, X: pd.DataFrame, y: Array) -> None:
+        t = pd.Series(self._target(y), index=X.index)
+        self.order_ = {
+            c: list(t.groupby(X[c].astype("string"), observed=True).mean().sort_values().index)
+            for c in self.categorical if c in X
+        }
+
+    def _encode(self, X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        out = {}
+        for c in columns:
+            if c in self.order_:
+                codes = {v: i for i, v in enumerate(self.order_[c])}
+                out[c] = X[c].astype("string").map(codes).astype("float64")
+            else:
+                out[c] = X[c].astype("float64")
+        return pd.DataFrame(out, index=X.index)
+
+    # families -----------------------------------------------------------------------------
+    def _tree(self, X: pd.DataFrame, y: Array, columns: list[str], depth: int) -> _Tree:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        leaf = max(20, len(y) // 100)
+        cls = DecisionTreeRegressor if self.task == "regression" else DecisionTreeClassifier
+        model = cls(max_depth=depth, min_samples_leaf=leaf, random_state=self.seed)
+        return _Tree(columns, model.fit(self._encode(X, columns), y))
+
+    def _table(self, X: pd.DataFrame, y: Array, column: str) -> GroupStatistic:
+        stat = "median" if self.metric.name == "mae" else "mean"
+        return GroupStatistic([column], stat, self.task, self.classes, "simple-rule").fit(X, y)
+
+    def _families(self, X: pd.DataFrame, y: Array) -> list[object]:
+        cols = list(X.columns)
+        found: list[object] = [self._tree(X, y, [c], 1) for c in cols]
+        found += [self._table(X, y, c) for c in self.categorical
+                  if c in X and X[c].nunique() <= _MAX_LEVELS]
+        found.append(self._tree(X, y, cols, 2))
+        return found
+
+    def _predict_with(self, rule: object, X: pd.DataFrame) -> Array:
+        if isinstance(rule, GroupStatistic):
+            return rule.predict_scores(X)
+        assert isinstance(rule, _Tree)
+        enc = self._encode(X, rule.columns)
+        model = rule.model
+        if self.task == "regression":
+            return np.asarray(model.predict(enc), dtype=np.float64)  # type: ignore[attr-defined]
+        proba = np.zeros((len(X), len(self.classes)))
+        proba[:, model.classes_.astype(int)] = model.predict_proba(enc)  # type: ignore[attr-defined]
+        return proba[:, 1] if self.task == "binary" else proba
+
+    # estimator ----------------------------------------------------------------------------
+    def _validation(self, n: int) -> tuple[Array, Array]:
+        rows = np.arange(n) if self.ordered else np.random.default_rng(self.seed).permutation(n)
+        cut = int(n * 0.75)
+        return np.sort(rows[:cut]), np.sort(rows[cut:])
+
+    def fit(self, X: pd.DataFrame, y: Array) -> SimpleRule:
+        fit_rows, val_rows = self._validation(len(y))
+        Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
+        self._learn_order(Xf, y[fit_rows])
+        trials = self._families(Xf, y[fit_rows])
+        values = [self.metric.value(y[val_rows], self._predict_with(r, Xv)) for r in trials]
+        sign = -1 if self.metric.greater_is_better else 1
+        best = int(np.nanargmin([sign * v for v in values]))
+        self._learn_order(X, y)
+        self.rule_ = self._refit(trials[best], X, y)
+        return self
+
+    def _refit(self, rule: object, X: pd.DataFrame, y: Array) -> object:
+        if isinstance(rule, GroupStatistic):
+            return self._table(X, y, rule.group_by[0])
+        assert isinstance(rule, _Tree)
+        depth = int(rule.model.get_depth()) or 1  # type: ignore[attr-defined]
+        return self._tree(X, y, rule.columns, depth)
+
+    def predict_scores(self, X: pd.DataFrame) -> Array:
+        return self._predict_with(self.rule_, X)
+
+    # printing -----------------------------------------------------------------------------
+    def _value(self, v: Array) -> str:
+        v = np.atleast_1d(v)
+        if self.task == "regression":
+            return _fmt(float(v[0]))
+        if self.task == "binary":
+            return _fmt(float(v[-1]) if len(v) > 1 else float(v[0]))
+        k = int(np.argmax(v))
+        return f'"{self.classes[k]}" ({v[k]:.0%})'
+
+    def _condition(self, column: str, threshold: float, left: bool) -> str:
+        if column not in self.order_:
+            return f"{column} {'<=' if left else '>'} {_fmt(threshold)}"
+        levels = self.order_[column]
+        below = [v for i, v in enumerate(levels) if i <= threshold]
+        side = below if left else [v for v in levels if v not in below]
+        return f"{column} {_quote(side)}"
+
+    def _leaves(self, tree: _Tree) -> list[tuple[list[str], Array]]:
+        t = tree.model.tree_  # type: ignore[attr-defined]
+        out: list[tuple[list[str], Array]] = []
+
+        def walk(node: int, conds: list[str]) -> None:
+            if t.children_left[node] == -1:
+                v = np.asarray(t.value[node][0], dtype=np.float64)
+                out.append((conds, v if self.task == "regression" else v / v.sum()))
+                return
+            col, thr = tree.columns[t.feature[node]], float(t.threshold[node])
+            walk(t.children_left[node], [*conds, self._condition(col, thr, True)])
+            walk(t.children_right[node], [*conds, self._condition(col, thr, False)])
+
+        walk(0, [])
+        return out
+
+    def describe(self) -> str:
+        """The rule as a person would write it."""
+        if isinstance(self.rule_, GroupStatistic):
+            col = self.rule_.group_by[0]
+            parts = [f"{k} → {self._value(v)}" for k, v in self.rule_.rules()]
+            return f"by {col}: " + ", ".join(parts) + f" (else {self._value(self.rule_.fallback_)})"
+        leaves = self._leaves(self.rule_)  # type: ignore[arg-type]
+        if len(leaves) == 1:
+            return f"always {self._value(leaves[0][1])}"
+        lines = [f"if {' and '.join(c)} then {self._value(v)}" for c, v in leaves[:-1]]
+        return "\n".join([lines[0], *("el" + line for line in lines[1:]),
+                          f"else {self._value(leaves[-1][1])}"])

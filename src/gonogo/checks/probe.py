@@ -1,0 +1,58 @@
+"""Small models used by checks to ask "how much does this column say about the label?".
+
+Strength is R² for regression and ROC AUC (one-vs-rest for several classes) otherwise: both are
+scale-free, so one threshold (0.99, "nearly determines") fits every problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gonogo.candidates import models
+from gonogo.candidates.predict import scores
+from gonogo.data.dataset import Dataset
+from gonogo.data.split import Index
+from gonogo.evaluation.metrics import METRICS
+
+
+def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
+    """R² or AUC of predictions; nan when undefined (e.g. one class in the holdout)."""
+    metric = METRICS["r2" if ds.task == "regression" else "roc_auc"]
+    return metric.value(y, pred)
+
+
+def chance(ds: Dataset) -> float:
+    """The strength of a useless predictor."""
+    return 0.0 if ds.task == "regression" else 0.5
+
+
+def _encoded(column: pd.Series) -> pd.DataFrame:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.astype("float64").replace(-1, np.nan)
+        return codes.to_frame()
+    return column.astype("float64").to_frame()
+
+
+def single_feature(ds: Dataset, column: str, train: Index, test: Index, seed: int) -> float:
+    """Holdout strength of a 64-leaf tree on one column: enough to spot a label copy."""
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    X = _encoded(ds.frame[column])
+    cls = DecisionTreeRegressor if ds.task == "regression" else DecisionTreeClassifier
+    tree = cls(max_leaf_nodes=64, min_samples_leaf=5, random_state=seed)
+    tree.fit(X.iloc[train], ds.y[train])
+    return strength_of(ds, ds.y[test], scores(tree, X.iloc[test], ds.task, ds.n_classes))
+
+
+def quick_model(ds: Dataset, columns: list[str], train: Index, test: Index, seed: int) -> np.ndarray[Any, Any]:
+    """Holdout predictions of a default gradient boosting model on the given columns."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = HistGradientBoostingRegressor if ds.task == "regression" else HistGradientBoostingClassifier
+    recipe = models.Recipe("probe", cls, {"max_iter": 100, "random_state": seed})
+    est = models.build(recipe, {}, ds, columns)
+    est.fit(ds.frame.iloc[train][columns], ds.y[train])
+    return scores(est, ds.frame.iloc[test][columns], ds.task, ds.n_classes)

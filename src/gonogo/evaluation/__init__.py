@@ -1,0 +1,1 @@
+"""Metrics, bootstrap intervals, model selection, slices and the learning curve."""

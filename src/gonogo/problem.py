@@ -1,0 +1,199 @@
+"""The problem spec: what the team wants to decide, with which data, judged how.
+
+Loaded once at the edge (`load_problem`) into typed models; everything inside gonogo takes a
+`Problem`, never a dict. Unknown keys are rejected so that a typo is an error, not a silent
+default. Checks that need the data (do the columns exist?) happen when the spec is bound to a
+table, in `gonogo.data.dataset`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from gonogo.errors import SpecError
+from gonogo.evaluation.metrics import METRICS
+
+Task = Literal["regression", "binary", "multiclass"]
+Scalar = str | int | float | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DataSpec(_Strict):
+    path: str | None = None
+    time: str | None = None
+    entity: str | None = None
+
+
+class LabelSpec(_Strict):
+    column: str
+    task: Task | None = None
+    positive: Scalar | None = None
+
+
+class DeriveSpec(_Strict):
+    source: str = Field(alias="from")
+    kind: Literal["calendar"] = "calendar"
+    country: str = "US"
+
+
+class Success(_Strict):
+    min_improvement: Annotated[float, Field(ge=0)] = 0.05
+    target: float | None = None
+
+
+class BaselineSpec(_Strict):
+    name: str
+    expression: str | None = None
+    group_by: list[str] | None = None
+    statistic: Literal["mean", "median", "rate"] | None = None
+    column: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BaselineSpec:
+        given = [k for k in ("expression", "group_by", "column") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a baseline needs exactly one of expression, group_by, column; found {given or 'none'}"
+            )
+        if self.statistic is not None and self.group_by is None:
+            raise ValueError("statistic goes with group_by")
+        return self
+
+
+class ModelSpec(_Strict):
+    name: str
+    estimator: Annotated[str, Field(pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")]
+    params: dict[str, Any] = {}
+    grid: dict[str, list[Any]] = {}
+
+
+class Hypothesis(_Strict):
+    name: str
+    group: str
+    min_effect: Annotated[float, Field(ge=0)] = 0.01
+
+
+class SplitSpec(_Strict):
+    strategy: Literal["time", "random", "group"] | None = None
+    holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    folds: Annotated[int, Field(ge=2, le=20)] = 5
+
+
+class Problem(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    question: str = ""
+    decision: str = ""
+    seed: int = 0
+    data: DataSpec = DataSpec()
+    label: LabelSpec
+    features: dict[str, list[str]] | None = None
+    exclude: list[str] = []
+    derive: dict[str, DeriveSpec] = {}
+    metric: str | None = None
+    success: Success = Success()
+    baselines: list[BaselineSpec] = []
+    models: list[ModelSpec] | None = None
+    hypotheses: list[Hypothesis] = []
+    slices: list[str] = []
+    split: SplitSpec = SplitSpec()
+    bootstrap: Annotated[int, Field(ge=100, le=10000)] = 1000
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str = PrivateAttr(default="problem")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Problem:
+        if self.metric is not None and self.metric not in METRICS:
+            raise ValueError(f"metric: expected one of {', '.join(METRICS)}; found {self.metric!r}")
+        groups = set(self.features or {"all": []}) | set(self.derive)
+        for i, hyp in enumerate(self.hypotheses):
+            if hyp.group not in groups:
+                raise ValueError(
+                    f"hypotheses[{i}].group: expected a feature group ({', '.join(sorted(groups))});"
+                    f" found {hyp.group!r}"
+                )
+        clash = set(self.features or {}) & set(self.derive)
+        if clash:
+            raise ValueError(f"derive: group {sorted(clash)[0]!r} is also a features group")
+        names = [c.name for c in self.baselines] + [m.name for m in self.models or []]
+        dup = {n for n in names if names.count(n) > 1} | ({"constant", "simple-rule"} & set(names))
+        if dup:
+            raise ValueError(f"candidate name {sorted(dup)[0]!r} is used twice or is reserved")
+        return self
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative data paths are resolved against (the spec's folder)."""
+        return self._base_dir
+
+    @property
+    def source(self) -> str:
+        """How error messages name this spec (its file name)."""
+        return self._source
+
+    def located(self, base_dir: Path, source: str) -> Problem:
+        """The same spec, remembering where it came from."""
+        copy = self.model_copy()
+        copy._base_dir = base_dir
+        copy._source = source
+        return copy
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(err: ValidationError, source: str) -> SpecError:
+    first = err.errors()[0]
+    path = _field_path(tuple(first["loc"]))
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling)"
+    elif first["type"] == "missing":
+        msg = "required field is missing"
+    elif "input" in first and first["type"] not in {"value_error", "assertion_error"}:
+        msg = f"{msg}; found {first['input']!r}"
+    more = len(err.errors()) - 1
+    suffix = f" (+{more} more)" if more else ""
+    place = f"{source}: {path}" if path else source
+    return SpecError(place, msg + suffix)
+
+
+def parse_problem(raw: Any, base_dir: Path | None = None, source: str = "problem") -> Problem:
+    """Validate a mapping (e.g. parsed YAML, or a dict in a notebook) into a `Problem`."""
+    if not isinstance(raw, dict):
+        raise SpecError(source, f"expected a mapping of fields; found {type(raw).__name__}")
+    try:
+        problem = Problem.model_validate(raw)
+    except ValidationError as err:
+        raise _explain(err, source) from None
+    return problem.located(base_dir or Path.cwd(), source)
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem spec from a YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(path), "file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(str(path), f"cannot be read ({err.__class__.__name__})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(err, "problem", None) or "not valid YAML"
+        raise SpecError(str(path), f"malformed YAML{where}: {reason}") from None
+    return parse_problem(raw, path.resolve().parent, str(path))

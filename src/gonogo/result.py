@@ -1,0 +1,177 @@
+"""What a PoC run found: the verdict and the evidence behind it.
+
+`to_dict` is the `verdict.json` contract that other tools read; numbers are rounded to six
+significant digits so the file is byte-identical across runs and machines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gonogo.checks.finding import Finding
+from gonogo.errors import InputError
+from gonogo.evaluation.compare import Estimate
+from gonogo.evaluation.metrics import Array, Metric
+from gonogo.evaluation.slices import SliceRow
+from gonogo.problem import Problem
+from gonogo.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    name: str
+    kind: str
+    description: str
+    config: dict[str, Any]
+    cv: float
+    holdout: Estimate
+
+
+@dataclass(frozen=True)
+class HypothesisResult:
+    name: str
+    group: str
+    outcome: str
+    effect: Estimate
+    without: float
+    min_effect: float
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    fraction: float
+    rows: int
+    value: float
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    rows: int
+    train: int
+    holdout: int
+    split: str
+    task: str
+    classes: tuple[str, ...]
+    label: str
+    time: str | None
+    entity: str | None
+    groups: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """Holdout truth and the predictions of the best model and baseline, for the plots."""
+
+    y: Array
+    model: Array
+    baseline: Array
+    worst: pd.DataFrame
+
+
+@dataclass
+class Result:
+    problem: Problem
+    data: DataSummary
+    metric: Metric
+    findings: list[Finding]
+    verdict: Verdict
+    candidates: list[CandidateResult] = field(default_factory=list)
+    best_baseline: str | None = None
+    best_model: str | None = None
+    improvement: Estimate | None = None
+    hypotheses: list[HypothesisResult] = field(default_factory=list)
+    slices: list[SliceRow] = field(default_factory=list)
+    learning_curve: list[CurvePoint] = field(default_factory=list)
+    refine: list[str] = field(default_factory=list)
+    holdout: Holdout | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict.json contract."""
+        return _clean({
+            "problem": self.problem.name,
+            "verdict": self.verdict.decision,
+            "reasons": list(self.verdict.reasons),
+            "metric": {"name": self.metric.name, "greater_is_better": self.metric.greater_is_better},
+            "candidates": [{"name": c.name, "kind": c.kind, "description": c.description,
+                            "cv": c.cv, "holdout": _estimate(c.holdout)} for c in self.candidates],
+            "best_baseline": self.best_baseline,
+            "best_model": self.best_model,
+            "improvement": _relative(self.improvement),
+            "hypotheses": [{"name": h.name, "group": h.group, "outcome": h.outcome,
+                            **_relative(h.effect)} for h in self.hypotheses],
+            "findings": [{"check": f.check, "severity": f.severity, "columns": list(f.columns),
+                          "message": f.message, "evidence": f.evidence} for f in self.findings],
+            "slices": [asdict(s) for s in self.slices],
+            "learning_curve": [asdict(p) for p in self.learning_curve],
+            "refine": self.refine,
+            "data": {"rows": self.data.rows, "train": self.data.train,
+                     "holdout": self.data.holdout, "split": self.data.split,
+                     "task": self.data.task},
+        })
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_html(self) -> str:
+        from gonogo.report.html import render
+
+        return render(self)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def save(self, out: str | Path) -> Path:
+        """Write verdict.json and report.html into `out`, all or nothing."""
+        out = check_out(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            (staging / "verdict.json").write_text(self.to_json(), encoding="utf-8")
+            (staging / "report.html").write_text(self.to_html(), encoding="utf-8")
+            if out.exists():
+                shutil.rmtree(out)
+            os.replace(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return out
+
+
+OUTPUTS = frozenset({"verdict.json", "report.html"})
+
+
+def check_out(out: str | Path) -> Path:
+    """`out` as a path, refusing a folder that holds anything but an earlier run's output."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or {p.name for p in out.iterdir()} - OUTPUTS):
+        raise InputError(f"--out {out}", "exists and holds other files; name a new folder")
+    return out
+
+
+def _estimate(e: Estimate) -> dict[str, Any]:
+    return {"value": e.value, "ci": list(e.ci)}
+
+
+def _relative(e: Estimate | None) -> dict[str, Any]:
+    return {"relative": None, "ci": None} if e is None else {"relative": e.value, "ci": list(e.ci)}
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe and stable: six significant digits, NaN as null, numpy scalars as Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return None if not math.isfinite(obj) else float(f"{obj:.6g}")
+    return obj
