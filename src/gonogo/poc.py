@@ -20,10 +20,17 @@ from gonogo.evaluation.bootstrap import Resampler
 from gonogo.evaluation.compare import Estimate, Scores, score_all
 from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS, Array, Metric
 from gonogo.evaluation.selection import Fitted, Fitter, count_fits
-from gonogo.evaluation.slices import slice_rows, worst
+from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.problem import Hypothesis, Problem
 from gonogo.refine import suggest
-from gonogo.result import CandidateResult, CurvePoint, DataSummary, Holdout, HypothesisResult, Result
+from gonogo.result import (
+    CandidateResult,
+    CurvePoint,
+    DataSummary,
+    Holdout,
+    HypothesisResult,
+    Result,
+)
 from gonogo.verdict import Evidence, decide
 
 Progress = Callable[[str, int], None]
@@ -31,8 +38,18 @@ CURVE = (0.1, 0.25, 0.5, 1.0)
 
 
 def _summary(ds: Dataset, split: Split) -> DataSummary:
-    return DataSummary(len(ds.y), len(split.train), len(split.holdout), split.strategy, ds.task,
-                       ds.classes, ds.label, ds.time, ds.entity, ds.groups)
+    return DataSummary(
+        len(ds.y),
+        len(split.train),
+        len(split.holdout),
+        split.strategy,
+        ds.task,
+        ds.classes,
+        ds.label,
+        ds.time,
+        ds.entity,
+        ds.groups,
+    )
 
 
 def _best(fitted: list[Fitted], kind: str, metric: Metric, scores: Scores) -> Fitted:
@@ -53,8 +70,9 @@ def _outcome(effect: Estimate, min_effect: float) -> str:
     return "not-supported" if effect.ci[1] < min_effect else "inconclusive"
 
 
-def _ablate(fitter: Fitter, best: Fitted, constant: Candidate, hyp: Hypothesis, ds: Dataset,
-            split: Split) -> Array:
+def _ablate(
+    fitter: Fitter, best: Fitted, constant: Candidate, hyp: Hypothesis, ds: Dataset, split: Split
+) -> Array:
     """Holdout predictions of the best model's configuration without the hypothesis' group;
     without any feature left, that is the constant baseline."""
     drop = set(ds.groups[hyp.group])
@@ -71,14 +89,18 @@ def _curve_rows(split: Split, fraction: float, seed: int) -> Index:
     return np.sort(np.random.default_rng(seed).permutation(train)[:k])
 
 
-def _learning_curve(fitter: Fitter, best: Fitted, ds: Dataset, split: Split, seed: int) -> list[CurvePoint]:
+def _learning_curve(
+    fitter: Fitter, best: Fitted, ds: Dataset, split: Split, seed: int
+) -> list[CurvePoint]:
     points = []
     for fraction in CURVE:
         rows = _curve_rows(split, fraction, seed)
         if ds.task != "regression" and len(np.unique(ds.y[rows])) < 2:
             continue
         pred = fitter.fit_predict(best.candidate, best.config, rows, split.holdout, ds.features)
-        points.append(CurvePoint(fraction, len(rows), fitter.metric.value(ds.y[split.holdout], pred)))
+        points.append(
+            CurvePoint(fraction, len(rows), fitter.metric.value(ds.y[split.holdout], pred))
+        )
     return points
 
 
@@ -94,7 +116,11 @@ def _worst_rows(ds: Dataset, split: Split, pred: Array) -> pd.DataFrame:
     shown = [c for c in [ds.time, ds.entity] if c] + ds.features[:12]
     rows = ds.frame.iloc[split.holdout[pos]]
     out = rows[[ds.label, *shown]].copy()
-    out.insert(1, "prediction", pred[pos] if pred.ndim == 1 else [ds.classes[i] for i in pred[pos].argmax(1)])
+    out.insert(
+        1,
+        "prediction",
+        pred[pos] if pred.ndim == 1 else [ds.classes[i] for i in pred[pos].argmax(1)],
+    )
     return out
 
 
@@ -110,53 +136,129 @@ class _Run:
         tick = (lambda label: progress(label, total)) if progress else None
         self.fitter = Fitter(ds, self.metric, tick)
 
-    def result(self, findings: list[Finding], **parts: object) -> Result:
-        return Result(self.problem, _summary(self.ds, self.split), self.metric, findings,
-                      decide(findings, parts.pop("evidence", None)), **parts)  # type: ignore[arg-type]
+    def findings(self) -> list[Finding]:
+        """Label checks, then (unless the label blocks) every data check: a blocked run still
+        lists everything there is to fix, but fits nothing."""
+        p, ds, split = self.problem, self.ds, self.split
+        found = run_checks(LABEL_CHECKS, p, ds, split)
+        if not split.folds and not any(f.severity == "block" for f in found):
+            found.append(
+                Finding(
+                    "label.too_few",
+                    "block",
+                    f"{len(split.train)} training rows cannot "
+                    f"make {p.split.folds} cross-validation folds",
+                )
+            )
+        if any(f.severity == "block" for f in found):
+            return found
+        return found + run_checks(DATA_CHECKS, p, ds, split)
 
     def compute(self) -> Result:
-        p, ds, split, fitter = self.problem, self.ds, self.split, self.fitter
-        findings = run_checks(LABEL_CHECKS, p, ds, split)
-        if not split.folds and not any(f.severity == "block" for f in findings):
-            findings.append(Finding("label.too_few", "block", f"{len(split.train)} training rows "
-                                    f"cannot make {p.split.folds} cross-validation folds"))
+        findings = self.findings()
+        summary = _summary(self.ds, self.split)
         if any(f.severity == "block" for f in findings):
-            result = self.result(findings)
-            result.refine = suggest(p, ds, result, None)
+            result = Result(self.problem, summary, self.metric, findings, decide(findings, None))
+            result.refine = suggest(self.problem, self.ds, result, None)
             return result
-        findings += run_checks(DATA_CHECKS, p, ds, split)
-        fitted = [fitter.select(c, split, ds.features) for c in self.candidates]
-        preds = {f.name: f.holdout for f in fitted}
-        y = ds.y[split.holdout]
-        provisional = score_all(self.metric, y, preds, Resampler(len(y), 1, p.seed))
-        model = _best(fitted, "model", self.metric, provisional)
-        baseline = _best(fitted, "baseline", self.metric, provisional)
-        for h in p.hypotheses:
-            preds[f"without {h.group}"] = _ablate(fitter, model, self.candidates[0], h, ds, split)
-        scores = score_all(self.metric, y, preds, Resampler.for_holdout(len(y), p.bootstrap, p.seed, split.ordered))
-        curve = _learning_curve(fitter, model, ds, split, p.seed)
-        evidence = Evidence(self.metric, p.success.min_improvement, p.success.target, model.name,
-                            baseline.name, scores.point[model.name], scores.point[baseline.name],
-                            scores.gain(model.name, baseline.name), scores.gain(model.name, "constant"),
-                            _curve_gain(self.metric, curve))
-        hyps = [HypothesisResult(h.name, h.group, _outcome(e, h.min_effect), e,
-                                 scores.point[f"without {h.group}"].value, h.min_effect)
-                for h in p.hypotheses for e in [scores.gain(model.name, f"without {h.group}")]]
-        slices = [row for col in p.slices for row in slice_rows(
-            col, ds.frame[col].iloc[split.holdout], y, model.holdout, baseline.holdout, self.metric)]
-        result = self.result(
-            findings, evidence=evidence,
-            candidates=[CandidateResult(f.name, f.kind, f.description, f.config, f.cv,
-                                        scores.point[f.name]) for f in fitted],
-            best_baseline=baseline.name, best_model=model.name,
-            improvement=evidence.improvement, hypotheses=hyps, slices=slices, learning_curve=curve,
-            holdout=Holdout(y, model.holdout, baseline.holdout, _worst_rows(ds, split, model.holdout)),
+        fitted = [self.fitter.select(c, self.split, self.ds.features) for c in self.candidates]
+        model, baseline = self._best(fitted)
+        scores = self._scores(fitted, model)
+        curve = _learning_curve(self.fitter, model, self.ds, self.split, self.problem.seed)
+        evidence = self._evidence(scores, model, baseline, curve)
+        result = Result(
+            self.problem,
+            summary,
+            self.metric,
+            findings,
+            decide(findings, evidence),
+            candidates=[
+                CandidateResult(f.name, f.kind, f.description, f.config, f.cv, scores.point[f.name])
+                for f in fitted
+            ],
+            best_baseline=baseline.name,
+            best_model=model.name,
+            improvement=evidence.improvement,
+            hypotheses=self._hypotheses(scores, model),
+            slices=self._slices(model, baseline),
+            learning_curve=curve,
+            holdout=self._holdout(model, baseline),
         )
-        result.refine = suggest(p, ds, result, evidence)
+        result.refine = suggest(self.problem, self.ds, result, evidence)
         return result
 
+    def _best(self, fitted: list[Fitted]) -> tuple[Fitted, Fitted]:
+        y = self.ds.y[self.split.holdout]
+        single = Resampler(len(y), 1, self.problem.seed)
+        point = score_all(self.metric, y, {f.name: f.holdout for f in fitted}, single)
+        return _best(fitted, "model", self.metric, point), _best(
+            fitted, "baseline", self.metric, point
+        )
 
-def run(problem: Problem, data: pd.DataFrame | None = None, progress: Progress | None = None) -> Result:
+    def _scores(self, fitted: list[Fitted], model: Fitted) -> Scores:
+        """Every candidate and every ablation on the same resamples, so all gains are paired."""
+        p, split = self.problem, self.split
+        preds = {f.name: f.holdout for f in fitted}
+        for h in p.hypotheses:
+            preds[f"without {h.group}"] = _ablate(
+                self.fitter, model, self.candidates[0], h, self.ds, split
+            )
+        y = self.ds.y[split.holdout]
+        resampler = Resampler.for_holdout(len(y), p.bootstrap, p.seed, split.ordered)
+        return score_all(self.metric, y, preds, resampler)
+
+    def _evidence(
+        self, scores: Scores, model: Fitted, baseline: Fitted, curve: list[CurvePoint]
+    ) -> Evidence:
+        s = self.problem.success
+        return Evidence(
+            self.metric,
+            s.min_improvement,
+            s.target,
+            model.name,
+            baseline.name,
+            scores.point[model.name],
+            scores.point[baseline.name],
+            scores.gain(model.name, baseline.name),
+            scores.gain(model.name, "constant"),
+            _curve_gain(self.metric, curve),
+        )
+
+    def _hypotheses(self, scores: Scores, model: Fitted) -> list[HypothesisResult]:
+        out = []
+        for h in self.problem.hypotheses:
+            effect = scores.gain(model.name, f"without {h.group}")
+            out.append(
+                HypothesisResult(
+                    h.name,
+                    h.group,
+                    _outcome(effect, h.min_effect),
+                    effect,
+                    scores.point[f"without {h.group}"].value,
+                    h.min_effect,
+                )
+            )
+        return out
+
+    def _slices(self, model: Fitted, baseline: Fitted) -> list[SliceRow]:
+        rows, y = self.split.holdout, self.ds.y[self.split.holdout]
+        return [
+            row
+            for col in self.problem.slices
+            for row in slice_rows(
+                col, self.ds.frame[col].iloc[rows], y, model.holdout, baseline.holdout, self.metric
+            )
+        ]
+
+    def _holdout(self, model: Fitted, baseline: Fitted) -> Holdout:
+        y = self.ds.y[self.split.holdout]
+        worst_rows = _worst_rows(self.ds, self.split, model.holdout)
+        return Holdout(y, model.holdout, baseline.holdout, worst_rows)
+
+
+def run(
+    problem: Problem, data: pd.DataFrame | None = None, progress: Progress | None = None
+) -> Result:
     """Run the PoC for `problem`; `data` overrides the spec's data.path (e.g. a pandas frame)."""
     ds = load(problem, data)
     return _Run(problem, ds, progress).compute()

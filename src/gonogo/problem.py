@@ -60,7 +60,8 @@ class BaselineSpec(_Strict):
         given = [k for k in ("expression", "group_by", "column") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"a baseline needs exactly one of expression, group_by, column; found {given or 'none'}"
+                "a baseline needs exactly one of expression, group_by, column; "
+                f"found {given or 'none'}"
             )
         if self.statistic is not None and self.group_by is None:
             raise ValueError("statistic goes with group_by")
@@ -116,8 +117,8 @@ class Problem(_Strict):
         for i, hyp in enumerate(self.hypotheses):
             if hyp.group not in groups:
                 raise ValueError(
-                    f"hypotheses[{i}].group: expected a feature group ({', '.join(sorted(groups))});"
-                    f" found {hyp.group!r}"
+                    f"hypotheses[{i}].group: expected a feature group "
+                    f"({', '.join(sorted(groups))}); found {hyp.group!r}"
                 )
         clash = set(self.features or {}) & set(self.derive)
         if clash:

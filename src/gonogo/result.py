@@ -96,27 +96,55 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict.json contract."""
-        return _clean({
-            "problem": self.problem.name,
-            "verdict": self.verdict.decision,
-            "reasons": list(self.verdict.reasons),
-            "metric": {"name": self.metric.name, "greater_is_better": self.metric.greater_is_better},
-            "candidates": [{"name": c.name, "kind": c.kind, "description": c.description,
-                            "cv": c.cv, "holdout": _estimate(c.holdout)} for c in self.candidates],
-            "best_baseline": self.best_baseline,
-            "best_model": self.best_model,
-            "improvement": _relative(self.improvement),
-            "hypotheses": [{"name": h.name, "group": h.group, "outcome": h.outcome,
-                            **_relative(h.effect)} for h in self.hypotheses],
-            "findings": [{"check": f.check, "severity": f.severity, "columns": list(f.columns),
-                          "message": f.message, "evidence": f.evidence} for f in self.findings],
-            "slices": [asdict(s) for s in self.slices],
-            "learning_curve": [asdict(p) for p in self.learning_curve],
-            "refine": self.refine,
-            "data": {"rows": self.data.rows, "train": self.data.train,
-                     "holdout": self.data.holdout, "split": self.data.split,
-                     "task": self.data.task},
-        })
+        contract: dict[str, Any] = _clean(
+            {
+                "problem": self.problem.name,
+                "verdict": self.verdict.decision,
+                "reasons": list(self.verdict.reasons),
+                "metric": {
+                    "name": self.metric.name,
+                    "greater_is_better": self.metric.greater_is_better,
+                },
+                "candidates": [
+                    {
+                        "name": c.name,
+                        "kind": c.kind,
+                        "description": c.description,
+                        "cv": c.cv,
+                        "holdout": _estimate(c.holdout),
+                    }
+                    for c in self.candidates
+                ],
+                "best_baseline": self.best_baseline,
+                "best_model": self.best_model,
+                "improvement": _relative(self.improvement),
+                "hypotheses": [
+                    {"name": h.name, "group": h.group, "outcome": h.outcome, **_relative(h.effect)}
+                    for h in self.hypotheses
+                ],
+                "findings": [
+                    {
+                        "check": f.check,
+                        "severity": f.severity,
+                        "columns": list(f.columns),
+                        "message": f.message,
+                        "evidence": f.evidence,
+                    }
+                    for f in self.findings
+                ],
+                "slices": [asdict(s) for s in self.slices],
+                "learning_curve": [asdict(p) for p in self.learning_curve],
+                "refine": self.refine,
+                "data": {
+                    "rows": self.data.rows,
+                    "train": self.data.train,
+                    "holdout": self.data.holdout,
+                    "split": self.data.split,
+                    "task": self.data.task,
+                },
+            }
+        )
+        return contract
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -134,6 +162,9 @@ class Result:
         out = check_out(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
         try:
             (staging / "verdict.json").write_text(self.to_json(), encoding="utf-8")
             (staging / "report.html").write_text(self.to_html(), encoding="utf-8")

@@ -55,14 +55,23 @@ def _meets(metric: Metric, value: float, target: float | None) -> bool:
 def _no_go(ev: Evidence) -> list[str]:
     m, launch = ev.metric, f"launch the heuristic {ev.best_baseline!r} without ML"
     if ev.signal.ci[0] <= 0:
-        return [f"no model is better than the constant baseline: {ev.best_model} vs constant "
-                f"{_pct(ev.signal)}; the features carry no usable signal", launch]
+        return [
+            f"no model is better than the constant baseline: {ev.best_model} vs constant "
+            f"{_pct(ev.signal)}; the features carry no usable signal",
+            launch,
+        ]
     if _meets(m, ev.baseline.value, ev.target):
-        return [f"the baseline already meets the target {ev.target:g}: "
-                f"{_val(m, ev.best_baseline, ev.baseline)}", launch]
+        return [
+            f"the baseline already meets the target {ev.target:g}: "
+            f"{_val(m, ev.best_baseline, ev.baseline)}",
+            launch,
+        ]
     if ev.improvement.ci[1] < ev.min_improvement:
-        return [f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
-                f"upper end is below the {ev.min_improvement:.0%} needed", launch]
+        return [
+            f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
+            f"upper end is below the {ev.min_improvement:.0%} needed",
+            launch,
+        ]
     return []
 
 
@@ -70,10 +79,14 @@ def _curve(ev: Evidence) -> str:
     if ev.curve_gain is None:
         return "no learning curve to say whether more data would help"
     if ev.curve_gain > MORE_DATA:
-        return (f"more data would likely help: doubling the training data from half to all "
-                f"improved {ev.metric.name} by {ev.curve_gain:.1%}")
-    return (f"more data is unlikely to help much: the last doubling changed {ev.metric.name} by "
-            f"{ev.curve_gain:.1%}")
+        return (
+            f"more data would likely help: doubling the training data from half to all "
+            f"improved {ev.metric.name} by {ev.curve_gain:.1%}"
+        )
+    return (
+        f"more data is unlikely to help much: the last doubling changed {ev.metric.name} by "
+        f"{ev.curve_gain:.1%}"
+    )
 
 
 def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
@@ -86,9 +99,13 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if no_go:
         return Verdict("no-go", tuple(no_go))
     m = ev.metric
-    comparison = (f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
-                  f"(needed: {ev.min_improvement:.0%})")
-    values = f"holdout: {_val(m, ev.best_model, ev.model)} vs {_val(m, ev.best_baseline, ev.baseline)}"
+    comparison = (
+        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
+        f"(needed: {ev.min_improvement:.0%})"
+    )
+    values = (
+        f"holdout: {_val(m, ev.best_model, ev.model)} vs {_val(m, ev.best_baseline, ev.baseline)}"
+    )
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
     if ev.improvement.ci[0] >= ev.min_improvement and target_ok:
         return Verdict("go", (comparison, values))
@@ -96,5 +113,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
     else:
-        reasons.append(f"the interval reaches below {ev.min_improvement:.0%}: the gain is not certain")
+        reasons.append(
+            f"the interval reaches below {ev.min_improvement:.0%}: the gain is not certain"
+        )
     return Verdict("inconclusive", (*reasons, _curve(ev)))

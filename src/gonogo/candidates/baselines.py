@@ -36,7 +36,9 @@ class _Heuristic:
         return self
 
     def _fill(self, pred: Array) -> Array:
-        pred = np.array(pred, dtype=np.float64)  # a writable copy: pandas may hand out read-only views
+        pred = np.array(
+            pred, dtype=np.float64
+        )  # a writable copy: pandas may hand out read-only views
         missing = np.isnan(pred) if pred.ndim == 1 else np.isnan(pred).any(axis=1)
         self.fallback_rate_ = float(missing.mean()) if len(pred) else 0.0
         pred[missing] = self.fallback_
@@ -69,8 +71,9 @@ class ColumnBaseline(_Heuristic):
 class GroupStatistic(_Heuristic):
     """The training label's mean, median or rate within each group, e.g. per weekday."""
 
-    def __init__(self, group_by: list[str], statistic: str, task: str, classes: tuple[str, ...],
-                 place: str) -> None:
+    def __init__(
+        self, group_by: list[str], statistic: str, task: str, classes: tuple[str, ...], place: str
+    ) -> None:
         super().__init__(task, classes, place)
         self.group_by = group_by
         self.statistic = statistic
@@ -98,5 +101,7 @@ class GroupStatistic(_Heuristic):
 
     def rules(self) -> list[tuple[str, Array]]:
         """(group, value) pairs of the learned table, for printing."""
-        return [(" / ".join(map(str, k if isinstance(k, tuple) else (k,))), row.to_numpy())
-                for k, row in self.table_.iterrows()]
+        return [
+            (" / ".join(map(str, k if isinstance(k, tuple) else (k,))), row.to_numpy())
+            for k, row in self.table_.iterrows()
+        ]

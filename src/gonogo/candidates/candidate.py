@@ -38,10 +38,18 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
 
     if ds.task == "regression":
         how = "median" if metric.name in ("mae", "mape") else "mean"
-        return Candidate("constant", "baseline", f"the training label's {how}",
-                         lambda _c, _cols: DummyRegressor(strategy=how))
-    return Candidate("constant", "baseline", "the training class rates",
-                     lambda _c, _cols: DummyClassifier(strategy="prior"))
+        return Candidate(
+            "constant",
+            "baseline",
+            f"the training label's {how}",
+            lambda _c, _cols: DummyRegressor(strategy=how),
+        )
+    return Candidate(
+        "constant",
+        "baseline",
+        "the training class rates",
+        lambda _c, _cols: DummyClassifier(strategy="prior"),
+    )
 
 
 def _simple_rule(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> Candidate:
@@ -57,22 +65,37 @@ def _baseline(spec: BaselineSpec, i: int, problem: Problem, ds: Dataset) -> Cand
     task, classes = ds.task, ds.classes
     if spec.expression is not None:
         expr = Expression(spec.expression, list(ds.frame.columns), f"{place}.expression")
-        return Candidate(spec.name, "baseline", spec.expression,
-                         lambda _c, _cols: ExpressionBaseline(expr, task, classes), place=place,
-                         sees_all_columns=True)
+        return Candidate(
+            spec.name,
+            "baseline",
+            spec.expression,
+            lambda _c, _cols: ExpressionBaseline(expr, task, classes),
+            place=place,
+            sees_all_columns=True,
+        )
     if spec.column is not None:
         col = spec.column
-        return Candidate(spec.name, "baseline", f"column {col}",
-                         lambda _c, _cols: ColumnBaseline(col, task, classes, place), place=place,
-                         sees_all_columns=True)
+        return Candidate(
+            spec.name,
+            "baseline",
+            f"column {col}",
+            lambda _c, _cols: ColumnBaseline(col, task, classes, place),
+            place=place,
+            sees_all_columns=True,
+        )
     assert spec.group_by is not None
     statistic = spec.statistic or ("rate" if task != "regression" else "mean")
     if statistic == "median" and task != "regression":
         raise SpecError(f"{place}.statistic", "median needs a regression label; use rate or mean")
     keys = list(spec.group_by)
-    return Candidate(spec.name, "baseline", f"training {statistic} per {', '.join(keys)}",
-                     lambda _c, _cols: GroupStatistic(keys, statistic, task, classes, place),
-                     place=place, sees_all_columns=True)
+    return Candidate(
+        spec.name,
+        "baseline",
+        f"training {statistic} per {', '.join(keys)}",
+        lambda _c, _cols: GroupStatistic(keys, statistic, task, classes, place),
+        place=place,
+        sees_all_columns=True,
+    )
 
 
 def _model(recipe: models.Recipe, ds: Dataset) -> Candidate:

@@ -18,20 +18,36 @@ import pandas as pd
 from gonogo.errors import SpecError
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": np.abs, "log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt,
-    "min": np.minimum, "max": np.maximum, "round": np.round,
+    "abs": np.abs,
+    "log": np.log,
+    "log1p": np.log1p,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "min": np.minimum,
+    "max": np.maximum,
+    "round": np.round,
 }
-_ALLOWED = ("column names, numbers, strings, + - * / // % **, comparisons, and/or/not, "
-            "'a if c else b', and " + "/".join(_FUNCTIONS))
+_ALLOWED = (
+    "column names, numbers, strings, + - * / // % **, comparisons, and/or/not, "
+    "'a if c else b', and " + "/".join(_FUNCTIONS)
+)
 
 
 class Expression:
@@ -59,7 +75,11 @@ class Expression:
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
             return set()
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
+            if (
+                not isinstance(node.func, ast.Name)
+                or node.func.id not in _FUNCTIONS
+                or node.keywords
+            ):
                 raise self._reject(node)
             return set().union(*(self._check(a, columns) for a in node.args))
         children = self._children(node)
@@ -140,7 +160,12 @@ class Expression:
 
 
 _HANDLERS: dict[type, Callable[[Expression, Any, pd.DataFrame], Any]] = {
-    ast.Name: Expression._name, ast.BinOp: Expression._binop, ast.UnaryOp: Expression._unary,
-    ast.Compare: Expression._compare, ast.BoolOp: Expression._boolop, ast.IfExp: Expression._ifexp,
-    ast.Call: Expression._call, ast.Constant: Expression._constant,
+    ast.Name: Expression._name,
+    ast.BinOp: Expression._binop,
+    ast.UnaryOp: Expression._unary,
+    ast.Compare: Expression._compare,
+    ast.BoolOp: Expression._boolop,
+    ast.IfExp: Expression._ifexp,
+    ast.Call: Expression._call,
+    ast.Constant: Expression._constant,
 }

@@ -39,8 +39,9 @@ def _defaults(task: str, seed: int) -> list[Recipe]:
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.linear_model import LogisticRegression, Ridge
 
-    gbm_grid = tuple({"learning_rate": lr, "max_leaf_nodes": leaves}
-                     for lr in (0.05, 0.1) for leaves in (15, 31))
+    gbm_grid = tuple(
+        {"learning_rate": lr, "max_leaf_nodes": leaves} for lr in (0.05, 0.1) for leaves in (15, 31)
+    )
     gbm_params = {"max_iter": 300, "random_state": seed}
     if task == "regression":
         return [
@@ -48,8 +49,12 @@ def _defaults(task: str, seed: int) -> list[Recipe]:
             Recipe("gbm", HistGradientBoostingRegressor, gbm_params, gbm_grid),
         ]
     return [
-        Recipe("linear", LogisticRegression, {"max_iter": 2000},
-               tuple({"C": c} for c in (0.01, 0.1, 1.0, 10.0))),
+        Recipe(
+            "linear",
+            LogisticRegression,
+            {"max_iter": 2000},
+            tuple({"C": c} for c in (0.01, 0.1, 1.0, 10.0)),
+        ),
         Recipe("gbm", HistGradientBoostingClassifier, gbm_params, gbm_grid),
     ]
 
@@ -59,8 +64,11 @@ def _import(path: str, place: str) -> type:
     try:
         cls = getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError):
-        raise SpecError(place, f"cannot import {path!r}; expected a dotted path to an estimator "
-                               "class such as sklearn.ensemble.RandomForestRegressor") from None
+        raise SpecError(
+            place,
+            f"cannot import {path!r}; expected a dotted path to an estimator "
+            "class such as sklearn.ensemble.RandomForestRegressor",
+        ) from None
     if not isinstance(cls, type) or not hasattr(cls, "fit"):
         raise SpecError(place, f"{path!r} is not an estimator class with fit()")
     return cls
@@ -75,7 +83,9 @@ def _from_spec(spec: ModelSpec, i: int, task: str, seed: int, source: str) -> Re
     fits = is_regressor(cls()) if task == "regression" else is_classifier(cls())
     if not fits or (task != "regression" and not hasattr(cls, "predict_proba")):
         need = "a regressor" if task == "regression" else "a classifier with predict_proba"
-        raise SpecError(f"{place}.estimator", f"a {task} problem needs {need}; found {spec.estimator}")
+        raise SpecError(
+            f"{place}.estimator", f"a {task} problem needs {need}; found {spec.estimator}"
+        )
     known = set(cls().get_params())
     for key in [*spec.params, *spec.grid]:
         if key not in known:
@@ -101,14 +111,21 @@ def _preprocessing(native: bool, categorical: list[str], numeric: list[str]) -> 
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
     if native:
-        cats = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                              encoded_missing_value=np.nan, max_categories=_MAX_ORDINAL)
+        cats = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=np.nan,
+            encoded_missing_value=np.nan,
+            max_categories=_MAX_ORDINAL,
+        )
         parts = [("cat", cats, categorical), ("num", "passthrough", numeric)]
     else:
         cats = make_pipeline(
             SimpleImputer(strategy="constant", fill_value="<missing>"),
-            OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=_MAX_ONE_HOT,
-                          sparse_output=False),
+            OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                max_categories=_MAX_ONE_HOT,
+                sparse_output=False,
+            ),
         )
         nums = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
         parts = [("cat", cats, categorical), ("num", nums, numeric)]

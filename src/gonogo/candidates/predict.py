@@ -33,19 +33,27 @@ def _binary(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
         return values.to_numpy(np.float64)
     text = values.astype("string")
     if text.dropna().isin(classes).all() and not pd.api.types.is_numeric_dtype(values):
-        return (text == classes[-1]).fillna(False).to_numpy(np.float64)
+        return np.asarray((text == classes[-1]).fillna(False).to_numpy(np.float64))
     numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().equals(values.notna()) and numeric.between(0, 1).where(numeric.notna(), True).all():
+    if (
+        numeric.notna().equals(values.notna())
+        and numeric.between(0, 1).where(numeric.notna(), True).all()
+    ):
         return numeric.to_numpy(np.float64)
-    raise SpecError(place, f"yields values that are neither the classes {list(classes)} nor "
-                           f"scores in [0, 1], e.g. {values.dropna().iloc[0]!r}")
+    raise SpecError(
+        place,
+        f"yields values that are neither the classes {list(classes)} nor "
+        f"scores in [0, 1], e.g. {values.dropna().iloc[0]!r}",
+    )
 
 
 def _multiclass(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
     text = values.astype("string")
     unknown = text.dropna()[~text.dropna().isin(classes)]
     if len(unknown):
-        raise SpecError(place, f"yields {unknown.iloc[0]!r}, not one of the classes {list(classes)}")
+        raise SpecError(
+            place, f"yields {unknown.iloc[0]!r}, not one of the classes {list(classes)}"
+        )
     out = np.full((len(values), len(classes)), np.nan)
     known = text.notna().to_numpy()
     codes = pd.Categorical(text[known], categories=list(classes)).codes
@@ -61,5 +69,7 @@ def as_prediction(values: pd.Series, task: str, classes: tuple[str, ...], place:
         return _multiclass(values, classes, place)
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.isna().sum() > values.isna().sum():
-        raise SpecError(place, f"yields non-numeric values such as {values[numeric.isna()].iloc[0]!r}")
+        raise SpecError(
+            place, f"yields non-numeric values such as {values[numeric.isna()].iloc[0]!r}"
+        )
     return numeric.to_numpy(np.float64)

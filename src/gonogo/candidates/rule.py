@@ -10,12 +10,14 @@ codes is the best two-way grouping of the categories (the classic CART result).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from gonogo.candidates.baselines import GroupStatistic
+from gonogo.data.split import Index
 from gonogo.evaluation.metrics import Array, Metric
 
 _MAX_LEVELS = 12
@@ -41,8 +43,15 @@ class _Tree:
 class SimpleRule:
     """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
 
-    def __init__(self, task: str, classes: tuple[str, ...], metric: Metric, ordered: bool,
-                 seed: int, categorical: list[str]) -> None:
+    def __init__(
+        self,
+        task: str,
+        classes: tuple[str, ...],
+        metric: Metric,
+        ordered: bool,
+        seed: int,
+        categorical: list[str],
+    ) -> None:
         self.task = task
         self.classes = classes
         self.metric = metric
@@ -54,14 +63,26 @@ class SimpleRule:
     def _target(self, y: Array) -> Array:
         if self.task != "multiclass":
             return y
-        return (y == np.bincount(y.astype(int)).argmax()).astype(np.float64)
+        return np.asarray(y == np.bincount(y.astype(int)).argmax(), dtype=np.float64)
 
     def _learn_order(self, X: pd.DataFrame, y: Array) -> None:
         t = pd.Series(self._target(y), index=X.index)
         self.order_ = {
             c: list(t.groupby(X[c].astype("string"), observed=True).mean().sort_values().index)
-            for c in self.categorical if c in X
+            for c in self.categorical
+            if c in X
         }
+
+    def _integral(self, X: pd.DataFrame) -> dict[str, tuple[float, float]]:
+        """Whole-number columns (with their range), whose thresholds read better as integers."""
+        out = {}
+        for c in X.columns:
+            if c in self.order_:
+                continue
+            values = X[c].dropna().to_numpy(np.float64)
+            if len(values) and np.all(values == np.round(values)):
+                out[str(c)] = (float(values.min()), float(values.max()))
+        return out
 
     def _encode(self, X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         out = {}
@@ -89,8 +110,11 @@ class SimpleRule:
     def _families(self, X: pd.DataFrame, y: Array) -> list[object]:
         cols = list(X.columns)
         found: list[object] = [self._tree(X, y, [c], 1) for c in cols]
-        found += [self._table(X, y, c) for c in self.categorical
-                  if c in X and X[c].nunique() <= _MAX_LEVELS]
+        found += [
+            self._table(X, y, c)
+            for c in self.categorical
+            if c in X and X[c].nunique() <= _MAX_LEVELS
+        ]
         found.append(self._tree(X, y, cols, 2))
         return found
 
@@ -107,7 +131,7 @@ class SimpleRule:
         return proba[:, 1] if self.task == "binary" else proba
 
     # estimator ----------------------------------------------------------------------------
-    def _validation(self, n: int) -> tuple[Array, Array]:
+    def _validation(self, n: int) -> tuple[Index, Index]:
         rows = np.arange(n) if self.ordered else np.random.default_rng(self.seed).permutation(n)
         cut = int(n * 0.75)
         return np.sort(rows[:cut]), np.sort(rows[cut:])
@@ -121,6 +145,7 @@ class SimpleRule:
         sign = -1 if self.metric.greater_is_better else 1
         best = int(np.nanargmin([sign * v for v in values]))
         self._learn_order(X, y)
+        self.integral_ = self._integral(X)
         self.rule_ = self._refit(trials[best], X, y)
         return self
 
@@ -145,6 +170,11 @@ class SimpleRule:
         return f'"{self.classes[k]}" ({v[k]:.0%})'
 
     def _condition(self, column: str, threshold: float, left: bool) -> str:
+        if column in self.integral_:
+            cut = math.floor(threshold)
+            if self.integral_[column] == (0, 1):
+                return f"{column} == {0 if left else 1}"
+            return f"{column} <= {cut}" if left else f"{column} >= {cut + 1}"
         if column not in self.order_:
             return f"{column} {'<=' if left else '>'} {_fmt(threshold)}"
         levels = self.order_[column]
@@ -178,5 +208,6 @@ class SimpleRule:
         if len(leaves) == 1:
             return f"always {self._value(leaves[0][1])}"
         lines = [f"if {' and '.join(c)} then {self._value(v)}" for c, v in leaves[:-1]]
-        return "\n".join([lines[0], *("el" + line for line in lines[1:]),
-                          f"else {self._value(leaves[-1][1])}"])
+        return "\n".join(
+            [lines[0], *("el" + line for line in lines[1:]), f"else {self._value(leaves[-1][1])}"]
+        )

@@ -19,7 +19,9 @@ LABEL_CHECKS: tuple[Check, ...] = label.CHECKS
 DATA_CHECKS: tuple[Check, ...] = (*leakage.CHECKS, *split.CHECKS, *features.CHECKS, *metric.CHECKS)
 
 
-def run_checks(checks: tuple[Check, ...], problem: Problem, ds: Dataset, sp: Split) -> list[Finding]:
+def run_checks(
+    checks: tuple[Check, ...], problem: Problem, ds: Dataset, sp: Split
+) -> list[Finding]:
     """Every finding of the given checks, in order."""
     return [f for check in checks for f in check(problem, ds, sp)]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gonogo.checks.finding import Finding
+from gonogo.checks.finding import Finding, Severity
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
 from gonogo.problem import Problem
@@ -15,8 +15,15 @@ def constant(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     cols = tuple(c for c in ds.features if ds.frame[c].nunique(dropna=True) <= 1)
     if not cols:
         return []
-    return [Finding("features.constant", "warn",
-                    f"{', '.join(cols)} never change(s); they carry no signal", cols, {})]
+    return [
+        Finding(
+            "features.constant",
+            "warn",
+            f"{', '.join(cols)} never change(s); they carry no signal",
+            cols,
+            {},
+        )
+    ]
 
 
 def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
@@ -27,10 +34,16 @@ def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     heavy = {c: s for c, s in shares.items() if s >= MISSING_WARN}
     listed = heavy or shares
     text = ", ".join(f"{c} {s:.0%}" for c, s in sorted(listed.items(), key=lambda kv: -kv[1])[:8])
-    severity = "warn" if heavy else "info"
-    return [Finding("features.missing", severity,
-                    f"missing values: {text}; models impute them, heuristics fall back",
-                    tuple(listed), {"fractions": shares})]
+    severity: Severity = "warn" if heavy else "info"
+    return [
+        Finding(
+            "features.missing",
+            severity,
+            f"missing values: {text}; models impute them, heuristics fall back",
+            tuple(listed),
+            {"fractions": shares},
+        )
+    ]
 
 
 def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
@@ -39,9 +52,15 @@ def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Findin
     if not many:
         return []
     text = ", ".join(f"{c} ({n} levels)" for c, n in many.items())
-    return [Finding("features.high_cardinality", "warn",
-                    f"{text}: rare levels are pooled; an id in disguise, or worth grouping?",
-                    tuple(many), {"levels": many})]
+    return [
+        Finding(
+            "features.high_cardinality",
+            "warn",
+            f"{text}: rare levels are pooled; an id in disguise, or worth grouping?",
+            tuple(many),
+            {"levels": many},
+        )
+    ]
 
 
 CHECKS = (constant, missing, high_cardinality)

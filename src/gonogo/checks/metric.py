@@ -7,7 +7,7 @@ import numpy as np
 from gonogo.checks.finding import Finding
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
-from gonogo.evaluation.metrics import METRICS, DEFAULT_METRIC
+from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
 from gonogo.problem import Problem
 
 RARE = 0.10
@@ -21,10 +21,16 @@ def imbalance(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     rarest = float(shares.min())
     if rarest >= RARE:
         return []
-    return [Finding("metric.imbalance", "warn",
-                    f"{metric.name} on a class of {rarest:.1%}: always predicting the majority "
-                    f"scores {1 - rarest:.1%}; prefer pr_auc, balanced_accuracy or log_loss",
-                    (ds.label,), {"metric": metric.name, "rarest_share": rarest})]
+    return [
+        Finding(
+            "metric.imbalance",
+            "warn",
+            f"{metric.name} on a class of {rarest:.1%}: always predicting the majority "
+            f"scores {1 - rarest:.1%}; prefer pr_auc, balanced_accuracy or log_loss",
+            (ds.label,),
+            {"metric": metric.name, "rarest_share": rarest},
+        )
+    ]
 
 
 CHECKS = (imbalance,)

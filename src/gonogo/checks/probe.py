@@ -47,11 +47,15 @@ def single_feature(ds: Dataset, column: str, train: Index, test: Index, seed: in
     return strength_of(ds, ds.y[test], scores(tree, X.iloc[test], ds.task, ds.n_classes))
 
 
-def quick_model(ds: Dataset, columns: list[str], train: Index, test: Index, seed: int) -> np.ndarray[Any, Any]:
+def quick_model(
+    ds: Dataset, columns: list[str], train: Index, test: Index, seed: int
+) -> np.ndarray[Any, Any]:
     """Holdout predictions of a default gradient boosting model on the given columns."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    cls = HistGradientBoostingRegressor if ds.task == "regression" else HistGradientBoostingClassifier
+    cls = (
+        HistGradientBoostingRegressor if ds.task == "regression" else HistGradientBoostingClassifier
+    )
     recipe = models.Recipe("probe", cls, {"max_iter": 100, "random_state": seed})
     est = models.build(recipe, {}, ds, columns)
     est.fit(ds.frame.iloc[train][columns], ds.y[train])

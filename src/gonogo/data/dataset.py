@@ -93,8 +93,11 @@ def _as_datetime(values: pd.Series, place: str) -> pd.Series:
 def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> None:
     known = list(frame.columns)
     src = problem.source
-    roles = {"label.column": problem.label.column, "data.time": problem.data.time,
-             "data.entity": problem.data.entity}
+    roles = {
+        "label.column": problem.label.column,
+        "data.time": problem.data.time,
+        "data.entity": problem.data.entity,
+    }
     for place, col in roles.items():
         if col is not None and col not in known:
             raise _missing_column(f"{src}: {place}", col, known)
@@ -113,8 +116,13 @@ def _feature_groups(
     if problem.features is not None:
         groups = {g: tuple(cols) for g, cols in problem.features.items()}
     else:
-        reserved = {problem.label.column, problem.data.time, problem.data.entity,
-                    *problem.exclude, *(b.column for b in problem.baselines)}
+        reserved = {
+            problem.label.column,
+            problem.data.time,
+            problem.data.entity,
+            *problem.exclude,
+            *(b.column for b in problem.baselines),
+        }
         groups = {"all": tuple(c for c in frame.columns if c not in reserved)}
     groups.update({g: tuple(d.columns) for g, d in derived.items()})
     label = problem.label.column
@@ -124,7 +132,8 @@ def _feature_groups(
     return groups
 
 
-def _infer_task(values: pd.Series) -> Task:
+def infer_task(values: pd.Series) -> Task:
+    """binary for two values, regression for other numbers, multiclass for other text."""
     if pd.api.types.is_bool_dtype(values) or values.nunique() == 2:
         return "binary"
     return "regression" if pd.api.types.is_numeric_dtype(values) else "multiclass"
@@ -143,8 +152,10 @@ def _positive(problem: Problem, values: pd.Series) -> Any:
     if wanted is not None:
         found = [v for v in levels if _matches(v, wanted)]
         if not found:
-            raise SpecError(f"{problem.source}: label.positive",
-                            f"expected one of {[str(v) for v in levels]}; found {wanted!r}")
+            raise SpecError(
+                f"{problem.source}: label.positive",
+                f"expected one of {[str(v) for v in levels]}; found {wanted!r}",
+            )
         return found[0]
     named = [v for v in levels if str(v).strip().lower() in _TRUTHY]
     if named:
@@ -153,19 +164,25 @@ def _positive(problem: Problem, values: pd.Series) -> Any:
     return min(levels, key=lambda v: (counts[v], -levels.index(v)))
 
 
-def _encode_label(problem: Problem, values: pd.Series, task: Task) -> tuple[NDArray[np.float64], tuple[str, ...]]:
+def _encode_label(
+    problem: Problem, values: pd.Series, task: Task
+) -> tuple[NDArray[np.float64], tuple[str, ...]]:
     place = f"{problem.source}: label.column"
     if task == "regression":
         numeric = pd.to_numeric(values, errors="coerce")
         if numeric.isna().any():
             example = values[numeric.isna()].iloc[0]
-            raise DataError(place, f"regression needs a numeric label; column {values.name!r} "
-                                   f"has values like {example!r}")
+            raise DataError(
+                place,
+                f"regression needs a numeric label; column {values.name!r} "
+                f"has values like {example!r}",
+            )
         return numeric.to_numpy(np.float64), ()
     if task == "binary":
         if values.nunique() > 2:
-            raise DataError(place, f"binary needs two classes; column {values.name!r} has "
-                                   f"{values.nunique()}")
+            raise DataError(
+                place, f"binary needs two classes; column {values.name!r} has {values.nunique()}"
+            )
         pos = _positive(problem, values)
         others = [str(v) for v in sorted(values.unique(), key=str) if v != pos]
         y = (values == pos).to_numpy(np.float64)
@@ -175,16 +192,20 @@ def _encode_label(problem: Problem, values: pd.Series, task: Task) -> tuple[NDAr
     return codes.astype(np.float64), tuple(levels)
 
 
-def _label(problem: Problem, frame: pd.DataFrame) -> tuple[NDArray[np.float64], Task, tuple[str, ...]]:
+def _label(
+    problem: Problem, frame: pd.DataFrame
+) -> tuple[NDArray[np.float64], Task, tuple[str, ...]]:
     values = frame[problem.label.column]
-    task = problem.label.task or _infer_task(values)
+    task = problem.label.task or infer_task(values)
     if problem.metric is not None:
         from gonogo.evaluation.metrics import METRICS
 
         if task not in METRICS[problem.metric].tasks:
-            raise SpecError(f"{problem.source}: metric",
-                            f"{problem.metric!r} does not fit a {task} label; use one of "
-                            + ", ".join(n for n, m in METRICS.items() if task in m.tasks))
+            raise SpecError(
+                f"{problem.source}: metric",
+                f"{problem.metric!r} does not fit a {task} label; use one of "
+                + ", ".join(n for n, m in METRICS.items() if task in m.tasks),
+            )
     y, classes = _encode_label(problem, values, task)
     return y, task, classes
 
@@ -220,16 +241,27 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     labeled = frame[problem.label.column].notna()
     frame = frame[labeled].reset_index(drop=True)
     if frame.empty:
-        raise DataError(f"{problem.source}: label.column",
-                        f"column {problem.label.column!r} has no values")
+        raise DataError(
+            f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
+        )
     y, task, classes = _label(problem, frame)
     groups = _feature_groups(problem, frame, derived)
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         raise SpecError(f"{problem.source}: features", "no feature columns are left")
     raw = _prepare_features(frame, features)
-    return Dataset(frame, y, task, classes, groups, time, problem.data.entity,
-                   problem.label.column, int((~labeled).sum()), raw)
+    return Dataset(
+        frame,
+        y,
+        task,
+        classes,
+        groups,
+        time,
+        problem.data.entity,
+        problem.label.column,
+        int((~labeled).sum()),
+        raw,
+    )
 
 
 def load(problem: Problem, data: pd.DataFrame | None = None) -> Dataset:
@@ -240,4 +272,3 @@ def load(problem: Problem, data: pd.DataFrame | None = None) -> Dataset:
         path = problem.base_dir / problem.data.path
         data = read_table(path, f"{problem.source}: data.path")
     return bind(problem, data)
-

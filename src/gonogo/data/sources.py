@@ -32,7 +32,7 @@ def read_table(path: Path, place: str) -> pd.DataFrame:
     except (pa.ArrowException, OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(place, f"cannot read {path.name} as {kind}: {first}") from None
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     if frame.empty or frame.shape[1] == 0:
         raise DataError(place, f"{path.name} has no rows")
     return frame

@@ -38,8 +38,10 @@ def _strategy(problem: Problem, ds: Dataset) -> str:
     wanted = problem.split.strategy
     needs = {"time": ("data.time", ds.time), "group": ("data.entity", ds.entity)}
     if wanted in needs and needs[wanted][1] is None:
-        raise SpecError(f"{problem.source}: split.strategy",
-                        f"{wanted!r} needs {needs[wanted][0]} to name a column")
+        raise SpecError(
+            f"{problem.source}: split.strategy",
+            f"{wanted!r} needs {needs[wanted][0]} to name a column",
+        )
     return wanted or ("time" if ds.time else "group" if ds.entity else "random")
 
 
@@ -70,13 +72,19 @@ def _holdout(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Index
 
     if strategy == "group":
         entity = ds.frame[ds.entity].astype("string").fillna("<missing>").to_numpy()
-        train, hold = next(GroupShuffleSplit(1, test_size=h, random_state=seed).split(rows, groups=entity))
+        train, hold = next(
+            GroupShuffleSplit(1, test_size=h, random_state=seed).split(rows, groups=entity)
+        )
         return np.sort(train), np.sort(hold)
-    train, hold = train_test_split(rows, test_size=h, random_state=seed, stratify=_stratify(ds, rows, 2))
+    train, hold = train_test_split(
+        rows, test_size=h, random_state=seed, stratify=_stratify(ds, rows, 2)
+    )
     return np.sort(train), np.sort(hold)
 
 
-def _folds(strategy: str, problem: Problem, ds: Dataset, train: Index) -> tuple[tuple[Index, Index], ...]:
+def _folds(
+    strategy: str, problem: Problem, ds: Dataset, train: Index
+) -> tuple[tuple[Index, Index], ...]:
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
 
     k = problem.split.folds

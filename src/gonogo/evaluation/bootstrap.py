@@ -47,7 +47,9 @@ class Resampler:
         return np.bincount(flat.ravel(), minlength=rows * n).reshape(rows, n).astype(np.float64)
 
 
-def resample(metric: Metric, y: Array, preds: Mapping[str, Array], resampler: Resampler) -> dict[str, Array]:
+def resample(
+    metric: Metric, y: Array, preds: Mapping[str, Array], resampler: Resampler
+) -> dict[str, Array]:
     """Each prediction's metric on the same resamples, so differences are paired."""
     parts: dict[str, list[Array]] = {name: [] for name in preds}
     for W in resampler.chunks():

@@ -29,7 +29,9 @@ class Scores:
 
     def gain(self, model: str, baseline: str) -> Estimate:
         """Paired relative improvement of `model` over `baseline`."""
-        rel = self.metric.gain(np.asarray(self.point[model].value), np.asarray(self.point[baseline].value))
+        rel = self.metric.gain(
+            np.asarray(self.point[model].value), np.asarray(self.point[baseline].value)
+        )
         draws = self.metric.gain(self.draws[model], self.draws[baseline])
         return Estimate(float(rel), interval(draws))
 

@@ -69,7 +69,7 @@ def _average_precision(pos: Array, score: Array, W: Array) -> Array:
 
 def _macro(fn: Callable[[Array, Array, Array], Array]) -> MetricFn:
     def metric(y: Array, p: Array, W: Array) -> Array:
-        return np.mean([fn(pos, s, W) for pos, s in _one_vs_rest(y, p)], axis=0)
+        return np.asarray(np.mean([fn(pos, s, W) for pos, s in _one_vs_rest(y, p)], axis=0))
 
     return metric
 
@@ -85,7 +85,8 @@ def _f1(y: Array, p: Array, W: Array) -> Array:
     if p.ndim == 1:
         return _f1_one(y, label, W)
     classes = range(p.shape[1])
-    return np.mean([_f1_one((y == k) * 1.0, (label == k) * 1.0, W) for k in classes], axis=0)
+    per_class = [_f1_one((y == k) * 1.0, (label == k) * 1.0, W) for k in classes]
+    return np.asarray(np.mean(per_class, axis=0))
 
 
 def _balanced_accuracy(y: Array, p: Array, W: Array) -> Array:
@@ -100,8 +101,8 @@ def _balanced_accuracy(y: Array, p: Array, W: Array) -> Array:
 
 def _prob_of_truth(y: Array, p: Array) -> Array:
     if p.ndim == 1:
-        return np.where(y == 1, p, 1 - p)
-    return p[np.arange(len(y)), y.astype(int)]
+        return np.asarray(np.where(y == 1, p, 1 - p))
+    return np.asarray(p[np.arange(len(y)), y.astype(int)])
 
 
 def _log_loss(y: Array, p: Array, W: Array) -> Array:
@@ -161,7 +162,10 @@ METRICS: dict[str, Metric] = {
         Metric("mae", _REG, False, lambda y, p, W: _mean(W, np.abs(y - p))),
         Metric("rmse", _REG, False, lambda y, p, W: np.sqrt(_mean(W, (y - p) ** 2))),
         Metric(
-            "mape", _REG, False, lambda y, p, W: _mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16))
+            "mape",
+            _REG,
+            False,
+            lambda y, p, W: _mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16)),
         ),
         Metric("r2", _REG, True, _r2),
         Metric("roc_auc", _CLS, True, _macro(_auc)),
@@ -169,7 +173,11 @@ METRICS: dict[str, Metric] = {
         Metric("log_loss", _CLS, False, _log_loss),
         Metric("brier", _CLS, False, _brier),
         Metric(
-            "accuracy", _CLS, True, lambda y, p, W: _mean(W, (_labels(p) == y) * 1.0), prevalence_blind=True
+            "accuracy",
+            _CLS,
+            True,
+            lambda y, p, W: _mean(W, (_labels(p) == y) * 1.0),
+            prevalence_blind=True,
         ),
         Metric("balanced_accuracy", _CLS, True, _balanced_accuracy),
         Metric("f1", _CLS, True, _f1),

@@ -84,14 +84,19 @@ class Fitter:
 
     def predict(self, cand: Candidate, est: Any, rows: Index, columns: list[str]) -> Array:
         X = self.frame(cand, rows, columns)
-        return np.asarray(self._guard(cand, lambda: scores(est, X, self.ds.task, self.ds.n_classes)))
+        return np.asarray(
+            self._guard(cand, lambda: scores(est, X, self.ds.task, self.ds.n_classes))
+        )
 
-    def fit_predict(self, cand: Candidate, config: dict[str, Any], train: Index, test: Index,
-                    columns: list[str]) -> Array:
+    def fit_predict(
+        self, cand: Candidate, config: dict[str, Any], train: Index, test: Index, columns: list[str]
+    ) -> Array:
         est = self.fit(cand, config, train, columns)
         return self.predict(cand, est, test, columns)
 
-    def cv_score(self, cand: Candidate, config: dict[str, Any], split: Split, columns: list[str]) -> float:
+    def cv_score(
+        self, cand: Candidate, config: dict[str, Any], split: Split, columns: list[str]
+    ) -> float:
         values = [
             self.metric.value(self.ds.y[val], self.fit_predict(cand, config, tr, val, columns))
             for tr, val in split.folds
