@@ -8,6 +8,7 @@ table, in `gonogo.data.dataset`.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -154,12 +155,21 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _known_keys() -> list[str]:
+    models: list[type[BaseModel]] = [Problem, DataSpec, LabelSpec, DeriveSpec, Success,
+                                     BaselineSpec, ModelSpec, Hypothesis, SplitSpec]
+    return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
+
+
 def _explain(err: ValidationError, source: str) -> SpecError:
-    first = err.errors()[0]
+    # A misspelt key also makes the intended one "missing": report the typo first.
+    errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     path = _field_path(tuple(first["loc"]))
     msg = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
-        msg = "unknown key (check the spelling)"
+        near = difflib.get_close_matches(str(first["loc"][-1]), _known_keys(), n=1)
+        msg = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
     elif first["type"] == "missing":
         msg = "required field is missing"
     elif "input" in first and first["type"] not in {"value_error", "assertion_error"}:

@@ -33,7 +33,8 @@ def _binary(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
         return values.to_numpy(np.float64)
     text = values.astype("string")
     if text.dropna().isin(classes).all() and not pd.api.types.is_numeric_dtype(values):
-        return np.asarray((text == classes[-1]).fillna(False).to_numpy(np.float64))
+        positive = (text == classes[-1]).to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.asarray(positive)
     numeric = pd.to_numeric(values, errors="coerce")
     if (
         numeric.notna().equals(values.notna())

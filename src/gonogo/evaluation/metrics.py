@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 MetricFn = Callable[[Array, Array, Array], Array]
-_EPS = 1e-15
+_EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
 def _mean(W: Array, v: Array) -> Array:
@@ -106,7 +106,7 @@ def _prob_of_truth(y: Array, p: Array) -> Array:
 
 
 def _log_loss(y: Array, p: Array, W: Array) -> Array:
-    return _mean(W, -np.log(np.clip(_prob_of_truth(y, p), _EPS, 1.0)))
+    return _mean(W, -np.log(np.clip(_prob_of_truth(y, p), _EPS, 1 - _EPS)))
 
 
 def _brier(y: Array, p: Array, W: Array) -> Array:

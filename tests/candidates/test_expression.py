@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gonogo import SpecError
+from gonogo.candidates.expression import Expression
+
+FRAME = pd.DataFrame({"calls": [1, 4, 6], "plan": ["no", "yes", "no"], "lag": [2.0, np.nan, 8.0]})
+
+
+def _eval(text: str) -> list:
+    return Expression(text, list(FRAME.columns), "baselines[0].expression").evaluate(FRAME).tolist()
+
+
+def test_arithmetic_comparison_and_logic():
+    assert _eval("calls * 2 + 1") == [3, 9, 13]
+    assert _eval("calls >= 4 and plan == 'yes'") == [False, True, False]
+    assert _eval("not calls > 3") == [True, False, False]
+    assert _eval("1 < calls <= 4") == [False, True, False]
+    assert _eval("10 if calls > 3 else 0") == [0, 10, 10]
+    assert _eval("max(calls, 5)") == [5, 5, 6]
+
+
+def test_missing_values_stay_missing():
+    out = _eval("lag * 1.5")
+    assert out[0] == 3.0 and np.isnan(out[1])
+
+
+def test_an_unknown_column_is_named():
+    with pytest.raises(SpecError, match="baselines\\[0\\].expression: column 'cals' not found"):
+        _eval("cals > 3")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "__import__('os').system('touch {marker}')",
+        "open('{marker}', 'w')",
+        "calls.__class__",
+        "(lambda: 1)()",
+        "[c for c in calls]",
+        "exec('x = 1')",
+    ],
+)
+def test_python_code_is_rejected_and_never_run(tmp_path: Path, code: str):
+    marker = tmp_path / "ran"
+    with pytest.raises(SpecError, match="is not allowed; use only column names"):
+        _eval(code.format(marker=marker))
+    assert not marker.exists()
+
+
+def test_a_syntax_error_is_one_line():
+    with pytest.raises(SpecError) as err:
+        _eval("calls >")
+    assert "not a valid expression" in str(err.value) and "\n" not in str(err.value)

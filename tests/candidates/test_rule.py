@@ -1,0 +1,35 @@
+import numpy as np
+import pandas as pd
+
+from gonogo.candidates.rule import SimpleRule
+from gonogo.evaluation.metrics import METRICS
+
+
+def test_a_planted_threshold_is_found_and_printed():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"calls": rng.integers(0, 10, 2000), "noise": rng.normal(size=2000)})
+    y = np.where(frame["calls"] >= 4, rng.random(2000) < 0.8, rng.random(2000) < 0.1).astype(float)
+    rule = SimpleRule("binary", ("no", "yes"), METRICS["roc_auc"], False, 0, []).fit(frame, y)
+    text = rule.describe()
+    assert text.startswith("if calls <= 3 then 0.1") and "else 0.8" in text
+    assert "noise" not in text
+
+
+def test_a_category_rate_table_is_found():
+    rng = np.random.default_rng(1)
+    plan = pd.Series(rng.choice(["basic", "plus", "pro"], 3000)).astype("category")
+    rate = plan.map({"basic": 0.5, "plus": 0.2, "pro": 0.05}).astype(float)
+    y = (rng.random(3000) < rate).astype(float)
+    frame = pd.DataFrame({"plan": plan, "noise": rng.normal(size=3000)})
+    rule = SimpleRule("binary", ("no", "yes"), METRICS["log_loss"], False, 0, ["plan"]).fit(frame, y)
+    pred = rule.predict_scores(frame)
+    for name, expected in {"basic": 0.5, "plus": 0.2, "pro": 0.05}.items():
+        assert abs(pred[(plan == name).to_numpy()].mean() - expected) < 0.05
+    assert "plan" in rule.describe()
+
+
+def test_churn_rule_reads_like_a_person_wrote_it(churn_result):
+    rule = next(c for c in churn_result.candidates if c.name == "simple-rule")
+    assert rule.description.startswith("if ")
+    assert "number_customer_service_calls" in rule.description
+    assert ".5" not in rule.description.split("number_customer_service_calls")[1][:8]

@@ -1,0 +1,26 @@
+import numpy as np
+
+from gonogo.checks import features
+from tests.conftest import bound, noise_frame
+
+
+def _frame():
+    frame = noise_frame(600)
+    frame["flat"] = 7.0
+    frame.loc[: 299, "x1"] = np.nan
+    frame["shop"] = [f"shop-{i % 120}" for i in range(600)]
+    return frame
+
+
+def test_constant_missing_and_high_cardinality_features_are_found():
+    problem, ds, split = bound(_frame())
+    found = {f.check: f for c in features.CHECKS for f in c(problem, ds, split)}
+    assert found["features.constant"].columns == ("flat",)
+    assert found["features.missing"].severity == "warn"
+    assert found["features.missing"].evidence["fractions"] == {"x1": 0.5}
+    assert found["features.high_cardinality"].evidence["levels"] == {"shop": 120}
+
+
+def test_clean_features_raise_nothing():
+    problem, ds, split = bound(noise_frame(600))
+    assert [f for c in features.CHECKS for f in c(problem, ds, split)] == []

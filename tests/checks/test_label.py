@@ -1,0 +1,51 @@
+import numpy as np
+import pandas as pd
+
+from gonogo.checks import label
+from tests.conftest import bound, noise_frame
+
+
+def _ids(findings):
+    return [(f.check, f.severity) for f in findings]
+
+
+def test_a_healthy_label_raises_nothing():
+    problem, ds, split = bound(noise_frame(600))
+    assert [f for c in label.CHECKS for f in c(problem, ds, split)] == []
+
+
+def test_missing_labels_warn_with_the_share():
+    frame = noise_frame(600)
+    frame.loc[::4, "y"] = None
+    problem, ds, split = bound(frame)
+    (found,) = label.missing(problem, ds, split)
+    assert (found.check, found.severity) == ("label.missing", "warn")
+    assert found.evidence == {"rows": 150, "fraction": 0.25}
+
+
+def test_a_one_class_label_blocks():
+    problem, ds, split = bound(noise_frame(600).assign(y=1))
+    assert _ids(label.constant(problem, ds, split)) == [("label.constant", "block")]
+
+
+def test_too_few_rows_or_examples_of_a_class_block():
+    problem, ds, split = bound(noise_frame(80))
+    assert _ids(label.too_few(problem, ds, split)) == [("label.too_few", "block")]
+    frame = noise_frame(600)
+    frame["y"] = np.where(np.arange(600) < 12, "rare", np.where(np.arange(600) % 2, "a", "b"))
+    problem, ds, split = bound(frame, label={"column": "y", "task": "multiclass"})
+    (found,) = label.too_few(problem, ds, split)
+    assert found.evidence["counts"] == {"rare": 12}
+
+
+def test_a_rare_class_warns():
+    frame = noise_frame(1000).assign(y=lambda f: (np.arange(len(f)) % 20 == 0).astype(int))
+    problem, ds, split = bound(frame)
+    (found,) = label.imbalance(problem, ds, split)
+    assert found.check == "label.imbalance" and found.evidence["shares"]["1"] == 0.05
+
+
+def test_a_regression_label_has_no_classes_to_balance():
+    frame = pd.DataFrame({"x": np.arange(200.0), "y": np.arange(200.0)})
+    problem, ds, split = bound(frame)
+    assert label.imbalance(problem, ds, split) == []

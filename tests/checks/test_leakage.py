@@ -1,0 +1,74 @@
+import numpy as np
+import pandas as pd
+
+from gonogo.checks import leakage
+from gonogo.data.dataset import bind
+from gonogo.data.split import make_split
+from tests.conftest import bound, noise_frame, spec
+
+
+def test_a_label_copy_under_another_name_blocks(churn_frame):
+    frame = churn_frame.assign(loyalty_flag=(churn_frame["churn"] == "yes").map({True: "B", False: "A"}))
+    problem, ds, split = bound(frame, label={"column": "churn"}, exclude=["rownames"])
+    (found,) = leakage.single_feature_leak(problem, ds, split)
+    assert (found.check, found.severity, found.columns) == ("leakage.single_feature", "block",
+                                                            ("loyalty_flag",))
+    assert found.evidence["values"]["loyalty_flag"] >= 0.99
+
+
+def test_a_regression_label_copy_blocks(chicago_frame):
+    frame = chicago_frame.assign(entries_total=chicago_frame["ridership"] * 1000 + 3)
+    problem, ds, split = bound(frame, label={"column": "ridership"}, exclude=["rownames", "date"])
+    (found,) = leakage.single_feature_leak(problem, ds, split)
+    assert found.severity == "block" and found.columns == ("entries_total",)
+
+
+def test_one_feature_beating_all_the_others_warns():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(800, 4)), columns=["a", "b", "c", "d"])
+    frame["y"] = frame["a"] * 3 + rng.normal(size=800)
+    problem, ds, split = bound(frame)
+    (found,) = leakage.single_feature_leak(problem, ds, split)
+    assert (found.severity, found.columns) == ("warn", ("a",))
+    assert found.evidence["alone"] > found.evidence["all_others"]
+
+
+def test_real_data_has_no_single_feature_leak(churn_frame):
+    problem, ds, split = bound(churn_frame, label={"column": "churn"}, exclude=["rownames"])
+    assert leakage.single_feature_leak(problem, ds, split) == []
+
+
+def test_an_identifier_that_predicts_the_label_warns():
+    frame = noise_frame(800).sort_values("y").assign(ticket=np.arange(1000, 1800))
+    problem, ds, split = bound(frame)
+    (found,) = leakage.identifier(problem, ds, split)
+    assert (found.check, found.columns) == ("leakage.identifier", ("ticket",))
+
+
+def test_an_identifier_that_predicts_nothing_is_fine():
+    frame = noise_frame(800).assign(ticket=np.random.default_rng(0).permutation(800))
+    problem, ds, split = bound(frame)
+    assert leakage.identifier(problem, ds, split) == []
+
+
+def test_rows_on_both_sides_of_the_split_warn():
+    frame = noise_frame(400)
+    doubled = pd.concat([frame, frame.iloc[:200]], ignore_index=True)
+    problem, ds, split = bound(doubled)
+    (found,) = leakage.duplicates(problem, ds, split)
+    held = set(map(tuple, ds.frame.iloc[split.holdout][ds.features].to_numpy()))
+    seen = set(map(tuple, ds.frame.iloc[split.train][ds.features].to_numpy()))
+    assert found.check == "leakage.duplicates"
+    assert found.evidence["rows"] == sum(
+        tuple(r) in seen for r in ds.frame.iloc[split.holdout][ds.features].to_numpy())
+    assert found.evidence["rows"] > 0 and held
+
+
+def test_an_entity_on_both_sides_blocks():
+    frame = noise_frame(400).assign(customer=np.repeat(np.arange(40), 10))
+    problem = spec(data={"entity": "customer"}, split={"strategy": "random"})
+    ds = bind(problem, frame)
+    (found,) = leakage.entity_overlap(problem, ds, make_split(problem, ds))
+    assert (found.check, found.severity) == ("leakage.entity_overlap", "block")
+    problem = spec(data={"entity": "customer"})
+    assert leakage.entity_overlap(problem, ds, make_split(problem, ds)) == []

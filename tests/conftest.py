@@ -1,0 +1,68 @@
+"""Shared fixtures: the real examples, and small crafted tables for edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gonogo
+from gonogo.data.dataset import Dataset, bind
+from gonogo.data.split import Split, make_split
+from gonogo.problem import Problem, parse_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def spec(**fields: Any) -> Problem:
+    """A problem from keyword fields, with a name and a label column `y` unless given."""
+    raw: dict[str, Any] = {"name": "crafted", "label": {"column": "y"}, **fields}
+    return parse_problem(raw, source="crafted.yaml")
+
+
+def bound(frame: pd.DataFrame, **fields: Any) -> tuple[Problem, Dataset, Split]:
+    problem = spec(**fields)
+    ds = bind(problem, frame)
+    return problem, ds, make_split(problem, ds)
+
+
+def noise_frame(n: int = 600, seed: int = 0, k: int = 4) -> pd.DataFrame:
+    """k independent numeric features and a binary label that depends on x0 only."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, k))
+    y = (X[:, 0] + rng.normal(scale=1.0, size=n) > 0).astype(int)
+    return pd.DataFrame({f"x{i}": X[:, i] for i in range(k)} | {"y": y})
+
+
+@pytest.fixture(scope="session")
+def chicago_frame() -> pd.DataFrame:
+    return pd.read_parquet(EXAMPLES / "chicago" / "data" / "chicago.parquet")
+
+
+@pytest.fixture(scope="session")
+def churn_frame() -> pd.DataFrame:
+    return pd.read_parquet(EXAMPLES / "churn" / "data" / "churn.parquet")
+
+
+@pytest.fixture(scope="session")
+def chicago_problem() -> Problem:
+    return gonogo.load_problem(EXAMPLES / "chicago" / "problem.yaml")
+
+
+@pytest.fixture(scope="session")
+def churn_problem() -> Problem:
+    return gonogo.load_problem(EXAMPLES / "churn" / "problem.yaml")
+
+
+@pytest.fixture(scope="session")
+def chicago_result(chicago_problem: Problem) -> gonogo.Result:
+    return gonogo.run(chicago_problem)
+
+
+@pytest.fixture(scope="session")
+def churn_result(churn_problem: Problem) -> gonogo.Result:
+    return gonogo.run(churn_problem)

@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from gonogo import DataError, SpecError
+from gonogo.data.dataset import bind, load
+from tests.conftest import spec
+
+
+def test_chicago_binds_with_its_calendar_and_in_time_order(chicago_problem):
+    ds = load(chicago_problem)
+    assert len(ds.y) == 5698 and ds.task == "regression"
+    assert ds.groups["calendar"] == ("day_of_week", "day_of_year", "month", "year", "weekend",
+                                     "holiday")
+    assert ds.frame["date"].is_monotonic_increasing
+    christmas = ds.frame[ds.frame["date"] == "2015-12-25"].iloc[0]
+    assert christmas["holiday"] == 1.0 and christmas["day_of_week"] == "Friday"
+    assert "rownames" not in ds.features
+
+
+def test_features_default_to_every_other_column(churn_frame):
+    ds = bind(spec(label={"column": "churn"}, exclude=["rownames"]), churn_frame)
+    assert ds.groups == {"all": tuple(c for c in churn_frame.columns if c not in ("churn", "rownames"))}
+    assert ds.classes == ("no", "yes")  # "yes" is recognised as the positive class
+    assert ds.y.mean() == pytest.approx((churn_frame["churn"] == "yes").mean())
+
+
+def test_a_missing_column_suggests_the_nearest(chicago_frame):
+    with pytest.raises(SpecError, match=r"crafted.yaml: features.weather\[1\]: column 'percip2' not "
+                                        r"found in the data \(did you mean 'percip'\?\)"):
+        bind(spec(label={"column": "ridership"}, features={"weather": ["temp", "percip2"]}),
+             chicago_frame)
+
+
+def test_a_text_label_cannot_be_a_regression(churn_frame):
+    with pytest.raises(DataError, match="regression needs a numeric label; column 'churn' has "
+                                        "values like 'no'"):
+        bind(spec(label={"column": "churn", "task": "regression"}), churn_frame)
+
+
+def test_an_empty_table_is_an_input_error(churn_frame):
+    with pytest.raises(DataError, match="no rows"):
+        bind(spec(label={"column": "churn"}), churn_frame.iloc[:0])
+
+
+def test_a_positive_class_that_is_not_in_the_data(churn_frame):
+    with pytest.raises(SpecError, match=r"label.positive: expected one of \['no', 'yes'\]; found 'maybe'"):
+        bind(spec(label={"column": "churn", "positive": "maybe"}), churn_frame)
+
+
+def test_yaml_booleans_match_yes_no_labels(churn_frame):
+    ds = bind(spec(label={"column": "churn", "positive": True}), churn_frame)
+    assert ds.classes[-1] == "yes"
+
+
+def test_a_metric_must_fit_the_task(chicago_frame):
+    with pytest.raises(SpecError, match="metric: 'roc_auc' does not fit a regression label"):
+        bind(spec(label={"column": "ridership"}, metric="roc_auc"), chicago_frame)
+
+
+def test_rows_without_a_label_are_counted_and_dropped():
+    frame = pd.DataFrame({"x": np.arange(10.0), "y": [1.0, None] * 5})
+    ds = bind(spec(), frame)
+    assert ds.missing_label == 5 and len(ds.y) == 5
+
+
+def test_unparsable_dates_are_an_input_error():
+    frame = pd.DataFrame({"d": ["2020-01-01", "not a date"], "x": [1, 2], "y": [1.0, 2.0]})
+    with pytest.raises(DataError, match="data.time: column 'd' has 1 missing or unparsable dates"):
+        bind(spec(data={"time": "d"}), frame)
+
+
+def test_the_label_cannot_be_a_feature():
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
+    with pytest.raises(SpecError, match="features.g: lists the label 'y'"):
+        bind(spec(features={"g": ["x", "y"]}), frame)

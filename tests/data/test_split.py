@@ -1,0 +1,48 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from gonogo import SpecError
+from gonogo.data.dataset import load
+from gonogo.data.split import make_split
+from tests.conftest import bound, noise_frame
+
+
+def test_the_time_split_keeps_the_future_out(chicago_problem):
+    ds = load(chicago_problem)
+    split = make_split(chicago_problem, ds)
+    dates = ds.frame["date"]
+    assert split.strategy == "time" and len(split.holdout) == 1140
+    assert dates.iloc[split.train].max() < dates.iloc[split.holdout].min()
+    for train, val in split.folds:
+        assert dates.iloc[train].max() < dates.iloc[val].min()
+        assert set(val) <= set(split.train)
+
+
+def test_the_group_split_keeps_entities_apart():
+    frame = noise_frame(400).assign(shop=np.repeat(np.arange(40), 10))
+    _, ds, split = bound(frame, data={"entity": "shop"})
+    shops = ds.frame["shop"]
+    assert split.strategy == "group"
+    assert not set(shops.iloc[split.train]) & set(shops.iloc[split.holdout])
+    for train, val in split.folds:
+        assert not set(shops.iloc[train]) & set(shops.iloc[val])
+
+
+def test_the_random_split_is_stratified():
+    frame = noise_frame(1000)
+    frame["y"] = (np.arange(1000) % 10 == 0).astype(int)  # 10% positives
+    _, ds, split = bound(frame)
+    assert ds.y[split.holdout].mean() == pytest.approx(0.1, abs=0.005)
+
+
+def test_rows_sharing_a_timestamp_stay_together():
+    frame = pd.DataFrame({"d": pd.date_range("2020-01-01", periods=50).repeat(4),
+                          "x": np.arange(200.0), "y": np.arange(200.0)})
+    _, ds, split = bound(frame, data={"time": "d"})
+    assert ds.frame["d"].iloc[split.train].max() < ds.frame["d"].iloc[split.holdout].min()
+
+
+def test_a_time_split_needs_a_time_column():
+    with pytest.raises(SpecError, match="split.strategy: 'time' needs data.time to name a column"):
+        bound(noise_frame(), split={"strategy": "time"})

@@ -1,0 +1,93 @@
+"""Whole runs on the real examples and on crafted failures."""
+
+import numpy as np
+import pytest
+
+import gonogo
+from gonogo import SpecError
+from tests.conftest import spec
+
+
+def _candidate(result, name):
+    return next(c for c in result.candidates if c.name == name)
+
+
+def test_chicago_tells_the_story_of_the_talk(chicago_result):
+    r = chicago_result
+    assert r.verdict.decision == "go"
+    heuristic = _candidate(r, "two-weeks-ago").holdout
+    assert heuristic.value == pytest.approx(1.6439, abs=1e-3)  # the two-weeks-ago heuristic
+    assert r.best_baseline == "two-weeks-ago" and r.best_model == "gbm"
+    hyps = {h.group: h for h in r.hypotheses}
+    # Without the calendar, the model of lags and weather loses to the heuristic...
+    assert hyps["calendar"].without > heuristic.value
+    assert hyps["calendar"].outcome == "supported"
+    # ...with it, the model wins, by more than the bar, with an interval to show for it.
+    assert _candidate(r, "gbm").holdout.value < 1.3
+    assert r.improvement.ci[0] > 0.05
+    # Whether weather helps is answered with an interval, not a yes.
+    weather = hyps["weather"]
+    assert weather.effect.ci[0] < weather.effect.value < weather.effect.ci[1]
+    assert weather.outcome in {"supported", "inconclusive", "not-supported"}
+
+
+def test_chicago_reports_its_evidence(chicago_result):
+    d = chicago_result.to_dict()
+    assert d["data"] == {"rows": 5698, "train": 4558, "holdout": 1140, "split": "time",
+                         "task": "regression"}
+    assert [p["fraction"] for p in d["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
+    assert {s["column"] for s in d["slices"]} == {"weather_rain", "day_of_week"}
+    assert [f["check"] for f in d["findings"]] == ["split.optimism"]
+    assert all(c["holdout"]["ci"][0] <= c["holdout"]["value"] <= c["holdout"]["ci"][1]
+               for c in d["candidates"])
+
+
+def test_churn_beats_the_support_teams_rule(churn_result):
+    r = churn_result
+    assert r.verdict.decision == "go" and r.best_model == "gbm"
+    rule = _candidate(r, "many-service-calls").holdout.value
+    assert rule < _candidate(r, "simple-rule").holdout.value < _candidate(r, "gbm").holdout.value
+    hyps = {h.group: h.outcome for h in r.hypotheses}
+    assert hyps["service"] == "supported"
+
+
+def test_a_shuffled_label_is_no_go(chicago_problem, chicago_frame):
+    shuffled = chicago_frame.assign(
+        ridership=np.random.default_rng(0).permutation(chicago_frame["ridership"].to_numpy()))
+    r = gonogo.run(chicago_problem, data=shuffled)
+    assert r.verdict.decision == "no-go"
+    assert r.improvement.ci[1] < 0.05
+
+
+def test_a_hidden_label_copy_blocks(churn_problem, churn_frame):
+    leaky = churn_frame.assign(total_day_minutes=(churn_frame["churn"] == "yes") * 300.0)
+    r = gonogo.run(churn_problem, data=leaky)
+    assert r.verdict.decision == "blocked"
+    (block,) = [f for f in r.findings if f.severity == "block"]
+    assert block.check == "leakage.single_feature" and block.columns == ("total_day_minutes",)
+    assert r.candidates == []
+
+
+def test_a_one_class_label_is_blocked_not_an_error(churn_frame):
+    r = gonogo.run(spec(label={"column": "churn"}), data=churn_frame.assign(churn="no"))
+    assert r.verdict.decision == "blocked"
+    assert [f.check for f in r.findings] == ["label.constant"]
+
+
+def test_a_failing_user_estimator_is_an_input_error(churn_frame):
+    bad = spec(label={"column": "churn"}, exclude=["rownames"],
+               models=[{"name": "tree", "estimator": "sklearn.tree.DecisionTreeClassifier",
+                        "params": {"max_depth": -3}}])
+    with pytest.raises(SpecError, match=r"models\[0\]: failed: InvalidParameterError"):
+        gonogo.run(bad, data=churn_frame)
+
+
+def test_an_unknown_estimator_path_is_an_input_error(churn_frame):
+    bad = spec(label={"column": "churn"},
+               models=[{"name": "x", "estimator": "sklearn.ensemble.RandomForrest"}])
+    with pytest.raises(SpecError, match=r"models\[0\].estimator: cannot import 'sklearn.ensemble.RandomForrest'"):
+        gonogo.run(bad, data=churn_frame)
+    wrong_task = spec(label={"column": "churn"},
+                      models=[{"name": "x", "estimator": "sklearn.linear_model.Ridge"}])
+    with pytest.raises(SpecError, match="a binary problem needs a classifier with predict_proba"):
+        gonogo.run(wrong_task, data=churn_frame)

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+from gonogo import SpecError, load_problem, parse_problem
+from tests.conftest import EXAMPLES
+
+
+def test_the_chicago_spec_loads_typed(chicago_problem):
+    p = chicago_problem
+    assert p.label.column == "ridership" and p.label.task == "regression"
+    assert p.features == {"lags": ["Austin", "Clark_Lake", "Harlem"],
+                          "weather": ["temp", "percip", "weather_rain"]}
+    assert p.derive["calendar"].source == "date"
+    assert p.base_dir == (EXAMPLES / "chicago").resolve()
+
+
+def _error(raw, **kw) -> str:
+    with pytest.raises(SpecError) as err:
+        parse_problem(raw, source="p.yaml", **kw)
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+BASE = {"name": "x", "label": {"column": "y"}}
+
+
+def test_a_misspelled_key_is_named_with_its_path():
+    assert _error({**BASE, "lable": {"column": "y"}}).startswith(
+        "p.yaml: lable: unknown key (did you mean 'label'?)")
+    assert "label.colum: unknown key" in _error({"name": "x", "label": {"colum": "y"}})
+
+
+def test_a_missing_required_field_is_named():
+    assert _error({"label": {"column": "y"}}) == "p.yaml: name: required field is missing"
+
+
+def test_an_unknown_metric_lists_the_choices():
+    message = _error({**BASE, "metric": "accuracyy"})
+    assert "metric: expected one of mae" in message and "'accuracyy'" in message
+
+
+def test_a_wrong_type_shows_what_was_found():
+    assert "split.holdout" in _error({**BASE, "split": {"holdout": 1.5}})
+    assert "found 'lots'" in _error({**BASE, "seed": "lots"})
+
+
+def test_hypothesis_groups_must_exist():
+    raw = {**BASE, "features": {"a": ["x"]}, "hypotheses": [{"name": "h", "group": "b"}]}
+    assert "hypotheses[0].group: expected a feature group (a); found 'b'" in _error(raw)
+
+
+def test_a_baseline_is_exactly_one_kind():
+    raw = {**BASE, "baselines": [{"name": "b", "expression": "x", "column": "x"}]}
+    assert "baselines[0]" in _error(raw) and "exactly one of" in _error(raw)
+
+
+def test_reserved_and_repeated_candidate_names_are_refused():
+    raw = {**BASE, "baselines": [{"name": "constant", "column": "x"}]}
+    assert "'constant'" in _error(raw)
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nlabel: {column: y\nseed: 0\n")
+    with pytest.raises(SpecError, match=r"bad.yaml: malformed YAML at line \d+"):
+        load_problem(path)
+
+
+def test_a_missing_spec_file(tmp_path: Path):
+    with pytest.raises(SpecError, match="nope.yaml: file not found"):
+        load_problem(tmp_path / "nope.yaml")
+
+
+def test_a_spec_that_is_not_a_mapping(tmp_path: Path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(SpecError, match="expected a mapping of fields; found list"):
+        load_problem(path)
