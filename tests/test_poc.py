@@ -33,13 +33,20 @@ def test_chicago_tells_the_story_of_the_talk(chicago_result):
 
 def test_chicago_reports_its_evidence(chicago_result):
     d = chicago_result.to_dict()
-    assert d["data"] == {"rows": 5698, "train": 4558, "holdout": 1140, "split": "time",
-                         "task": "regression"}
+    assert d["data"] == {
+        "rows": 5698,
+        "train": 4558,
+        "holdout": 1140,
+        "split": "time",
+        "task": "regression",
+    }
     assert [p["fraction"] for p in d["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
     assert {s["column"] for s in d["slices"]} == {"weather_rain", "day_of_week"}
     assert [f["check"] for f in d["findings"]] == ["split.optimism"]
-    assert all(c["holdout"]["ci"][0] <= c["holdout"]["value"] <= c["holdout"]["ci"][1]
-               for c in d["candidates"])
+    assert all(
+        c["holdout"]["ci"][0] <= c["holdout"]["value"] <= c["holdout"]["ci"][1]
+        for c in d["candidates"]
+    )
 
 
 def test_churn_beats_the_support_teams_rule(churn_result):
@@ -53,7 +60,8 @@ def test_churn_beats_the_support_teams_rule(churn_result):
 
 def test_a_shuffled_label_is_no_go(chicago_problem, chicago_frame):
     shuffled = chicago_frame.assign(
-        ridership=np.random.default_rng(0).permutation(chicago_frame["ridership"].to_numpy()))
+        ridership=np.random.default_rng(0).permutation(chicago_frame["ridership"].to_numpy())
+    )
     r = gonogo.run(chicago_problem, data=shuffled)
     assert r.verdict.decision == "no-go"
     assert r.improvement.ci[1] < 0.05
@@ -75,19 +83,32 @@ def test_a_one_class_label_is_blocked_not_an_error(churn_frame):
 
 
 def test_a_failing_user_estimator_is_an_input_error(churn_frame):
-    bad = spec(label={"column": "churn"}, exclude=["rownames"],
-               models=[{"name": "tree", "estimator": "sklearn.tree.DecisionTreeClassifier",
-                        "params": {"max_depth": -3}}])
+    bad = spec(
+        label={"column": "churn"},
+        exclude=["rownames"],
+        models=[
+            {
+                "name": "tree",
+                "estimator": "sklearn.tree.DecisionTreeClassifier",
+                "params": {"max_depth": -3},
+            }
+        ],
+    )
     with pytest.raises(SpecError, match=r"models\[0\]: failed: InvalidParameterError"):
         gonogo.run(bad, data=churn_frame)
 
 
 def test_an_unknown_estimator_path_is_an_input_error(churn_frame):
-    bad = spec(label={"column": "churn"},
-               models=[{"name": "x", "estimator": "sklearn.ensemble.RandomForrest"}])
-    with pytest.raises(SpecError, match=r"models\[0\].estimator: cannot import 'sklearn.ensemble.RandomForrest'"):
+    bad = spec(
+        label={"column": "churn"},
+        models=[{"name": "x", "estimator": "sklearn.ensemble.RandomForrest"}],
+    )
+    with pytest.raises(
+        SpecError, match=r"models\[0\].estimator: cannot import 'sklearn.ensemble.RandomForrest'"
+    ):
         gonogo.run(bad, data=churn_frame)
-    wrong_task = spec(label={"column": "churn"},
-                      models=[{"name": "x", "estimator": "sklearn.linear_model.Ridge"}])
+    wrong_task = spec(
+        label={"column": "churn"}, models=[{"name": "x", "estimator": "sklearn.linear_model.Ridge"}]
+    )
     with pytest.raises(SpecError, match="a binary problem needs a classifier with predict_proba"):
         gonogo.run(wrong_task, data=churn_frame)

@@ -9,8 +9,10 @@ from tests.conftest import EXAMPLES
 def test_the_chicago_spec_loads_typed(chicago_problem):
     p = chicago_problem
     assert p.label.column == "ridership" and p.label.task == "regression"
-    assert p.features == {"lags": ["Austin", "Clark_Lake", "Harlem"],
-                          "weather": ["temp", "percip", "weather_rain"]}
+    assert p.features == {
+        "lags": ["Austin", "Clark_Lake", "Harlem"],
+        "weather": ["temp", "percip", "weather_rain"],
+    }
     assert p.derive["calendar"].source == "date"
     assert p.base_dir == (EXAMPLES / "chicago").resolve()
 
@@ -28,7 +30,8 @@ BASE = {"name": "x", "label": {"column": "y"}}
 
 def test_a_misspelled_key_is_named_with_its_path():
     assert _error({**BASE, "lable": {"column": "y"}}).startswith(
-        "p.yaml: lable: unknown key (did you mean 'label'?)")
+        "p.yaml: lable: unknown key (did you mean 'label'?)"
+    )
     assert "label.colum: unknown key" in _error({"name": "x", "label": {"colum": "y"}})
 
 

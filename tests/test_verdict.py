@@ -5,15 +5,27 @@ from gonogo.verdict import Evidence, decide
 
 
 def _evidence(improvement, signal=(0.3, 0.5), baseline=1.6, target=None, curve=0.0):
-    return Evidence(METRICS["mae"], 0.05, target, "gbm", "rule", Estimate(1.2, (1.1, 1.3)),
-                    Estimate(baseline, (1.5, 1.7)), Estimate(sum(improvement) / 2, improvement),
-                    Estimate(sum(signal) / 2, signal), curve)
+    return Evidence(
+        METRICS["mae"],
+        0.05,
+        target,
+        "gbm",
+        "rule",
+        Estimate(1.2, (1.1, 1.3)),
+        Estimate(baseline, (1.5, 1.7)),
+        Estimate(sum(improvement) / 2, improvement),
+        Estimate(sum(signal) / 2, signal),
+        curve,
+    )
 
 
 def test_a_block_wins_over_everything():
     block = Finding("leakage.single_feature", "block", "x copies the label", ("x",))
     verdict = decide([block], _evidence((0.2, 0.3)))
-    assert verdict.decision == "blocked" and "leakage.single_feature: x copies the label" in verdict.reasons
+    assert (
+        verdict.decision == "blocked"
+        and "leakage.single_feature: x copies the label" in verdict.reasons
+    )
 
 
 def test_go_needs_the_whole_interval_above_the_bar():
@@ -30,7 +42,9 @@ def test_no_go_when_even_the_best_case_is_too_small():
 
 def test_no_go_without_signal_beyond_the_constant():
     verdict = decide([], _evidence((0.1, 0.5), signal=(-0.01, 0.02)))
-    assert verdict.decision == "no-go" and "no model is better than the constant" in verdict.reasons[0]
+    assert (
+        verdict.decision == "no-go" and "no model is better than the constant" in verdict.reasons[0]
+    )
 
 
 def test_no_go_when_the_heuristic_already_meets_the_target():

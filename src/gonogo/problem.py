@@ -156,8 +156,17 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _known_keys() -> list[str]:
-    models: list[type[BaseModel]] = [Problem, DataSpec, LabelSpec, DeriveSpec, Success,
-                                     BaselineSpec, ModelSpec, Hypothesis, SplitSpec]
+    models: list[type[BaseModel]] = [
+        Problem,
+        DataSpec,
+        LabelSpec,
+        DeriveSpec,
+        Success,
+        BaselineSpec,
+        ModelSpec,
+        Hypothesis,
+        SplitSpec,
+    ]
     return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
 
 

@@ -21,7 +21,9 @@ def test_a_category_rate_table_is_found():
     rate = plan.map({"basic": 0.5, "plus": 0.2, "pro": 0.05}).astype(float)
     y = (rng.random(3000) < rate).astype(float)
     frame = pd.DataFrame({"plan": plan, "noise": rng.normal(size=3000)})
-    rule = SimpleRule("binary", ("no", "yes"), METRICS["log_loss"], False, 0, ["plan"]).fit(frame, y)
+    rule = SimpleRule("binary", ("no", "yes"), METRICS["log_loss"], False, 0, ["plan"]).fit(
+        frame, y
+    )
     pred = rule.predict_scores(frame)
     for name, expected in {"basic": 0.5, "plus": 0.2, "pro": 0.05}.items():
         assert abs(pred[(plan == name).to_numpy()].mean() - expected) < 0.05

@@ -7,7 +7,7 @@ from tests.conftest import bound, noise_frame
 def _frame():
     frame = noise_frame(600)
     frame["flat"] = 7.0
-    frame.loc[: 299, "x1"] = np.nan
+    frame.loc[:299, "x1"] = np.nan
     frame["shop"] = [f"shop-{i % 120}" for i in range(600)]
     return frame
 

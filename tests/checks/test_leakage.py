@@ -8,11 +8,16 @@ from tests.conftest import bound, noise_frame, spec
 
 
 def test_a_label_copy_under_another_name_blocks(churn_frame):
-    frame = churn_frame.assign(loyalty_flag=(churn_frame["churn"] == "yes").map({True: "B", False: "A"}))
+    frame = churn_frame.assign(
+        loyalty_flag=(churn_frame["churn"] == "yes").map({True: "B", False: "A"})
+    )
     problem, ds, split = bound(frame, label={"column": "churn"}, exclude=["rownames"])
     (found,) = leakage.single_feature_leak(problem, ds, split)
-    assert (found.check, found.severity, found.columns) == ("leakage.single_feature", "block",
-                                                            ("loyalty_flag",))
+    assert (found.check, found.severity, found.columns) == (
+        "leakage.single_feature",
+        "block",
+        ("loyalty_flag",),
+    )
     assert found.evidence["values"]["loyalty_flag"] >= 0.99
 
 
@@ -60,7 +65,8 @@ def test_rows_on_both_sides_of_the_split_warn():
     seen = set(map(tuple, ds.frame.iloc[split.train][ds.features].to_numpy()))
     assert found.check == "leakage.duplicates"
     assert found.evidence["rows"] == sum(
-        tuple(r) in seen for r in ds.frame.iloc[split.holdout][ds.features].to_numpy())
+        tuple(r) in seen for r in ds.frame.iloc[split.holdout][ds.features].to_numpy()
+    )
     assert found.evidence["rows"] > 0 and held
 
 

@@ -10,8 +10,14 @@ from tests.conftest import spec
 def test_chicago_binds_with_its_calendar_and_in_time_order(chicago_problem):
     ds = load(chicago_problem)
     assert len(ds.y) == 5698 and ds.task == "regression"
-    assert ds.groups["calendar"] == ("day_of_week", "day_of_year", "month", "year", "weekend",
-                                     "holiday")
+    assert ds.groups["calendar"] == (
+        "day_of_week",
+        "day_of_year",
+        "month",
+        "year",
+        "weekend",
+        "holiday",
+    )
     assert ds.frame["date"].is_monotonic_increasing
     christmas = ds.frame[ds.frame["date"] == "2015-12-25"].iloc[0]
     assert christmas["holiday"] == 1.0 and christmas["day_of_week"] == "Friday"
@@ -20,21 +26,29 @@ def test_chicago_binds_with_its_calendar_and_in_time_order(chicago_problem):
 
 def test_features_default_to_every_other_column(churn_frame):
     ds = bind(spec(label={"column": "churn"}, exclude=["rownames"]), churn_frame)
-    assert ds.groups == {"all": tuple(c for c in churn_frame.columns if c not in ("churn", "rownames"))}
+    assert ds.groups == {
+        "all": tuple(c for c in churn_frame.columns if c not in ("churn", "rownames"))
+    }
     assert ds.classes == ("no", "yes")  # "yes" is recognised as the positive class
     assert ds.y.mean() == pytest.approx((churn_frame["churn"] == "yes").mean())
 
 
 def test_a_missing_column_suggests_the_nearest(chicago_frame):
-    with pytest.raises(SpecError, match=r"crafted.yaml: features.weather\[1\]: column 'percip2' not "
-                                        r"found in the data \(did you mean 'percip'\?\)"):
-        bind(spec(label={"column": "ridership"}, features={"weather": ["temp", "percip2"]}),
-             chicago_frame)
+    with pytest.raises(
+        SpecError,
+        match=r"crafted.yaml: features.weather\[1\]: column 'percip2' not "
+        r"found in the data \(did you mean 'percip'\?\)",
+    ):
+        bind(
+            spec(label={"column": "ridership"}, features={"weather": ["temp", "percip2"]}),
+            chicago_frame,
+        )
 
 
 def test_a_text_label_cannot_be_a_regression(churn_frame):
-    with pytest.raises(DataError, match="regression needs a numeric label; column 'churn' has "
-                                        "values like 'no'"):
+    with pytest.raises(
+        DataError, match="regression needs a numeric label; column 'churn' has values like 'no'"
+    ):
         bind(spec(label={"column": "churn", "task": "regression"}), churn_frame)
 
 
@@ -44,7 +58,9 @@ def test_an_empty_table_is_an_input_error(churn_frame):
 
 
 def test_a_positive_class_that_is_not_in_the_data(churn_frame):
-    with pytest.raises(SpecError, match=r"label.positive: expected one of \['no', 'yes'\]; found 'maybe'"):
+    with pytest.raises(
+        SpecError, match=r"label.positive: expected one of \['no', 'yes'\]; found 'maybe'"
+    ):
         bind(spec(label={"column": "churn", "positive": "maybe"}), churn_frame)
 
 

@@ -37,8 +37,13 @@ def test_the_random_split_is_stratified():
 
 
 def test_rows_sharing_a_timestamp_stay_together():
-    frame = pd.DataFrame({"d": pd.date_range("2020-01-01", periods=50).repeat(4),
-                          "x": np.arange(200.0), "y": np.arange(200.0)})
+    frame = pd.DataFrame(
+        {
+            "d": pd.date_range("2020-01-01", periods=50).repeat(4),
+            "x": np.arange(200.0),
+            "y": np.arange(200.0),
+        }
+    )
     _, ds, split = bound(frame, data={"time": "d"})
     assert ds.frame["d"].iloc[split.train].max() < ds.frame["d"].iloc[split.holdout].min()
 

@@ -22,9 +22,15 @@ def cases(chicago_frame, churn_frame):
     minutes = churn_frame["total_day_minutes"].to_numpy(float)
     bin_p = np.round((minutes - minutes.min()) / np.ptp(minutes), 2)  # rounded: ties happen
     codes = churn_frame["area_code"].astype("category").cat.codes.to_numpy()
-    z = churn_frame[["total_eve_minutes", "total_night_minutes", "total_intl_minutes"]].to_numpy(float)
+    z = churn_frame[["total_eve_minutes", "total_night_minutes", "total_intl_minutes"]].to_numpy(
+        float
+    )
     multi_p = _softmax((z - z.mean(0)) / z.std(0))
-    return {"regression": (reg_y, reg_p), "binary": (bin_y, bin_p), "multiclass": (codes.astype(float), multi_p)}
+    return {
+        "regression": (reg_y, reg_p),
+        "binary": (bin_y, bin_p),
+        "multiclass": (codes.astype(float), multi_p),
+    }
 
 
 def _sklearn(name, y, p, w):
@@ -36,15 +42,27 @@ def _sklearn(name, y, p, w):
         "rmse": lambda: skm.root_mean_squared_error(y, p, sample_weight=w),
         "mape": lambda: skm.mean_absolute_percentage_error(y, p, sample_weight=w),
         "r2": lambda: skm.r2_score(y, p, sample_weight=w),
-        "roc_auc": lambda: skm.roc_auc_score(y, p, sample_weight=w, multi_class="ovr", average="macro")
-        if multi else skm.roc_auc_score(y, p, sample_weight=w),
-        "pr_auc": lambda: skm.average_precision_score(onehot if multi else y, p, sample_weight=w, average="macro"),
-        "log_loss": lambda: skm.log_loss(y, p, sample_weight=w, labels=list(range(p.shape[1])) if multi else [0, 1]),
-        "brier": lambda: np.average(((p - onehot) ** 2).sum(1), weights=w) if multi
-        else skm.brier_score_loss(y, p, sample_weight=w),
+        "roc_auc": lambda: (
+            skm.roc_auc_score(y, p, sample_weight=w, multi_class="ovr", average="macro")
+            if multi
+            else skm.roc_auc_score(y, p, sample_weight=w)
+        ),
+        "pr_auc": lambda: skm.average_precision_score(
+            onehot if multi else y, p, sample_weight=w, average="macro"
+        ),
+        "log_loss": lambda: skm.log_loss(
+            y, p, sample_weight=w, labels=list(range(p.shape[1])) if multi else [0, 1]
+        ),
+        "brier": lambda: (
+            np.average(((p - onehot) ** 2).sum(1), weights=w)
+            if multi
+            else skm.brier_score_loss(y, p, sample_weight=w)
+        ),
         "accuracy": lambda: skm.accuracy_score(y, label, sample_weight=w),
         "balanced_accuracy": lambda: skm.balanced_accuracy_score(y, label, sample_weight=w),
-        "f1": lambda: skm.f1_score(y, label, sample_weight=w, average="macro" if multi else "binary"),
+        "f1": lambda: skm.f1_score(
+            y, label, sample_weight=w, average="macro" if multi else "binary"
+        ),
     }
     return ref[name]()
 

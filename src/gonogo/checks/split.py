@@ -32,8 +32,10 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     rng = np.random.default_rng(problem.seed)
     shuffled = np.sort(rng.choice(pool, size=len(past), replace=False))
     y = ds.y[test]
-    preds = {name: quick_model(ds, ds.features, rows, test, problem.seed)
-             for name, rows in (("time", past), ("random", shuffled))}
+    preds = {
+        name: quick_model(ds, ds.features, rows, test, problem.seed)
+        for name, rows in (("time", past), ("random", shuffled))
+    }
     values = {name: metric.value(y, p) for name, p in preds.items()}
     draws = resample(metric, y, preds, Resampler.for_holdout(len(y), ROUNDS, problem.seed, True))
     gain = float(metric.gain(np.asarray(values["random"]), np.asarray(values["time"])))
@@ -53,8 +55,7 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
             f"better (95% CI {lo:.0%} to {hi:.0%}; {metric.name} {values['random']:.4g} vs "
             f"{values['time']:.4g}): {using}",
             (ds.time,),
-            {"random": values["random"], "time": values["time"], "relative": gain,
-             "ci": [lo, hi]},
+            {"random": values["random"], "time": values["time"], "relative": gain, "ci": [lo, hi]},
         )
     ]
 
