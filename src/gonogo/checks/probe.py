@@ -24,11 +24,6 @@ def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]
     return metric.value(y, pred)
 
 
-def chance(ds: Dataset) -> float:
-    """The strength of a useless predictor."""
-    return 0.0 if ds.task == "regression" else 0.5
-
-
 def _encoded(column: pd.Series) -> pd.DataFrame:
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.astype("float64").replace(-1, np.nan)

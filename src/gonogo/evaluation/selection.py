@@ -112,6 +112,11 @@ class Fitter:
         est = self.fit(cand, cand.configs[best], split.train, columns)
         pred = self.predict(cand, est, split.holdout, columns)
         describe = est.describe() if hasattr(est, "describe") else cand.describe
+        if getattr(est, "fallback_rate_", 0) > 0:
+            describe += (
+                f"\n(no answer for {est.fallback_rate_:.1%} of holdout rows: "
+                "the training label's overall value stood in)"
+            )
         return Fitted(cand, cand.configs[best], cv[best], est, pred, describe)
 
 
