@@ -1,11 +1,16 @@
 """Whole runs on the real examples and on crafted failures."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gonogo
 from gonogo import SpecError
-from tests.conftest import spec
+from gonogo.data.dataset import bind
+from gonogo.data.split import make_split
+from tests.conftest import ROOT, noise_frame, spec
+
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _candidate(result, name):
@@ -112,3 +117,45 @@ def test_an_unknown_estimator_path_is_an_input_error(churn_frame):
     )
     with pytest.raises(SpecError, match="a binary problem needs a classifier with predict_proba"):
         gonogo.run(wrong_task, data=churn_frame)
+
+
+def test_multiclass_end_to_end_on_penguins():
+    frame = pd.read_parquet(FIXTURES / "penguins.parquet")
+    problem = spec(
+        label={"column": "species"},
+        metric="log_loss",
+        features={
+            "size": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
+            "place": ["island", "sex", "year"],
+        },
+        hypotheses=[{"name": "measurements identify species", "group": "size"}],
+    )
+    r = gonogo.run(problem, data=frame)
+    assert r.data.task == "multiclass" and r.data.classes == ("Adelie", "Chinstrap", "Gentoo")
+    assert r.holdout is not None and r.holdout.model.shape == (69, 3)
+    constant = _candidate(r, "constant").holdout.value
+    assert _candidate(r, r.best_model).holdout.value < constant / 5  # log loss far below priors
+    assert r.hypotheses[0].outcome == "supported"
+    assert "predicted (" in r.to_html()
+
+
+def test_an_existing_system_with_gaps_says_how_often_it_fell_back():
+    frame = noise_frame(600, seed=3)
+    frame["legacy"] = np.where(np.arange(600) % 5 == 0, np.nan, (frame["x0"] > 0) * 1.0)
+    problem = spec(
+        exclude=[],
+        baselines=[{"name": "legacy", "column": "legacy"}],
+        models=[
+            {
+                "name": "tree",
+                "estimator": "sklearn.tree.DecisionTreeClassifier",
+                "grid": {"max_depth": [2, 4]},
+            }
+        ],
+    )
+    r = gonogo.run(problem, data=frame)
+    holdout = make_split(problem, bind(problem, frame)).holdout
+    gaps = frame["legacy"].iloc[holdout].isna().mean()
+    assert f"no answer for {gaps:.1%} of holdout rows" in _candidate(r, "legacy").description
+    assert "legacy" not in r.data.groups["all"]  # the existing system's output is no feature
+    assert _candidate(r, "tree").kind == "model" and r.best_model == "tree"

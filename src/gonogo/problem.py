@@ -101,7 +101,7 @@ class Problem(_Strict):
     metric: str | None = None
     success: Success = Success()
     baselines: list[BaselineSpec] = []
-    models: list[ModelSpec] | None = None
+    models: Annotated[list[ModelSpec], Field(min_length=1)] | None = None
     hypotheses: list[Hypothesis] = []
     slices: list[str] = []
     split: SplitSpec = SplitSpec()

@@ -221,7 +221,9 @@ def _prepare_features(frame: pd.DataFrame, features: list[str]) -> tuple[str, ..
         elif pd.api.types.is_bool_dtype(s):
             frame[col] = s.astype("float64")
         elif not pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-            frame[col] = s.astype("string").astype("category")
+            # Missing as NaN, not pd.NA: scikit-learn's encoders reject pd.NA.
+            text = s.astype("string").to_numpy(dtype=object, na_value=np.nan)
+            frame[col] = pd.Categorical(text)
     return tuple(raw_datetimes)
 
 
