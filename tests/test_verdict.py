@@ -57,3 +57,10 @@ def test_a_missed_target_keeps_it_inconclusive_and_the_curve_speaks():
     assert verdict.decision == "inconclusive"
     assert "does not reach the target 1" in verdict.reasons[2]
     assert "more data would likely help" in verdict.reasons[3]
+
+
+def test_warnings_travel_with_a_go():
+    warn = Finding("split.optimism", "warn", "a random split flatters", ("date",))
+    verdict = decide([warn, warn], _evidence((0.1, 0.3)))
+    assert verdict.decision == "go"
+    assert verdict.reasons[-1] == "before relying on it, look at the warnings: split.optimism"

@@ -6,6 +6,7 @@ significant digits so the file is byte-identical across runs and machines.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -155,7 +156,12 @@ class Result:
         return render(self)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """The report in a notebook, in an iframe so its styles stay out of the notebook's."""
+        page = html.escape(self.to_html(), quote=True)
+        return (
+            f'<iframe srcdoc="{page}" style="width:100%;height:900px;border:1px solid #e5e7eb"'
+            f' title="gonogo report: {html.escape(self.problem.name)}"></iframe>'
+        )
 
     def save(self, out: str | Path) -> Path:
         """Write verdict.json and report.html into `out`, all or nothing."""

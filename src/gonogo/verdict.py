@@ -89,6 +89,11 @@ def _curve(ev: Evidence) -> str:
     )
 
 
+def _caveats(findings: Sequence[Finding]) -> list[str]:
+    warned = list(dict.fromkeys(f.check for f in findings if f.severity == "warn"))
+    return [f"before relying on it, look at the warnings: {', '.join(warned)}"] if warned else []
+
+
 def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     """Apply the rules; `ev` is None when a block stopped the run before any model."""
     blocks = [f"{f.check}: {f.message}" for f in findings if f.severity == "block"]
@@ -107,9 +112,10 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         f"holdout: {_val(m, ev.best_model, ev.model)} vs {_val(m, ev.best_baseline, ev.baseline)}"
     )
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
+    caveats = _caveats(findings)
     if ev.improvement.ci[0] >= ev.min_improvement and target_ok:
-        return Verdict("go", (comparison, values))
-    reasons = [comparison, values]
+        return Verdict("go", (comparison, values, *caveats))
+    reasons = [comparison, values, *caveats]
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
     else:

@@ -51,3 +51,12 @@ def test_rows_sharing_a_timestamp_stay_together():
 def test_a_time_split_needs_a_time_column():
     with pytest.raises(SpecError, match="split.strategy: 'time' needs data.time to name a column"):
         bound(noise_frame(), split={"strategy": "time"})
+
+
+def test_an_entity_outranks_time_by_default():
+    frame = noise_frame(400).assign(
+        shop=np.repeat(np.arange(40), 10), day=np.tile(pd.date_range("2021-01-01", periods=10), 40)
+    )
+    _, ds, split = bound(frame, data={"time": "day", "entity": "shop"})
+    assert split.strategy == "group"
+    assert not set(ds.frame["shop"].iloc[split.train]) & set(ds.frame["shop"].iloc[split.holdout])

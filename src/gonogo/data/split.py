@@ -42,7 +42,8 @@ def _strategy(problem: Problem, ds: Dataset) -> str:
             f"{problem.source}: split.strategy",
             f"{wanted!r} needs {needs[wanted][0]} to name a column",
         )
-    return wanted or ("time" if ds.time else "group" if ds.entity else "random")
+    # An entity is a promise that its rows never straddle the split, so it outranks time.
+    return wanted or ("group" if ds.entity else "time" if ds.time else "random")
 
 
 def _time_cut(ds: Dataset, holdout: float) -> int:

@@ -14,6 +14,13 @@ def _example(r: Result) -> str:
     return f"one {d.entity}" if d.entity else "one row of the table"
 
 
+def _unlabeled(r: Result) -> str:
+    d = r.data
+    when = f"a {d.time} still to come" if d.time else "a new case"
+    what = f"a {d.entity} at {when}" if d.entity else when
+    return f"the features of {what}, when the decision is made; the label is not known yet"
+
+
 def _output(r: Result) -> str:
     d = r.data
     if d.task == "regression":
@@ -42,7 +49,7 @@ def terms(r: Result) -> list[tuple[str, str]]:
         ),
         (
             "Unlabeled examples (x, ?)",
-            f"future {_example(r).removeprefix('one ')}s, where the decision is made",
+            _unlabeled(r),
         ),
         ("Output (y')", _output(r)),
         (
