@@ -159,3 +159,21 @@ def test_an_existing_system_with_gaps_says_how_often_it_fell_back():
     assert f"no answer for {gaps:.1%} of holdout rows" in _candidate(r, "legacy").description
     assert "legacy" not in r.data.groups["all"]  # the existing system's output is no feature
     assert _candidate(r, "tree").kind == "model" and r.best_model == "tree"
+
+
+def test_an_unknown_estimator_parameter_is_named(chicago_frame):
+    bad = spec(
+        label={"column": "ridership"},
+        models=[
+            {
+                "name": "forest",
+                "estimator": "sklearn.ensemble.RandomForestRegressor",
+                "params": {"n_estimatorz": 10},
+            }
+        ],
+    )
+    with pytest.raises(
+        SpecError,
+        match=r"models\[0\].params: RandomForestRegressor has no parameter 'n_estimatorz'",
+    ):
+        gonogo.run(bad, data=chicago_frame)

@@ -90,3 +90,11 @@ def test_the_label_cannot_be_a_feature():
     frame = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
     with pytest.raises(SpecError, match="features.g: lists the label 'y'"):
         bind(spec(features={"g": ["x", "y"]}), frame)
+
+
+def test_an_unknown_holiday_country_is_named(chicago_frame):
+    problem = spec(
+        label={"column": "ridership"}, derive={"calendar": {"from": "date", "country": "XX"}}
+    )
+    with pytest.raises(SpecError, match="derive.calendar.country: unknown country code 'XX'"):
+        bind(problem, chicago_frame)

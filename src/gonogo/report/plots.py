@@ -102,6 +102,8 @@ def learning_curve(r: Result) -> str:
         base = next(c for c in r.candidates if c.name == r.best_baseline).holdout.value
         ax.axhline(base, color=BASELINE, ls="--", label=r.best_baseline)
         ax.set_xscale("log")
+        ax.set_xticks(rows, [f"{n:,}" for n in rows])
+        ax.minorticks_off()
         ax.set_xlabel("training rows")
         ax.set_ylabel(f"holdout {r.metric.name}")
         ax.legend(frameon=False)
@@ -178,7 +180,8 @@ def calibration(r: Result) -> str:
         m = _confusion(h.y, h.model, k)
         right.imshow(m, cmap="Blues")
         for (i, j), v in np.ndenumerate(m):
-            right.text(j, i, str(v), ha="center", va="center")
+            dark = v > m.max() / 2
+            right.text(j, i, str(v), ha="center", va="center", color="white" if dark else "black")
         right.set_xticks(range(k), r.data.classes, rotation=30, ha="right")
         right.set_yticks(range(k), r.data.classes)
         right.set_xlabel(f"predicted ({r.best_model})")
