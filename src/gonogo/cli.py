@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,26 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
         yield advance
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"gonogo {version('gonogo')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """An honest, evidenced go/no-go on an ML problem."""
+
+
 @app.command()
 def run(
     spec: Annotated[Path, typer.Argument(help="the problem spec (problem.yaml)")],
@@ -79,7 +100,7 @@ def run(
 
     with _input_errors():
         problem = load_problem(spec)
-        target = check_out(out or Path("runs") / problem.name)
+        target = check_out(out or Path("runs") / re.sub(r"[^\w.-]+", "-", problem.name))
         with _progress_bar(not quiet and sys.stderr.isatty()) as progress:
             result = run_poc(problem, progress=progress)
         result.save(target)
