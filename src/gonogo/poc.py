@@ -94,7 +94,11 @@ def _learning_curve(
         rows = _curve_rows(split, fraction, seed)
         if ds.task != "regression" and len(np.unique(ds.y[rows])) < 2:
             continue
-        pred = fitter.fit_predict(best.candidate, best.config, rows, split.holdout, ds.features)
+        pred = (
+            best.holdout
+            if len(rows) == len(split.train)
+            else fitter.fit_predict(best.candidate, best.config, rows, split.holdout, ds.features)
+        )
         points.append(
             CurvePoint(fraction, len(rows), fitter.metric.value(ds.y[split.holdout], pred))
         )
@@ -129,7 +133,7 @@ class _Run:
         self.split = make_split(problem, ds)
         self.metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
         self.candidates = assemble(problem, ds, self.metric, self.split.ordered)
-        total = count_fits(self.candidates, self.split) + len(problem.hypotheses) + len(CURVE)
+        total = count_fits(self.candidates, self.split) + len(problem.hypotheses) + len(CURVE) - 1
         tick = (lambda label: progress(label, total)) if progress else None
         self.fitter = Fitter(ds, self.metric, tick)
 

@@ -60,7 +60,7 @@ class Fitter:
 
     def frame(self, cand: Candidate, rows: Index, columns: list[str]) -> pd.DataFrame:
         """What the candidate sees: baselines see every column, models their features."""
-        return self.ds.frame.iloc[rows][self._all if cand.sees_all_columns else columns]
+        return self.ds.frame[self._all if cand.sees_all_columns else columns].iloc[rows]
 
     def _guard(self, cand: Candidate, action: Callable[[], Any]) -> Any:
         """User-written candidates failing is an input error; ours failing is a bug."""
