@@ -64,3 +64,13 @@ def test_warnings_travel_with_a_go():
     verdict = decide([warn, warn], _evidence((0.1, 0.3)))
     assert verdict.decision == "go"
     assert verdict.reasons[-1] == "before relying on it, look at the warnings: split.optimism"
+
+
+def test_feature_hygiene_does_not_cast_doubt_on_the_estimate():
+    warn = Finding("features.high_cardinality", "warn", "state has 51 levels", ("state",))
+    assert decide([warn], _evidence((0.1, 0.3))).reasons[-1].startswith("holdout:")
+
+
+def test_an_unframed_decision_is_no_caveat_on_the_numbers():
+    warn = Finding("frame.decision", "warn", "no decision is named")
+    assert decide([warn], _evidence((0.1, 0.3))).reasons[-1].startswith("holdout:")

@@ -16,6 +16,7 @@ from gonogo.evaluation.metrics import Metric
 
 Decision = Literal["go", "no-go", "inconclusive", "blocked"]
 MORE_DATA = 0.01
+_CAVEATS = ("label.", "leakage.", "split.", "metric.")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,12 @@ def _curve(ev: Evidence) -> str:
 
 
 def _caveats(findings: Sequence[Finding]) -> list[str]:
-    warned = list(dict.fromkeys(f.check for f in findings if f.severity == "warn"))
+    """Warnings that question the estimate itself (framing and feature hygiene do not)."""
+    warned = list(
+        dict.fromkeys(
+            f.check for f in findings if f.severity == "warn" and f.check.startswith(_CAVEATS)
+        )
+    )
     return [f"before relying on it, look at the warnings: {', '.join(warned)}"] if warned else []
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gonogo.checks import features, label, leakage, metric, split
+from gonogo.checks import features, frame, label, leakage, metric, split
 from gonogo.checks.finding import Finding
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
@@ -16,7 +16,13 @@ from gonogo.problem import Problem
 Check = Callable[[Problem, Dataset, Split], list[Finding]]
 
 LABEL_CHECKS: tuple[Check, ...] = label.CHECKS
-DATA_CHECKS: tuple[Check, ...] = (*leakage.CHECKS, *split.CHECKS, *features.CHECKS, *metric.CHECKS)
+DATA_CHECKS: tuple[Check, ...] = (
+    *frame.CHECKS,
+    *leakage.CHECKS,
+    *split.CHECKS,
+    *features.CHECKS,
+    *metric.CHECKS,
+)
 
 
 def run_checks(
