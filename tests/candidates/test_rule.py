@@ -35,3 +35,12 @@ def test_churn_rule_reads_like_a_person_wrote_it(churn_result):
     assert rule.description.startswith("if ")
     assert "number_customer_service_calls" in rule.description
     assert ".5" not in rule.description.split("number_customer_service_calls")[1][:8]
+
+
+def test_a_validation_stretch_with_one_class_still_chooses_a_rule():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=400)
+    y = np.r_[(x[:300] > 0).astype(float), np.zeros(100)]  # the last quarter: one class only
+    rule = SimpleRule("binary", ("no", "yes"), METRICS["roc_auc"], True, 0, [])
+    rule.fit(pd.DataFrame({"x": x}), y)
+    assert rule.describe().startswith("if x <=")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from gonogo.candidates.baselines import GroupStatistic
 from gonogo.data.split import Index
-from gonogo.evaluation.metrics import Array, Metric
+from gonogo.evaluation.metrics import METRICS, Array, Metric
 
 _MAX_LEVELS = 12
 
@@ -141,13 +141,23 @@ class SimpleRule:
         Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
         self._learn_order(Xf, y[fit_rows])
         trials = self._families(Xf, y[fit_rows])
-        values = [self.metric.value(y[val_rows], self._predict_with(r, Xv)) for r in trials]
-        sign = -1 if self.metric.greater_is_better else 1
-        best = int(np.nanargmin([sign * v for v in values]))
+        preds = [self._predict_with(r, Xv) for r in trials]
+        best = self._choose(y[val_rows], preds)
         self._learn_order(X, y)
         self.integral_ = self._integral(X)
         self.rule_ = self._refit(trials[best], X, y)
         return self
+
+    def _choose(self, y: Array, preds: list[Array]) -> int:
+        """The family scoring best on validation; by squared error where the metric is
+        undefined there (e.g. ROC AUC on a stretch of time with one class)."""
+        metric = self.metric
+        values = [metric.value(y, p) for p in preds]
+        if not np.isfinite(values).any():
+            metric = METRICS["rmse" if self.task == "regression" else "brier"]
+            values = [metric.value(y, p) for p in preds]
+        sign = -1 if metric.greater_is_better else 1
+        return int(np.nanargmin([sign * v for v in values]))
 
     def _refit(self, rule: object, X: pd.DataFrame, y: Array) -> object:
         if isinstance(rule, GroupStatistic):
