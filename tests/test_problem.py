@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gonogo import SpecError, load_problem, parse_problem
 from tests.conftest import EXAMPLES
@@ -81,3 +83,42 @@ def test_a_spec_that_is_not_a_mapping(tmp_path: Path):
     path.write_text("- a\n- b\n")
     with pytest.raises(SpecError, match="expected a mapping of fields; found list"):
         load_problem(path)
+
+
+SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    [
+        "name",
+        "label",
+        "data",
+        "features",
+        "metric",
+        "split",
+        "baselines",
+        "models",
+        "hypotheses",
+        "success",
+        "derive",
+        "seed",
+        "bootstrap",
+        "typo",
+    ]
+)
+
+
+@settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(KEYS, VALUES, max_size=6))
+def test_any_mapping_is_a_problem_or_a_one_line_error(raw):
+    try:
+        parse_problem(raw, source="p.yaml")
+    except SpecError as err:
+        assert "\n" not in str(err) and str(err).startswith("p.yaml")
