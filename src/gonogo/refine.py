@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from gonogo.data.dataset import Dataset
 from gonogo.problem import Problem
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
 
 MIN_SLICE = 20
+MAX_SLICES = 3
 Rule = Callable[[Problem, Dataset, Result, Evidence | None], list[str]]
 
 
@@ -38,13 +41,17 @@ def _unused_time(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> lis
 
 
 def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    """Where a model that wins overall still loses: the worst few such slices."""
     m = r.metric
+    if r.improvement is None or not r.improvement.value > 0:
+        return []
+    losing = [s for s in r.slices if s.n >= MIN_SLICE and m.better(s.baseline, s.model)]
+    losing.sort(key=lambda s: -float(m.gain(np.asarray(s.baseline), np.asarray(s.model))))
     return [
         f"in {s.column} = {s.value} (n={s.n}) {r.best_model} does worse than "
         f"{r.best_baseline} ({m.name} {s.model:.4g} vs {s.baseline:.4g}): study that "
         "sub-population, or keep the heuristic there"
-        for s in r.slices
-        if s.n >= MIN_SLICE and m.better(s.baseline, s.model)
+        for s in losing[:MAX_SLICES]
     ]
 
 
@@ -64,6 +71,8 @@ def _hypotheses(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list
 
 def _data(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
     if ev is None or ev.curve_gain is None or ev.curve_gain <= MORE_DATA:
+        return []
+    if ev.signal.ci[0] <= 0:  # a model no better than the constant learns noise faster, not signal
         return []
     return [
         f"collect more labeled data: the last doubling improved {r.metric.name} by "
