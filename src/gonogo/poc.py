@@ -8,6 +8,7 @@ suggestions for the next iteration.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -250,9 +251,8 @@ class _Run:
         return Holdout(y, model.holdout, baseline.holdout, worst_rows)
 
 
-def run(
-    problem: Problem, data: pd.DataFrame | None = None, progress: Progress | None = None
-) -> Result:
-    """Run the PoC for `problem`; `data` overrides the spec's data.path (e.g. a pandas frame)."""
+def run(problem: Problem, data: Any = None, progress: Progress | None = None) -> Result:
+    """Run the PoC for `problem`; `data` (a pandas or polars frame, or an Arrow table)
+    overrides the spec's data.path."""
     ds = load(problem, data)
     return _Run(problem, ds, progress).compute()

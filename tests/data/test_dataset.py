@@ -98,3 +98,14 @@ def test_an_unknown_holiday_country_is_named(chicago_frame):
     )
     with pytest.raises(SpecError, match="derive.calendar.country: unknown country code 'XX'"):
         bind(problem, chicago_frame)
+
+
+def test_an_arrow_table_is_accepted_and_anything_else_named(churn_frame):
+    import pyarrow as pa
+
+    problem = spec(label={"column": "churn"})
+    assert len(load(problem, pa.Table.from_pandas(churn_frame)).y) == 5000
+    with pytest.raises(
+        DataError, match="data: expected a pandas, polars or Arrow table; found list"
+    ):
+        load(problem, [1, 2, 3])

@@ -266,11 +266,23 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     )
 
 
-def load(problem: Problem, data: pd.DataFrame | None = None) -> Dataset:
-    """The problem's data (from `data` if given, else from `data.path`) bound to the spec."""
+def _as_pandas(data: Any, place: str) -> pd.DataFrame:
+    """A pandas frame from a pandas, polars or Arrow table (the latter two via `to_pandas`)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if hasattr(data, "to_pandas"):
+        return _as_pandas(data.to_pandas(), place)
+    raise DataError(place, f"expected a pandas, polars or Arrow table; found {type(data).__name__}")
+
+
+def load(problem: Problem, data: Any = None) -> Dataset:
+    """The problem's data (from `data` if given, else from `data.path`) bound to the spec.
+
+    `data` may be a pandas DataFrame, a polars DataFrame or a pyarrow Table.
+    """
     if data is None:
         if problem.data.path is None:
             raise SpecError(f"{problem.source}: data.path", "required when no frame is passed")
         path = problem.base_dir / problem.data.path
         data = read_table(path, f"{problem.source}: data.path")
-    return bind(problem, data)
+    return bind(problem, _as_pandas(data, "data"))
