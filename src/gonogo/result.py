@@ -182,6 +182,16 @@ class Result:
         return out
 
 
+def verdict_schema() -> dict[str, Any]:
+    """The JSON Schema of verdict.json, for tools that read it."""
+    from importlib.resources import files
+
+    schema: dict[str, Any] = json.loads(
+        files("gonogo").joinpath("schemas/verdict.schema.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
 OUTPUTS = frozenset({"verdict.json", "report.html"})
 
 
