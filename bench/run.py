@@ -50,7 +50,7 @@ def child_gonogo(spec: Path, copy: str = "0") -> dict[str, object]:
     return {"verdict": result.verdict.decision, "best_model": result.best_model}
 
 
-def child_sklearn(spec: Path, copy: str = "0") -> dict[str, object]:
+def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     """The same model candidates, selected with plain GridSearchCV on the same folds."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.model_selection import GridSearchCV

@@ -33,7 +33,8 @@ def test_chicago_tells_the_story_of_the_talk(chicago_result):
     # Whether weather helps is answered with an interval, not a yes.
     weather = hyps["weather"]
     assert weather.effect.ci[0] < weather.effect.value < weather.effect.ci[1]
-    assert weather.outcome in {"supported", "inconclusive", "not-supported"}
+    # On this data the interval straddles zero and reaches above 1%: not settled either way.
+    assert weather.effect.ci[0] < 0 < weather.effect.ci[1] and weather.outcome == "inconclusive"
 
 
 def test_chicago_reports_its_evidence(chicago_result):

@@ -113,7 +113,7 @@ def _curve_gain(metric: Metric, curve: list[CurvePoint]) -> float | None:
     by = {p.fraction: p.value for p in curve}
     if 0.5 not in by or 1.0 not in by:
         return None
-    return float(metric.gain(np.asarray(by[1.0]), np.asarray(by[0.5])))
+    return float(metric.gain(by[1.0], by[0.5]))
 
 
 def _worst_rows(ds: Dataset, split: Split, pred: Array) -> pd.DataFrame:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from gonogo.data.dataset import Dataset
 from gonogo.problem import Problem
 from gonogo.result import Result
@@ -46,7 +44,7 @@ def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
     if r.improvement is None or not r.improvement.value > 0:
         return []
     losing = [s for s in r.slices if s.n >= MIN_SLICE and m.better(s.baseline, s.model)]
-    losing.sort(key=lambda s: -float(m.gain(np.asarray(s.baseline), np.asarray(s.model))))
+    losing.sort(key=lambda s: -float(m.gain(s.baseline, s.model)))
     return [
         f"in {s.column} = {s.value} (n={s.n}) {r.best_model} does worse than "
         f"{r.best_baseline} ({m.name} {s.model:.4g} vs {s.baseline:.4g}): study that "

@@ -61,13 +61,12 @@ def test_rows_on_both_sides_of_the_split_warn():
     doubled = pd.concat([frame, frame.iloc[:200]], ignore_index=True)
     problem, ds, split = bound(doubled)
     (found,) = leakage.duplicates(problem, ds, split)
-    held = set(map(tuple, ds.frame.iloc[split.holdout][ds.features].to_numpy()))
     seen = set(map(tuple, ds.frame.iloc[split.train][ds.features].to_numpy()))
     assert found.check == "leakage.duplicates"
     assert found.evidence["rows"] == sum(
         tuple(r) in seen for r in ds.frame.iloc[split.holdout][ds.features].to_numpy()
     )
-    assert found.evidence["rows"] > 0 and held
+    assert found.evidence["rows"] > 0
 
 
 def test_an_entity_on_both_sides_blocks():

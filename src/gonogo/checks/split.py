@@ -14,7 +14,8 @@ from gonogo.checks.finding import Finding
 from gonogo.checks.probe import quick_model
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
-from gonogo.evaluation.bootstrap import Resampler, interval, resample
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import score_all
 from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
 from gonogo.problem import Problem
 
@@ -36,10 +37,10 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
         name: quick_model(ds, ds.features, rows, test, problem.seed)
         for name, rows in (("time", past), ("random", shuffled))
     }
-    values = {name: metric.value(y, p) for name, p in preds.items()}
-    draws = resample(metric, y, preds, Resampler.for_holdout(len(y), ROUNDS, problem.seed, True))
-    gain = float(metric.gain(np.asarray(values["random"]), np.asarray(values["time"])))
-    lo, hi = interval(metric.gain(draws["random"], draws["time"]))
+    scores = score_all(metric, y, preds, Resampler.for_holdout(len(y), ROUNDS, problem.seed, True))
+    effect = scores.gain("random", "time")
+    (lo, hi), gain = effect.ci, effect.value
+    values = {name: scores.point[name].value for name in preds}
     if not (gain > OPTIMISM and lo > 0):
         return []
     using = (

@@ -63,7 +63,8 @@ def _stratify(ds: Dataset, rows: Index, k: int) -> NDArray[np.float64] | None:
     return ds.y[rows] if counts[counts > 0].min() >= k else None
 
 
-def _holdout(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Index]:
+def split_like(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Index]:
+    """Train/holdout rows of a strategy; checks use it to compare strategies (split.optimism)."""
     n, h, seed = len(ds.y), problem.split.holdout, problem.seed
     rows = np.arange(n)
     if strategy == "time":
@@ -106,12 +107,7 @@ def _folds(
 def make_split(problem: Problem, ds: Dataset) -> Split:
     """The split the spec asks for, or the one the data's roles call for."""
     strategy = _strategy(problem, ds)
-    train, holdout = _holdout(strategy, problem, ds)
+    train, holdout = split_like(strategy, problem, ds)
     if len(train) < problem.split.folds * 2 or len(holdout) == 0:
         return Split(strategy, train, holdout, ())
     return Split(strategy, train, holdout, _folds(strategy, problem, ds, train))
-
-
-def split_like(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Index]:
-    """Train/holdout rows of another strategy, to compare estimates (split.optimism)."""
-    return _holdout(strategy, problem, ds)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from gonogo.evaluation.bootstrap import Resampler, interval, resample
 from gonogo.evaluation.metrics import Array, Metric
 
@@ -29,9 +27,7 @@ class Scores:
 
     def gain(self, model: str, baseline: str) -> Estimate:
         """Paired relative improvement of `model` over `baseline`."""
-        rel = self.metric.gain(
-            np.asarray(self.point[model].value), np.asarray(self.point[baseline].value)
-        )
+        rel = self.metric.gain(self.point[model].value, self.point[baseline].value)
         draws = self.metric.gain(self.draws[model], self.draws[baseline])
         return Estimate(float(rel), interval(draws))
 

@@ -99,14 +99,15 @@ def _balanced_accuracy(y: Array, p: Array, W: Array) -> Array:
     return np.asarray(np.nanmean(np.vstack(recalls), axis=0), dtype=np.float64)
 
 
-def _prob_of_truth(y: Array, p: Array) -> Array:
+def prob_of_truth(y: Array, p: Array) -> Array:
+    """The probability each prediction gave to the true class."""
     if p.ndim == 1:
         return np.asarray(np.where(y == 1, p, 1 - p))
     return np.asarray(p[np.arange(len(y)), y.astype(int)])
 
 
 def _log_loss(y: Array, p: Array, W: Array) -> Array:
-    return _mean(W, -np.log(np.clip(_prob_of_truth(y, p), _EPS, 1 - _EPS)))
+    return _mean(W, -np.log(np.clip(prob_of_truth(y, p), _EPS, 1 - _EPS)))
 
 
 def _brier(y: Array, p: Array, W: Array) -> Array:
@@ -141,8 +142,9 @@ class Metric:
         """The metric on the sample itself."""
         return float(self.fn(y, p, np.ones((1, len(y))))[0])
 
-    def gain(self, model: Array, baseline: Array) -> Array:
+    def gain(self, model: Array | float, baseline: Array | float) -> Array:
         """Relative improvement of model over baseline in the metric's good direction."""
+        model, baseline = np.asarray(model), np.asarray(baseline)
         sign = 1.0 if self.greater_is_better else -1.0
         with np.errstate(invalid="ignore", divide="ignore"):
             rel = sign * (model - baseline) / np.maximum(np.abs(baseline), 1e-12)

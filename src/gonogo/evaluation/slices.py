@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gonogo.evaluation.metrics import Array, Metric
+from gonogo.evaluation.metrics import Array, Metric, prob_of_truth
 
 MAX_VALUES = 12
 BINS = 4
@@ -59,13 +59,6 @@ def worst(
     y: Array, pred: Array, task: str, k: int = 10
 ) -> np.ndarray[tuple[int], np.dtype[np.intp]]:
     """Positions of the k predictions furthest from the truth, worst first."""
-    if task == "regression":
-        loss = np.abs(y - pred)
-    else:
-        truth = (
-            np.where(y == 1, pred, 1 - pred)
-            if pred.ndim == 1
-            else pred[np.arange(len(y)), y.astype(int)]
-        )
-        loss = -np.log(np.clip(truth, 1e-15, 1))
+    # Classification: the less probability the truth got, the worse (the order of log loss).
+    loss = np.abs(y - pred) if task == "regression" else -prob_of_truth(y, pred)
     return np.argsort(-loss, kind="stable")[:k]
