@@ -59,7 +59,7 @@ def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     from gonogo.candidates import models
     from gonogo.data.dataset import load
     from gonogo.data.split import make_split
-    from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
+    from gonogo.metrics import DEFAULT_METRIC, METRICS
 
     problem = gonogo.load_problem(spec)
     ds = load(problem)
@@ -72,7 +72,9 @@ def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     scores = {}
     dummy = DummyRegressor() if ds.task == "regression" else DummyClassifier()
     dummy.fit(X.iloc[split.train], y[split.train])
-    for recipe in models.recipes(problem.models, ds.task, problem.seed, problem.source):
+    for recipe in models.recipes(
+        problem.models, ds.task, problem.seed, problem.source, metric.loss
+    ):
         grid = [{f"model__{k}": [v] for k, v in cfg.items()} for cfg in recipe.grid]
         search = GridSearchCV(
             models.build(recipe, {}, ds, ds.features), grid, scoring=scoring, cv=folds

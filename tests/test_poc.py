@@ -24,8 +24,9 @@ def test_chicago_tells_the_story_of_the_talk(chicago_result):
     assert heuristic.value == pytest.approx(1.6439, abs=1e-3)  # the two-weeks-ago heuristic
     assert r.best_baseline == "two-weeks-ago" and r.best_model == "gbm"
     hyps = {h.group: h for h in r.hypotheses}
-    # Without the calendar, the model of lags and weather loses to the heuristic...
-    assert hyps["calendar"].without > heuristic.value
+    # Without the calendar, the model of lags, weather and trend does not clear the bar over
+    # the heuristic...
+    assert hyps["calendar"].without > heuristic.value * (1 - 0.05)
     assert hyps["calendar"].outcome == "supported"
     # ...with it, the model wins, by more than the bar, with an interval to show for it.
     assert _candidate(r, "gbm").holdout.value < 1.3
@@ -35,10 +36,16 @@ def test_chicago_tells_the_story_of_the_talk(chicago_result):
     assert weather.effect.ci[0] < weather.effect.value < weather.effect.ci[1]
     # On this data the interval straddles zero and reaches above 1%: not settled either way.
     assert weather.effect.ci[0] < 0 < weather.effect.ci[1] and weather.outcome == "inconclusive"
+    # Time is a signal by default: the trend is measured like any hypothesis. Here it hurts
+    # (the future lies outside the training range), which the run says rather than hides.
+    trend = hyps["trend"]
+    assert trend.origin == "gonogo" and r.data.groups["trend"] == ("trend",)
+    assert trend.outcome == "not-supported" and trend.effect.ci[1] < 0
 
 
 def test_chicago_reports_its_evidence(chicago_result):
     d = chicago_result.to_dict()
+    unused = d["data"].pop("unused")
     assert d["data"] == {
         "rows": 5698,
         "train": 4558,
@@ -46,6 +53,10 @@ def test_chicago_reports_its_evidence(chicago_result):
         "split": "time",
         "task": "regression",
     }
+    assert unused["date"] == "time" and unused["ridership"] == "label"
+    assert unused["rownames"] == "excluded" and unused["Belmont"] == "not in features"
+    assert d["evaluation"]["scheme"] == "rolling origins" and d["evaluation"]["splits"] == 4
+    assert d["evaluation"]["tested"] == 1140
     assert [p["fraction"] for p in d["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
     assert {s["column"] for s in d["slices"]} == {"weather_rain", "day_of_week"}
     assert [f["check"] for f in d["findings"]] == ["split.optimism"]
@@ -133,7 +144,9 @@ def test_multiclass_end_to_end_on_penguins():
     )
     r = gonogo.run(problem, data=frame)
     assert r.data.task == "multiclass" and r.data.classes == ("Adelie", "Chinstrap", "Gentoo")
-    assert r.holdout is not None and r.holdout.model.shape == (69, 3)
+    # A small table: repeated K-fold, and every row tested in the first pass.
+    assert r.holdout is not None and r.holdout.model.shape == (344, 3)
+    assert r.evaluation.scheme == "repeated k-fold" and r.evaluation.splits >= 10
     constant = _candidate(r, "constant").holdout.value
     assert _candidate(r, r.best_model).holdout.value < constant / 5  # log loss far below priors
     assert r.hypotheses[0].outcome == "supported"
@@ -157,8 +170,11 @@ def test_an_existing_system_with_gaps_says_how_often_it_fell_back():
     r = gonogo.run(problem, data=frame)
     holdout = make_split(problem, bind(problem, frame)).holdout
     gaps = frame["legacy"].iloc[holdout].isna().mean()
-    assert f"no answer for {gaps:.1%} of holdout rows" in _candidate(r, "legacy").description
-    assert "legacy" not in r.data.groups["all"]  # the existing system's output is no feature
+    assert f"no answer for {gaps:.1%} of test rows" in _candidate(r, "legacy").description
+    # The existing system's output is an input of its own, measured as a hypothesis.
+    assert "legacy" not in r.data.groups["all"] and r.data.groups["legacy"] == ("legacy",)
+    (builds_on,) = [h for h in r.hypotheses if h.group == "legacy"]
+    assert builds_on.origin == "gonogo" and "existing system" in builds_on.name
     assert _candidate(r, "tree").kind == "model" and r.best_model == "tree"
 
 

@@ -1,12 +1,12 @@
 from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
-from gonogo.evaluation.metrics import METRICS
+from gonogo.metrics import METRICS
 from gonogo.verdict import Evidence, decide
 
 
-def _evidence(improvement, signal=(0.3, 0.5), baseline=1.6, target=None, curve=0.0):
+def _evidence(improvement, signal=(0.3, 0.5), baseline=1.6, target=None, curve=0.0, **more):
     return Evidence(
-        METRICS["mae"],
+        METRICS[more.pop("metric", "mae")],
         0.05,
         target,
         "gbm",
@@ -16,6 +16,7 @@ def _evidence(improvement, signal=(0.3, 0.5), baseline=1.6, target=None, curve=0
         Estimate(sum(improvement) / 2, improvement),
         Estimate(sum(signal) / 2, signal),
         curve,
+        **more,
     )
 
 
@@ -41,9 +42,44 @@ def test_no_go_when_even_the_best_case_is_too_small():
 
 
 def test_no_go_without_signal_beyond_the_constant():
-    verdict = decide([], _evidence((0.1, 0.5), signal=(-0.01, 0.02)))
-    assert (
-        verdict.decision == "no-go" and "no model is better than the constant" in verdict.reasons[0]
+    verdict = decide([], _evidence((-0.03, 0.02), signal=(-0.03, 0.02)))
+    assert verdict.decision == "no-go"
+    assert "no model is better than the constant" in verdict.reasons[0]
+    assert "no usable signal" in verdict.reasons[0]
+
+
+def test_an_interval_reaching_zero_but_clearing_the_bar_is_inconclusive_not_no_signal():
+    verdict = decide([], _evidence((-0.02, 0.44), signal=(-0.02, 0.44)))
+    assert verdict.decision == "inconclusive"
+    assert not any("no usable signal" in r for r in verdict.reasons)
+
+
+def test_a_hard_label_metric_on_a_rare_class_hides_the_signal():
+    hidden = _evidence(
+        (-0.01, 0.01),
+        signal=(-0.01, 0.01),
+        metric="accuracy",
+        proper=Estimate(0.08, (0.05, 0.11)),
+        rarest=0.06,
+    )
+    verdict = decide([], hidden)
+    assert verdict.decision == "no-go"
+    assert verdict.reasons[0].startswith("the metric hides the signal")
+    assert "class of 6.0%" in verdict.reasons[0] and "pr_auc or log_loss" in verdict.reasons[0]
+
+
+def test_a_model_that_loses_on_time_but_wins_on_a_random_split_says_the_signal_drifts():
+    drift = Finding("split.optimism", "warn", "random is better", ("date",), {"relative": 0.8})
+    verdict = decide([drift], _evidence((-0.3, -0.1), signal=(-0.3, -0.1), drift=drift))
+    assert verdict.decision == "no-go"
+    assert verdict.reasons[0].startswith("the signal drifts") and "80% better" in verdict.reasons[0]
+
+
+def test_several_outer_splits_report_how_many_agree():
+    verdict = decide([], _evidence((0.1, 0.3), split_gains=(0.2, 0.08, 0.01, -0.02)))
+    assert verdict.decision == "go"
+    assert "over 4 outer splits, gbm is ahead of rule in 3 and clears the 5% bar in 2" in (
+        verdict.reasons
     )
 
 

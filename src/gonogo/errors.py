@@ -24,6 +24,10 @@ class InputError(GonogoError):
         self.problem = problem
         super().__init__(f"{place}: {problem}" if place else problem)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Rebuilt from both parts when it crosses a process boundary (a parallel worker).
+        return (type(self), (self.place, self.problem))
+
 
 class SpecError(InputError):
     """The problem spec is unreadable, malformed or inconsistent with its data."""

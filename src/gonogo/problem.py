@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from gonogo.errors import SpecError
-from gonogo.evaluation.metrics import METRICS
+from gonogo.metrics import METRICS
 
 Task = Literal["regression", "binary", "multiclass"]
 Scalar = str | int | float | bool
@@ -39,9 +39,12 @@ class LabelSpec(_Strict):
 
 
 class DeriveSpec(_Strict):
+    """A derived group: the calendar of a date column (holidays when a country is given), or
+    the trend, the time elapsed since the start of the data."""
+
     source: str = Field(alias="from")
-    kind: Literal["calendar"] = "calendar"
-    country: str = "US"
+    kind: Literal["calendar", "trend"] = "calendar"
+    country: str | None = None
 
 
 class Success(_Strict):
@@ -83,9 +86,13 @@ class Hypothesis(_Strict):
 
 
 class SplitSpec(_Strict):
+    """`outer`: how many outer splits the comparison runs over (1: a single holdout). By
+    default several on small tables, where one holdout is too noisy to decide on."""
+
     strategy: Literal["time", "random", "group"] | None = None
     holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
     folds: Annotated[int, Field(ge=2, le=20)] = 5
+    outer: Annotated[int, Field(ge=1, le=50)] | None = None
 
 
 class Problem(_Strict):
@@ -97,7 +104,7 @@ class Problem(_Strict):
     label: LabelSpec
     features: dict[str, list[str]] | None = None
     exclude: list[str] = []
-    derive: dict[str, DeriveSpec] = {}
+    derive: dict[str, DeriveSpec | Literal[False]] = {}
     metric: str | None = None
     success: Success = Success()
     baselines: list[BaselineSpec] = []
@@ -114,7 +121,7 @@ class Problem(_Strict):
     def _consistent(self) -> Problem:
         if self.metric is not None and self.metric not in METRICS:
             raise ValueError(f"metric: expected one of {', '.join(METRICS)}; found {self.metric!r}")
-        groups = set(self.features or {"all": []}) | set(self.derive)
+        groups = set(self.features or {"all": []}) | set(derivations(self)) | set(systems(self))
         for i, hyp in enumerate(self.hypotheses):
             if hyp.group not in groups:
                 raise ValueError(
@@ -124,6 +131,12 @@ class Problem(_Strict):
         clash = set(self.features or {}) & set(self.derive)
         if clash:
             raise ValueError(f"derive: group {sorted(clash)[0]!r} is also a features group")
+        clash = (set(self.features or {}) | set(self.derive)) & set(systems(self))
+        if clash:
+            raise ValueError(
+                f"features: group {sorted(clash)[0]!r} has the name of a column baseline, whose "
+                "column becomes a feature group of that name; rename one of them"
+            )
         names = [c.name for c in self.baselines] + [m.name for m in self.models or []]
         dup = {n for n in names if names.count(n) > 1} | ({"constant", "simple-rule"} & set(names))
         if dup:
@@ -146,6 +159,54 @@ class Problem(_Strict):
         copy._base_dir = base_dir
         copy._source = source
         return copy
+
+
+def derivations(problem: Problem) -> dict[str, DeriveSpec]:
+    """Derived groups of a run: the spec's, and, when there is a time column, its calendar and
+    trend unless the spec derives them itself or switches them off (`derive: {trend: false}`).
+    Time is then a signal, not only an order."""
+    out = {g: d for g, d in problem.derive.items() if d is not False}
+    time = problem.data.time
+    if time is None:
+        return out
+    taken = set(problem.features or {}) | set(problem.derive)
+    for kind in ("calendar", "trend"):
+        if kind in problem.derive or any(d.kind == kind and d.source == time for d in out.values()):
+            continue
+        name = kind if kind not in taken else f"{time}_{kind}"
+        out[name] = DeriveSpec(source=time, kind=kind)
+    return out
+
+
+def systems(problem: Problem) -> dict[str, str]:
+    """Feature groups holding an existing system's output: a `column` baseline's column stays
+    an input, in a group named after the baseline, unless excluded or already a feature."""
+    listed = {c for cols in (problem.features or {}).values() for c in cols}
+    return {
+        b.name: b.column
+        for b in problem.baselines
+        if b.column is not None
+        and b.column not in problem.exclude
+        and b.column not in listed
+        and b.column != problem.label.column
+    }
+
+
+def hypotheses(problem: Problem) -> list[Hypothesis]:
+    """The spec's hypotheses, then one per group gonogo adds (calendar, trend, an existing
+    system's output) that the spec does not test itself: each is measured as an ablation."""
+    tested = {h.group for h in problem.hypotheses}
+    spec_groups = {g for g, d in problem.derive.items() if d is not False}
+    auto = {
+        g: f"the {d.kind} of {d.source} is a signal"
+        for g, d in derivations(problem).items()
+        if g not in spec_groups
+    }
+    auto |= {g: f"the model builds on the existing system {g!r}" for g in systems(problem)}
+    return [
+        *problem.hypotheses,
+        *(Hypothesis(name=text, group=g) for g, text in auto.items() if g not in tested),
+    ]
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

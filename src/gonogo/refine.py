@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gonogo.data.dataset import Dataset
-from gonogo.problem import Problem
+from gonogo.problem import Problem, derivations
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
 
@@ -23,12 +23,12 @@ def _blocks(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
 
 
 def _unused_time(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
-    used = {d.source for d in p.derive.values()}
+    used = {d.source for d in derivations(p).values()}
     out = []
     if ds.time and ds.time not in used:
         out.append(
-            f"the time column {ds.time!r} orders the data but is not a signal yet: add "
-            f"`derive: {{calendar: {{from: {ds.time}}}}}` and a hypothesis for it"
+            f"the time column {ds.time!r} orders the data but its calendar is switched off: "
+            "remove `calendar: false` from derive to test it as a hypothesis"
         )
     out += [
         f"{c!r} is used as a plain day count; derive its calendar (`from: {c}`)"

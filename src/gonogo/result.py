@@ -21,8 +21,9 @@ import pandas as pd
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
 from gonogo.evaluation.compare import Estimate
-from gonogo.evaluation.metrics import Array, Metric
+from gonogo.evaluation.outer import CurvePoint
 from gonogo.evaluation.slices import SliceRow
+from gonogo.metrics import Array, Metric
 from gonogo.problem import Problem
 from gonogo.verdict import Verdict
 
@@ -45,13 +46,29 @@ class HypothesisResult:
     effect: Estimate
     without: float
     min_effect: float
+    origin: str = "spec"  # or "gonogo": a group gonogo added (calendar, trend, a system)
 
 
 @dataclass(frozen=True)
-class CurvePoint:
-    fraction: float
-    rows: int
-    value: float
+class Importance:
+    """How much worse the best model gets with a group or a feature shuffled (relative)."""
+
+    name: str
+    kind: str  # "group" or "feature"
+    effect: Estimate
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How the comparison was run: the outer splits, and how often they agree."""
+
+    scheme: str
+    splits: int
+    tested: int
+    ahead: int
+    clears: int
+    models: dict[str, int]
+    baselines: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,7 @@ class DataSummary:
     time: str | None
     entity: str | None
     groups: dict[str, tuple[str, ...]]
+    unused: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,7 @@ class Holdout:
     model: Array
     baseline: Array
     worst: pd.DataFrame
+    times: pd.Series | None = None
 
 
 @dataclass
@@ -94,6 +113,8 @@ class Result:
     learning_curve: list[CurvePoint] = field(default_factory=list)
     refine: list[str] = field(default_factory=list)
     holdout: Holdout | None = None
+    evaluation: Evaluation | None = None
+    importance: list[Importance] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict.json contract."""
@@ -120,9 +141,19 @@ class Result:
                 "best_model": self.best_model,
                 "improvement": _relative(self.improvement),
                 "hypotheses": [
-                    {"name": h.name, "group": h.group, "outcome": h.outcome, **_relative(h.effect)}
+                    {
+                        "name": h.name,
+                        "group": h.group,
+                        "origin": h.origin,
+                        "outcome": h.outcome,
+                        **_relative(h.effect),
+                    }
                     for h in self.hypotheses
                 ],
+                "importance": [
+                    {"name": i.name, "kind": i.kind, **_relative(i.effect)} for i in self.importance
+                ],
+                "evaluation": asdict(self.evaluation) if self.evaluation else None,
                 "findings": [
                     {
                         "check": f.check,
@@ -142,6 +173,7 @@ class Result:
                     "holdout": self.data.holdout,
                     "split": self.data.split,
                     "task": self.data.task,
+                    "unused": self.data.unused,
                 },
             }
         )

@@ -12,7 +12,7 @@ import yaml
 from gonogo.data.dataset import infer_task
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, InputError
-from gonogo.evaluation.metrics import DEFAULT_METRIC
+from gonogo.metrics import DEFAULT_METRIC
 
 _TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds")
 

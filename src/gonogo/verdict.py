@@ -2,6 +2,13 @@
 
 Decision rules over findings and estimates, in order: blocked, no-go, go, inconclusive. Every
 reason cites its numbers, so the verdict can be argued with.
+
+A no-go says why there is nothing to gain, because each cause calls for a different next step:
+no signal at all (the features do not predict the label, even on a proper scoring rule), a
+metric that hides the signal (a hard-label metric on a rare class, while log loss shows it),
+signal that drifts (the model trained on the past loses, the same model trained on a random
+sample of the same period wins), or a heuristic the model does not beat by enough. An interval
+that reaches zero but clears the bar at its upper end is inconclusive, not "no signal".
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from typing import Literal
 
 from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
-from gonogo.evaluation.metrics import Metric
+from gonogo.metrics import Metric
+
+HIDDEN_RARE = 0.15  # a hard-label metric hides signal when the rarest class is below this
 
 Decision = Literal["go", "no-go", "inconclusive", "blocked"]
 MORE_DATA = 0.01
@@ -39,6 +48,14 @@ class Evidence:
     improvement: Estimate
     signal: Estimate
     curve_gain: float | None
+    split_gains: tuple[float, ...] = ()
+    proper: Estimate | None = None
+    rarest: float | None = None
+    drift: Finding | None = None
+
+    def clears(self) -> int:
+        """Outer splits in which the model beats the baseline by the bar."""
+        return sum(g >= self.min_improvement for g in self.split_gains)
 
 
 def _pct(e: Estimate) -> str:
@@ -53,27 +70,69 @@ def _meets(metric: Metric, value: float, target: float | None) -> bool:
     return target is not None and (value >= target if metric.greater_is_better else value <= target)
 
 
+def _nothing(ev: Evidence) -> str:
+    """Why a model that does not beat the constant is no use: no signal, a metric that hides
+    it, or signal that drifts."""
+    m, vs = ev.metric, f"{ev.best_model} vs constant"
+    if ev.proper is not None and ev.proper.ci[0] > 0 and ev.rarest is not None:
+        return (
+            f"the metric hides the signal: {vs} {_pct(ev.signal)} on {m.name}, which reads "
+            f"hard labels and on a class of {ev.rarest:.1%} rewards always predicting the "
+            f"majority; on log loss the same model beats the constant by {_pct(ev.proper)}. "
+            "Judge with pr_auc or log_loss, and price the decision it drives (what a missed "
+            "case and a false alarm each cost)"
+        )
+    if ev.drift is not None:
+        random_gain = ev.drift.evidence.get("relative", float("nan"))
+        return (
+            f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while the same "
+            f"model trained on a random sample of the same period scores {random_gain:.0%} "
+            "better; the calendar and trend of the time column were tried as features. What "
+            "held before the holdout does not hold after it: retrain often, or model the drift"
+        )
+    if ev.proper is not None and ev.proper.ci[0] > 0:
+        return (
+            f"no model is better than the constant baseline on {m.name}: {vs} "
+            f"{_pct(ev.signal)}; on log loss it is ({_pct(ev.proper)}): the signal is in the "
+            f"probabilities, which {m.name} does not reward"
+        )
+    proper = f"; on log loss too: {_pct(ev.proper)}" if ev.proper is not None else ""
+    return (
+        f"no model is better than the constant baseline: {vs} {_pct(ev.signal)}{proper}; the "
+        "features carry no usable signal"
+    )
+
+
 def _no_go(ev: Evidence) -> list[str]:
     m, launch = ev.metric, f"launch the heuristic {ev.best_baseline!r} without ML"
-    if ev.signal.ci[0] <= 0:
-        return [
-            f"no model is better than the constant baseline: {ev.best_model} vs constant "
-            f"{_pct(ev.signal)}; the features carry no usable signal",
-            launch,
-        ]
     if _meets(m, ev.baseline.value, ev.target):
         return [
             f"the baseline already meets the target {ev.target:g}: "
             f"{_val(m, ev.best_baseline, ev.baseline)}",
             launch,
         ]
-    if ev.improvement.ci[1] < ev.min_improvement:
-        return [
-            f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
-            f"upper end is below the {ev.min_improvement:.0%} needed",
-            launch,
-        ]
-    return []
+    if ev.improvement.ci[1] >= ev.min_improvement:
+        return []
+    if ev.signal.value <= 0 or ev.signal.ci[1] < ev.min_improvement:
+        return [_nothing(ev), *_stability(ev), launch]
+    return [
+        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
+        f"upper end is below the {ev.min_improvement:.0%} needed",
+        *_stability(ev),
+        launch,
+    ]
+
+
+def _stability(ev: Evidence) -> list[str]:
+    """How many outer splits agree, when there are several."""
+    n = len(ev.split_gains)
+    if n < 2:
+        return []
+    ahead = sum(g > 0 for g in ev.split_gains)
+    return [
+        f"over {n} outer splits, {ev.best_model} is ahead of {ev.best_baseline} in {ahead} "
+        f"and clears the {ev.min_improvement:.0%} bar in {ev.clears()}"
+    ]
 
 
 def _curve(ev: Evidence) -> str:
@@ -120,8 +179,8 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
     caveats = _caveats(findings)
     if ev.improvement.ci[0] >= ev.min_improvement and target_ok:
-        return Verdict("go", (comparison, values, *caveats))
-    reasons = [comparison, values, *caveats]
+        return Verdict("go", (comparison, values, *_stability(ev), *caveats))
+    reasons = [comparison, values, *_stability(ev), *caveats]
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
     else:

@@ -12,7 +12,9 @@ def test_a_group_statistic_learns_on_training_rows_and_falls_back():
     est = GroupStatistic(["day"], "median", "regression", (), "b").fit(train, y)
     pred = est.predict_scores(pd.DataFrame({"day": ["Sun", "Mon", "Holiday"]}))
     assert pred[:2].tolist() == [3.0, 12.0]
-    assert pred[2] == pytest.approx(y.mean()) and est.fallback_rate_ == pytest.approx(1 / 3)
+    # Unseen groups get the overall median: the statistic the heuristic uses.
+    assert pred[2] == pytest.approx(np.median(y))
+    assert est.coverage(pd.DataFrame({"day": ["Sun", "Mon", "Holiday"]})) == pytest.approx(2 / 3)
 
 
 def test_a_multiclass_rate_table_gives_probabilities():
@@ -26,19 +28,37 @@ def test_a_multiclass_rate_table_gives_probabilities():
     ]
 
 
-def test_an_existing_system_column_may_hold_labels_or_scores():
-    labels = ColumnBaseline("pred", "binary", ("no", "yes"), "b").fit(
-        pd.DataFrame(), np.array([0.0, 1.0])
-    )
+def test_an_existing_system_column_may_hold_labels_or_probabilities():
+    y = np.array([0.0, 1.0])
     frame = pd.DataFrame({"pred": ["yes", "no", None]})
+    labels = ColumnBaseline("pred", "binary", ("no", "yes"), "b").fit(frame.iloc[:2], y)
     assert labels.predict_scores(frame).tolist() == [1.0, 0.0, 0.5]
     frame = pd.DataFrame({"pred": [0.2, 0.9, 0.4]})
-    assert labels.predict_scores(frame).tolist() == [0.2, 0.9, 0.4]
+    probabilities = ColumnBaseline("pred", "binary", ("no", "yes"), "b").fit(frame.iloc[:2], y)
+    assert probabilities.predict_scores(frame).tolist() == [0.2, 0.9, 0.4]
+    assert probabilities.reads_as() == ""
 
 
-def test_values_that_are_neither_labels_nor_scores_are_an_input_error():
-    est = ColumnBaseline("pred", "binary", ("no", "yes"), "baselines[2]").fit(
-        pd.DataFrame(), np.array([0.0, 1.0])
-    )
-    with pytest.raises(SpecError, match=r"baselines\[2\]: yields values that are neither"):
-        est.predict_scores(pd.DataFrame({"pred": [3.0, 7.0]}))
+def test_numbers_outside_zero_one_are_a_score_ranked_or_calibrated():
+    rng = np.random.default_rng(0)
+    ratio = pd.Series(rng.uniform(0, 3, 2000))  # e.g. payments over income
+    y = (rng.random(2000) < 1 / (1 + np.exp(-(ratio.to_numpy() * 2 - 3)))).astype(float)
+    frame = pd.DataFrame({"ratio": ratio})
+    ranked = ColumnBaseline("ratio", "binary", ("no", "yes"), "b", rank=True).fit(frame, y)
+    assert ranked.predict_scores(frame).tolist() == ratio.tolist()
+    assert "ranked as it is" in ranked.reads_as()
+    calibrated = ColumnBaseline("ratio", "binary", ("no", "yes"), "b").fit(frame, y)
+    p = calibrated.predict_scores(frame)
+    assert ((p > 0) & (p < 1)).all()
+    assert (np.argsort(p, kind="stable") == np.argsort(ratio.to_numpy(), kind="stable")).all()
+    assert abs(p.mean() - y.mean()) < 0.01  # calibrated: the rate comes out right
+
+
+def test_values_that_are_neither_labels_nor_numbers_are_an_input_error():
+    frame = pd.DataFrame({"pred": ["yes", "no"]})
+    est = ColumnBaseline("pred", "binary", ("no", "yes"), "baselines[2]")
+    est.fit(frame, np.array([0.0, 1.0]))
+    with pytest.raises(
+        SpecError, match=r"baselines\[2\]: yields values that are neither .* 'maybe'"
+    ):
+        est.predict_scores(pd.DataFrame({"pred": ["yes", "maybe"]}))

@@ -2,14 +2,13 @@ import numpy as np
 import pandas as pd
 
 from gonogo.candidates.rule import SimpleRule
-from gonogo.evaluation.metrics import METRICS
 
 
 def test_a_planted_threshold_is_found_and_printed():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"calls": rng.integers(0, 10, 2000), "noise": rng.normal(size=2000)})
     y = np.where(frame["calls"] >= 4, rng.random(2000) < 0.8, rng.random(2000) < 0.1).astype(float)
-    rule = SimpleRule("binary", ("no", "yes"), METRICS["roc_auc"], False, 0, []).fit(frame, y)
+    rule = SimpleRule("binary", ("no", "yes"), "roc_auc", False, 0, []).fit(frame, y)
     text = rule.describe()
     assert text.startswith("if calls <= 3 then 0.1") and "else 0.8" in text
     assert "noise" not in text
@@ -21,9 +20,7 @@ def test_a_category_rate_table_is_found():
     rate = plan.map({"basic": 0.5, "plus": 0.2, "pro": 0.05}).astype(float)
     y = (rng.random(3000) < rate).astype(float)
     frame = pd.DataFrame({"plan": plan, "noise": rng.normal(size=3000)})
-    rule = SimpleRule("binary", ("no", "yes"), METRICS["log_loss"], False, 0, ["plan"]).fit(
-        frame, y
-    )
+    rule = SimpleRule("binary", ("no", "yes"), "log_loss", False, 0, ["plan"]).fit(frame, y)
     pred = rule.predict_scores(frame)
     for name, expected in {"basic": 0.5, "plus": 0.2, "pro": 0.05}.items():
         assert abs(pred[(plan == name).to_numpy()].mean() - expected) < 0.05
@@ -41,6 +38,20 @@ def test_a_validation_stretch_with_one_class_still_chooses_a_rule():
     rng = np.random.default_rng(2)
     x = rng.normal(size=400)
     y = np.r_[(x[:300] > 0).astype(float), np.zeros(100)]  # the last quarter: one class only
-    rule = SimpleRule("binary", ("no", "yes"), METRICS["roc_auc"], True, 0, [])
+    rule = SimpleRule("binary", ("no", "yes"), "roc_auc", True, 0, [])
     rule.fit(pd.DataFrame({"x": x}), y)
     assert rule.describe().startswith("if x <=")
+
+
+def test_the_rule_fits_the_metrics_loss_on_a_skewed_label():
+    """Under mae the rule predicts medians, which a squared-error rule pulls towards the tail."""
+    rng = np.random.default_rng(3)
+    group = rng.integers(0, 2, 3000)
+    y = rng.exponential(np.where(group == 1, 3.0, 1.0)) ** 2  # skewed: mean far above median
+    frame = pd.DataFrame({"group": group.astype(float)})
+    for metric, statistic in (("mae", np.median), ("rmse", np.mean)):
+        rule = SimpleRule("regression", (), metric, False, 0, []).fit(frame, y)
+        pred = rule.predict_scores(frame)
+        for g in (0, 1):
+            truth = statistic(y[group == g])
+            assert abs(pred[group == g].mean() - truth) < 0.15 * truth

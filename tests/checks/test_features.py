@@ -12,10 +12,10 @@ def _frame():
     return frame
 
 
-def test_constant_missing_and_high_cardinality_features_are_found():
+def test_missing_and_high_cardinality_features_are_found_and_constant_ones_left_out():
     problem, ds, split = bound(_frame())
     found = {f.check: f for c in features.CHECKS for f in c(problem, ds, split)}
-    assert found["features.constant"].columns == ("flat",)
+    assert "flat" not in ds.features and ds.unused["flat"] == "constant"
     assert found["features.missing"].severity == "warn"
     assert found["features.missing"].evidence["fractions"] == {"x1": 0.5}
     assert found["features.high_cardinality"].evidence["levels"] == {"shop": 120}

@@ -18,7 +18,21 @@ def test_a_label_copy_under_another_name_blocks(churn_frame):
         "block",
         ("loyalty_flag",),
     )
-    assert found.evidence["values"]["loyalty_flag"] >= 0.99
+    assert found.evidence["determination"]["loyalty_flag"] >= 0.99
+
+
+def test_a_measurement_that_sorts_most_rows_is_not_a_copy():
+    """An AUC near 1 is not a copy of the label: 5% of rows on the wrong side do not block."""
+    rng = np.random.default_rng(4)
+    y = rng.random(3000) < 0.3
+    marker = np.where(y, rng.normal(3, 1, 3000), rng.normal(0, 1, 3000))
+    flipped = rng.random(3000) < 0.05
+    frame = pd.DataFrame(
+        {"marker": np.where(flipped, -marker, marker), "age": rng.normal(size=3000)}
+    )
+    problem, ds, split = bound(frame.assign(y=y.astype(int)))
+    found = leakage.single_feature_leak(problem, ds, split)
+    assert all(f.severity != "block" for f in found)
 
 
 def test_a_regression_label_copy_blocks(chicago_frame):
@@ -54,6 +68,24 @@ def test_an_identifier_that_predicts_nothing_is_fine():
     frame = noise_frame(800).assign(ticket=np.random.default_rng(0).permutation(800))
     problem, ds, split = bound(frame)
     assert leakage.identifier(problem, ds, split) == []
+
+
+def test_identical_rows_of_a_few_discrete_columns_are_not_copies():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({c: rng.integers(0, 8, 2000) for c in ("a", "b", "c", "d")})
+    frame["y"] = (frame["a"] + rng.integers(0, 4, 2000) > 5).astype(int)
+    problem, ds, split = bound(frame)
+    identical = pd.util.hash_pandas_object(ds.frame[ds.features], index=False)
+    assert identical.duplicated().mean() > 0.05  # chance makes identical rows here...
+    assert leakage.duplicates(problem, ds, split) == []  # ...which are no copies
+    # A newer period made of copies of older rows: beyond what chance makes, even here.
+    copied = pd.concat([frame, frame.sample(500, random_state=0)], ignore_index=True)
+    copied["day"] = pd.date_range("2020-01-01", periods=len(copied), freq="h")
+    problem, ds, split = bound(
+        copied, data={"time": "day"}, derive={"calendar": False, "trend": False}
+    )
+    (found,) = leakage.duplicates(problem, ds, split)
+    assert found.evidence["fraction"] > found.evidence["expected"] + 0.5
 
 
 def test_rows_on_both_sides_of_the_split_warn():

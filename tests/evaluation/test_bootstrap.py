@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from gonogo.evaluation.bootstrap import Resampler, interval, resample
-from gonogo.evaluation.metrics import METRICS
+from gonogo.evaluation.bootstrap import Resampler, interval
+from gonogo.evaluation.compare import Stack, score_all
+from gonogo.metrics import METRICS
 
 
 def test_every_resample_draws_n_rows_and_is_reproducible():
@@ -33,8 +34,10 @@ def test_the_interval_covers_the_truth_about_95_percent_of_the_time():
     hits = 0
     for i in range(200):
         err = rng.exponential(1.0, size=300)  # true mean absolute error: 1.0
-        draws = resample(mae, err, {"m": np.zeros(300)}, Resampler(300, 400, seed=i))
-        lo, hi = interval(draws["m"])
+        scores = score_all(
+            mae, err, {"m": np.zeros(300)}, Stack.single(300), Resampler(300, 400, i)
+        )
+        lo, hi = scores.point["m"].ci
         hits += lo <= 1.0 <= hi
     assert 0.90 <= hits / 200 <= 0.99
 

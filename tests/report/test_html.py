@@ -32,7 +32,10 @@ def _in_order(text: str, parts: list[str]) -> bool:
 def test_the_report_follows_the_framework_and_is_self_contained(chicago_result):
     html = chicago_result.to_html()
     assert _in_order(html, SECTIONS)
-    assert html.count("<svg") == 5  # candidates, hypotheses, slices, learning curve, residuals
+    # candidates, hypotheses, over time, importance, slices, learning curve, residuals
+    assert html.count("<svg") == 7
+    assert "Columns the models do not see" in html and "<b>time</b>: date" in html
+    assert "(added by gonogo)" in html and "absolute error" in html
     fetched = re.findall(
         r'(?:src|href)\s*=\s*["\']?(?:https?:)?//|url\(\s*["\']?https?:|@import', html
     )
@@ -43,9 +46,10 @@ def test_the_report_follows_the_framework_and_is_self_contained(chicago_result):
     assert srcdoc is not None and html_lib.unescape(srcdoc.group(1)) == html
 
 
-def test_classification_shows_calibration_and_confusion(churn_result):
+def test_classification_shows_calibration_confusion_and_ranking_curves(churn_result):
     html = churn_result.to_html()
     assert "observed frequency" in html and "predicted (gbm)" in html
+    assert "false positive rate" in html and "recall" in html  # ROC and precision-recall
 
 
 def test_a_blocked_run_still_reports(churn_frame):

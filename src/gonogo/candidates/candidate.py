@@ -13,7 +13,7 @@ from gonogo.candidates.expression import Expression
 from gonogo.candidates.rule import SimpleRule
 from gonogo.data.dataset import Dataset
 from gonogo.errors import SpecError
-from gonogo.evaluation.metrics import Metric
+from gonogo.metrics import Metric
 from gonogo.problem import BaselineSpec, Problem
 
 Kind = Literal["baseline", "model"]
@@ -37,7 +37,7 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
     if ds.task == "regression":
-        how = "median" if metric.name in ("mae", "mape") else "mean"
+        how = "median" if metric.loss in ("absolute", "relative") else "mean"
         return Candidate(
             "constant",
             "baseline",
@@ -55,21 +55,23 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
 def _simple_rule(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> Candidate:
     def make(_config: dict[str, Any], columns: list[str]) -> SimpleRule:
         cats = [c for c in columns if ds.is_categorical(c)]
-        return SimpleRule(ds.task, ds.classes, metric, ordered, problem.seed, cats)
+        return SimpleRule(ds.task, ds.classes, metric.name, ordered, problem.seed, cats)
 
     return Candidate("simple-rule", "baseline", "found on the training part", make)
 
 
-def _baseline(spec: BaselineSpec, i: int, problem: Problem, ds: Dataset) -> Candidate:
+def _baseline(
+    spec: BaselineSpec, i: int, problem: Problem, ds: Dataset, metric: Metric
+) -> Candidate:
     place = f"{problem.source}: baselines[{i}]"
-    task, classes = ds.task, ds.classes
+    task, classes, rank = ds.task, ds.classes, metric.rank
     if spec.expression is not None:
         expr = Expression(spec.expression, list(ds.frame.columns), f"{place}.expression")
         return Candidate(
             spec.name,
             "baseline",
             spec.expression,
-            lambda _c, _cols: ExpressionBaseline(expr, task, classes),
+            lambda _c, _cols: ExpressionBaseline(expr, task, classes, rank),
             place=place,
             sees_all_columns=True,
         )
@@ -79,7 +81,7 @@ def _baseline(spec: BaselineSpec, i: int, problem: Problem, ds: Dataset) -> Cand
             spec.name,
             "baseline",
             f"column {col}",
-            lambda _c, _cols: ColumnBaseline(col, task, classes, place),
+            lambda _c, _cols: ColumnBaseline(col, task, classes, place, rank),
             place=place,
             sees_all_columns=True,
         )
@@ -98,17 +100,25 @@ def _baseline(spec: BaselineSpec, i: int, problem: Problem, ds: Dataset) -> Cand
     )
 
 
-def _model(recipe: models.Recipe, ds: Dataset) -> Candidate:
+_LOSS_WORDS = {
+    "absolute": "absolute error",
+    "relative": "relative error",
+    "squared": "squared error",
+    "log": "log loss",
+}
+
+
+def _model(recipe: models.Recipe, ds: Dataset, metric: Metric) -> Candidate:
     def make(config: dict[str, Any], columns: list[str]) -> Any:
         return models.build(recipe, config, ds, columns)
 
-    describe = recipe.describe or f"{recipe.cls.__name__} (default)"
+    describe = recipe.describe or f"{recipe.cls.__name__} fitting {_LOSS_WORDS[metric.loss]}"
     return Candidate(recipe.name, "model", describe, make, recipe.grid, recipe.place)
 
 
 def assemble(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> list[Candidate]:
     """Every candidate of a run: constant, simple rule, the spec's baselines, the models."""
     out = [_constant(ds, metric), _simple_rule(problem, ds, metric, ordered)]
-    out += [_baseline(b, i, problem, ds) for i, b in enumerate(problem.baselines)]
-    recipes = models.recipes(problem.models, ds.task, problem.seed, problem.source)
-    return out + [_model(r, ds) for r in recipes]
+    out += [_baseline(b, i, problem, ds, metric) for i, b in enumerate(problem.baselines)]
+    recipes = models.recipes(problem.models, ds.task, problem.seed, problem.source, metric.loss)
+    return out + [_model(r, ds, metric) for r in recipes]

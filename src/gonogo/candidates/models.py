@@ -1,7 +1,8 @@
 """Models: scikit-learn estimators behind preprocessing built from the columns' types.
 
-Defaults are a regularised linear model and histogram gradient boosting, each with a small grid
-chosen by cross-validation on the training part. Any scikit-learn-style estimator can be named
+Defaults are a regularised linear model and histogram gradient boosting, each fitting the loss
+the metric names (`gonogo.metrics`), with a small grid chosen by cross-validation on the
+training part. Any scikit-learn-style estimator can be named
 by its dotted path in the spec. Gradient boosting reads categories natively; every other
 estimator gets imputed, scaled numbers and one-hot categories, which any estimator accepts.
 """
@@ -12,10 +13,10 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from gonogo.candidates.encode import CategoryCodes
 from gonogo.data.dataset import Dataset
 from gonogo.errors import SpecError
+from gonogo.metrics import Loss
 from gonogo.problem import ModelSpec
 
 _NATIVE_CATEGORIES = {"HistGradientBoostingRegressor", "HistGradientBoostingClassifier"}
@@ -35,28 +36,47 @@ class Recipe:
     describe: str = field(default="")
 
 
-def _defaults(task: str, seed: int) -> list[Recipe]:
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-    from sklearn.linear_model import LogisticRegression, Ridge
+# Early stopping on a tenth of the training part sets the number of trees, so the grid only
+# chooses how finely the trees may split; the larger leaves suit small tables.
+GBM_GRID = (
+    {"max_leaf_nodes": 15, "min_samples_leaf": 20},
+    {"max_leaf_nodes": 31, "min_samples_leaf": 10},
+    {"max_leaf_nodes": 7, "min_samples_leaf": 50},
+)
+_GBM_LOSS = {"absolute": "absolute_error", "relative": "absolute_error", "squared": "squared_error"}
 
-    gbm_grid = tuple(
-        {"learning_rate": lr, "max_leaf_nodes": leaves} for lr in (0.05, 0.1) for leaves in (15, 31)
-    )
-    gbm_params = {"max_iter": 300, "random_state": seed}
-    if task == "regression":
-        return [
-            Recipe("linear", Ridge, {}, tuple({"alpha": a} for a in (0.1, 1.0, 10.0, 100.0))),
-            Recipe("gbm", HistGradientBoostingRegressor, gbm_params, gbm_grid),
-        ]
-    return [
-        Recipe(
-            "linear",
-            LogisticRegression,
-            {"max_iter": 2000},
-            tuple({"C": c} for c in (0.01, 0.1, 1.0, 10.0)),
-        ),
-        Recipe("gbm", HistGradientBoostingClassifier, gbm_params, gbm_grid),
-    ]
+
+def _gbm(task: str, seed: int, loss: Loss) -> Recipe:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    params: dict[str, Any] = {
+        "max_iter": 500,
+        "early_stopping": True,
+        "random_state": seed,
+    }
+    if task != "regression":
+        return Recipe("gbm", HistGradientBoostingClassifier, params, GBM_GRID)
+    params["loss"] = _GBM_LOSS[loss]
+    return Recipe("gbm", HistGradientBoostingRegressor, params, GBM_GRID)
+
+
+def _linear(task: str, seed: int, loss: Loss) -> Recipe:
+    from sklearn.linear_model import LogisticRegression, Ridge, SGDRegressor
+
+    if task != "regression":
+        grid = tuple({"C": c} for c in (0.01, 0.1, 1.0, 10.0))
+        return Recipe("linear", LogisticRegression, {"max_iter": 2000}, grid)
+    if loss == "squared":
+        return Recipe("linear", Ridge, {}, tuple({"alpha": a} for a in (0.1, 1.0, 10.0, 100.0)))
+    # Least absolute deviations: epsilon-insensitive loss with epsilon 0, averaged SGD.
+    params = {"loss": "epsilon_insensitive", "epsilon": 0.0, "average": True, "random_state": seed}
+    grid = tuple({"alpha": a} for a in (1e-5, 1e-4, 1e-3, 1e-2))
+    return Recipe("linear", SGDRegressor, params, grid)
+
+
+def _defaults(task: str, seed: int, loss: Loss) -> list[Recipe]:
+    """A regularised linear model and gradient boosting, both fitting the metric's loss."""
+    return [_linear(task, seed, loss), _gbm(task, seed, loss)]
 
 
 def _import(path: str, place: str) -> type:
@@ -97,10 +117,12 @@ def _from_spec(spec: ModelSpec, i: int, task: str, seed: int, source: str) -> Re
     return Recipe(spec.name, cls, params, grid, place, spec.estimator)
 
 
-def recipes(models: list[ModelSpec] | None, task: str, seed: int, source: str) -> list[Recipe]:
+def recipes(
+    models: list[ModelSpec] | None, task: str, seed: int, source: str, loss: Loss
+) -> list[Recipe]:
     """The models a run compares: the spec's, or the defaults."""
     if models is None:
-        return _defaults(task, seed)
+        return _defaults(task, seed, loss)
     return [_from_spec(m, i, task, seed, source) for i, m in enumerate(models)]
 
 
@@ -108,19 +130,15 @@ def _preprocessing(native: bool, categorical: list[str], numeric: list[str]) -> 
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     if native:
-        cats = OrdinalEncoder(
-            handle_unknown="use_encoded_value",
-            unknown_value=np.nan,
-            encoded_missing_value=np.nan,
-            max_categories=_MAX_ORDINAL,
-        )
+        cats = CategoryCodes(max_levels=_MAX_ORDINAL)
         parts = [("cat", cats, categorical), ("num", "passthrough", numeric)]
     else:
         cats = make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="<missing>"),
+            CategoryCodes(max_levels=_MAX_ORDINAL),
+            SimpleImputer(strategy="constant", fill_value=-1.0),
             OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
                 max_categories=_MAX_ONE_HOT,

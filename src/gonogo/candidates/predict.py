@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.errors import SpecError
-from gonogo.evaluation.metrics import Array
+from gonogo.metrics import Array
 
 
 def scores(estimator: Any, X: pd.DataFrame, task: str, n_classes: int) -> Array:
@@ -28,23 +28,43 @@ def scores(estimator: Any, X: pd.DataFrame, task: str, n_classes: int) -> Array:
     return full[:, 1] if task == "binary" else full
 
 
-def _binary(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
+def _numbers(values: pd.Series) -> pd.Series | None:
+    """The values as numbers, or None when some are not numbers."""
     if pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(np.float64)
+        return values.astype("float64")
+    numeric = pd.to_numeric(values, errors="coerce")
+    return numeric if numeric.notna().equals(values.notna()) else None
+
+
+def is_score(values: pd.Series) -> bool:
+    """Numbers reaching outside [0, 1]: a score to rank or calibrate, not a probability."""
+    numeric = None if _is_classes_text(values) else _numbers(values)
+    return numeric is not None and not bool(numeric.dropna().between(0, 1).all())
+
+
+def _is_classes_text(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _binary(values: pd.Series, classes: tuple[str, ...], place: str) -> Array:
     text = values.astype("string")
-    if text.dropna().isin(classes).all() and not pd.api.types.is_numeric_dtype(values):
+    if _is_classes_text(values) and text.dropna().isin(classes).all():
         positive = (text == classes[-1]).to_numpy(dtype=np.float64, na_value=np.nan)
         return np.asarray(positive)
-    numeric = pd.to_numeric(values, errors="coerce")
-    if (
-        numeric.notna().equals(values.notna())
-        and numeric.between(0, 1).where(numeric.notna(), True).all()
-    ):
+    numeric = _numbers(values)
+    if numeric is not None and numeric.dropna().between(0, 1).all():
         return numeric.to_numpy(np.float64)
+    if numeric is not None:
+        outside = numeric[~numeric.between(0, 1) & numeric.notna()].iloc[0]
+        raise SpecError(
+            place,
+            f"yields scores outside [0, 1], e.g. {outside!r}, where probabilities are expected",
+        )
+    neither = pd.to_numeric(values, errors="coerce").isna() & ~text.isin(classes) & values.notna()
+    odd = values[neither].iloc[0]
     raise SpecError(
         place,
-        f"yields values that are neither the classes {list(classes)} nor "
-        f"scores in [0, 1], e.g. {values.dropna().iloc[0]!r}",
+        f"yields values that are neither the classes {list(classes)} nor numbers, e.g. {odd!r}",
     )
 
 

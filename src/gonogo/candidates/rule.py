@@ -5,7 +5,8 @@ none. The families tried are the ones a person would: one threshold on one featu
 category of one feature, and a depth-2 tree. The family is chosen on the last (or a random)
 quarter of the training part, then refitted on all of it, and printed as readable rules.
 Categories are ordered by their label mean before the trees see them, so a threshold on the
-codes is the best two-way grouping of the categories (the classic CART result).
+codes is the best two-way grouping of the categories (the classic CART result). Every family
+fits the metric's loss: absolute error for mae (medians), log loss for classes, and so on.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from gonogo.candidates.baselines import GroupStatistic
+from gonogo.candidates.encode import codes
 from gonogo.data.split import Index
-from gonogo.evaluation.metrics import METRICS, Array, Metric
+from gonogo.metrics import METRICS, Array
 
 _MAX_LEVELS = 12
 
@@ -40,6 +42,13 @@ class _Tree:
     model: object
 
 
+_CRITERION = {
+    "absolute": "absolute_error",
+    "relative": "absolute_error",
+    "squared": "squared_error",
+}
+
+
 class SimpleRule:
     """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
 
@@ -47,7 +56,7 @@ class SimpleRule:
         self,
         task: str,
         classes: tuple[str, ...],
-        metric: Metric,
+        metric: str,
         ordered: bool,
         seed: int,
         categorical: list[str],
@@ -85,44 +94,63 @@ class SimpleRule:
         return out
 
     def _encode(self, X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Numbers as they are, categories as their rank by label mean (NaN if unseen)."""
         out = {}
         for c in columns:
             if c in self.order_:
-                codes = {v: i for i, v in enumerate(self.order_[c])}
-                out[c] = X[c].astype("string").map(codes).astype("float64")
+                out[c] = codes(X[c].astype("string"), self.order_[c])
             else:
-                out[c] = X[c].astype("float64")
+                out[c] = X[c].to_numpy(np.float64)
         return pd.DataFrame(out, index=X.index)
 
     # families -----------------------------------------------------------------------------
-    def _tree(self, X: pd.DataFrame, y: Array, columns: list[str], depth: int) -> _Tree:
+    @property
+    def _loss(self) -> str:
+        return METRICS[self.metric].loss
+
+    def _tree(
+        self, E: pd.DataFrame, y: Array, w: Array | None, columns: list[str], depth: int
+    ) -> _Tree:
+        """A tree on the encoded columns `E`."""
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
         leaf = max(20, len(y) // 100)
-        cls = DecisionTreeRegressor if self.task == "regression" else DecisionTreeClassifier
-        model = cls(max_depth=depth, min_samples_leaf=leaf, random_state=self.seed)
-        return _Tree(columns, model.fit(self._encode(X, columns), y))
+        if self.task == "regression":
+            model = DecisionTreeRegressor(
+                criterion=_CRITERION[self._loss],
+                max_depth=depth,
+                min_samples_leaf=leaf,
+                random_state=self.seed,
+            )
+        else:
+            model = DecisionTreeClassifier(
+                criterion="log_loss", max_depth=depth, min_samples_leaf=leaf, random_state=self.seed
+            )
+        return _Tree(columns, model.fit(E[columns], y, sample_weight=w))
 
-    def _table(self, X: pd.DataFrame, y: Array, column: str) -> GroupStatistic:
-        stat = "median" if self.metric.name == "mae" else "mean"
-        return GroupStatistic([column], stat, self.task, self.classes, "simple-rule").fit(X, y)
+    def _table(self, X: pd.DataFrame, y: Array, w: Array | None, column: str) -> GroupStatistic:
+        stat = "median" if self._loss in ("absolute", "relative") else "mean"
+        table = GroupStatistic([column], stat, self.task, self.classes, "simple-rule")
+        return table.fit(X, y, sample_weight=w)
 
-    def _families(self, X: pd.DataFrame, y: Array) -> list[object]:
+    def _families(
+        self, X: pd.DataFrame, E: pd.DataFrame, y: Array, w: Array | None
+    ) -> list[object]:
         cols = list(X.columns)
-        found: list[object] = [self._tree(X, y, [c], 1) for c in cols]
+        found: list[object] = [self._tree(E, y, w, [c], 1) for c in cols]
         found += [
-            self._table(X, y, c)
+            self._table(X, y, w, c)
             for c in self.categorical
             if c in X and X[c].nunique() <= _MAX_LEVELS
         ]
-        found.append(self._tree(X, y, cols, 2))
+        found.append(self._tree(E, y, w, cols, 2))
         return found
 
-    def _predict_with(self, rule: object, X: pd.DataFrame) -> Array:
+    def _predict_with(self, rule: object, X: pd.DataFrame, E: pd.DataFrame | None = None) -> Array:
         if isinstance(rule, GroupStatistic):
             return rule.predict_scores(X)
         assert isinstance(rule, _Tree)
-        enc = self._encode(X, rule.columns)
+        enc = self._encode(X, rule.columns) if E is None else E[rule.columns]
         model = rule.model
         if self.task == "regression":
             return np.asarray(model.predict(enc), dtype=np.float64)  # type: ignore[attr-defined]
@@ -136,22 +164,25 @@ class SimpleRule:
         cut = int(n * 0.75)
         return np.sort(rows[:cut]), np.sort(rows[cut:])
 
-    def fit(self, X: pd.DataFrame, y: Array) -> SimpleRule:
+    def fit(self, X: pd.DataFrame, y: Array, sample_weight: Array | None = None) -> SimpleRule:
         fit_rows, val_rows = self._validation(len(y))
         Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
+        wf = None if sample_weight is None else sample_weight[fit_rows]
         self._learn_order(Xf, y[fit_rows])
-        trials = self._families(Xf, y[fit_rows])
-        preds = [self._predict_with(r, Xv) for r in trials]
+        cols = list(X.columns)
+        trials = self._families(Xf, self._encode(Xf, cols), y[fit_rows], wf)
+        Ev = self._encode(Xv, cols)
+        preds = [self._predict_with(r, Xv, Ev) for r in trials]
         best = self._choose(y[val_rows], preds)
         self._learn_order(X, y)
         self.integral_ = self._integral(X)
-        self.rule_ = self._refit(trials[best], X, y)
+        self.rule_ = self._refit(trials[best], X, y, sample_weight)
         return self
 
     def _choose(self, y: Array, preds: list[Array]) -> int:
         """The family scoring best on validation; by squared error where the metric is
         undefined there (e.g. ROC AUC on a stretch of time with one class)."""
-        metric = self.metric
+        metric = METRICS[self.metric]
         values = [metric.value(y, p) for p in preds]
         if not np.isfinite(values).any():
             metric = METRICS["rmse" if self.task == "regression" else "brier"]
@@ -159,12 +190,12 @@ class SimpleRule:
         sign = -1 if metric.greater_is_better else 1
         return int(np.nanargmin([sign * v for v in values]))
 
-    def _refit(self, rule: object, X: pd.DataFrame, y: Array) -> object:
+    def _refit(self, rule: object, X: pd.DataFrame, y: Array, w: Array | None) -> object:
         if isinstance(rule, GroupStatistic):
-            return self._table(X, y, rule.group_by[0])
+            return self._table(X, y, w, rule.group_by[0])
         assert isinstance(rule, _Tree)
         depth = int(rule.model.get_depth()) or 1  # type: ignore[attr-defined]
-        return self._tree(X, y, rule.columns, depth)
+        return self._tree(self._encode(X, rule.columns), y, w, rule.columns, depth)
 
     def predict_scores(self, X: pd.DataFrame) -> Array:
         return self._predict_with(self.rule_, X)

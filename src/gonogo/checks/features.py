@@ -1,4 +1,5 @@
-"""Are the features usable: varying, mostly present, not too many categories?"""
+"""Are the features usable: mostly present, not too many categories? (Constant columns are
+left out at binding, and listed with the reason.)"""
 
 from __future__ import annotations
 
@@ -9,21 +10,6 @@ from gonogo.problem import Problem
 
 MISSING_WARN = 0.30
 MAX_LEVELS = 50
-
-
-def constant(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    cols = tuple(c for c in ds.features if ds.frame[c].nunique(dropna=True) <= 1)
-    if not cols:
-        return []
-    return [
-        Finding(
-            "features.constant",
-            "warn",
-            f"{', '.join(cols)} never change(s); they carry no signal",
-            cols,
-            {},
-        )
-    ]
 
 
 def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
@@ -63,4 +49,4 @@ def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Findin
     ]
 
 
-CHECKS = (constant, missing, high_cardinality)
+CHECKS = (missing, high_cardinality)

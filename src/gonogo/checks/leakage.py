@@ -6,65 +6,89 @@ import numpy as np
 import pandas as pd
 
 from gonogo.checks.finding import Finding
-from gonogo.checks.probe import quick_model, single_feature, strength_of
+from gonogo.checks.probe import (
+    determination,
+    paired,
+    quick_model,
+    single_feature,
+    strength_of,
+)
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
 from gonogo.problem import Problem
 
 DETERMINES = 0.99
+# A feature worth a second look: strong on its own (R² or ROC AUC)...
+STRONG = {"regression": 0.5, "binary": 0.85, "multiclass": 0.85}
+# ...and the rest of the features together have less than this share of its skill.
+DOMINATES = 0.5
 PREDICTS = {"regression": 0.10, "binary": 0.60, "multiclass": 0.60}
 DUPLICATE_SHARE = 0.01
+MIN_ENTITIES = 20
+ENTITY_GAIN = 0.10
 
 
 def _strength_name(ds: Dataset) -> str:
     return "R²" if ds.task == "regression" else "AUC"
 
 
+def _skill(ds: Dataset, strength: float) -> float:
+    """Strength above chance: R² itself, AUC above one half."""
+    return strength if ds.task == "regression" else strength - 0.5
+
+
 def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Block a column that reproduces the label on the holdout (a copy or a consequence of
+    it); warn about one so strong that all the others together have less than half its skill.
+    A strong legitimate feature sorts most rows, not every row of every class, and is quiet
+    unless it dwarfs the rest."""
     if len(split.holdout) == 0:
         return []
-    strengths = {
+    y = ds.y[split.holdout]
+    preds = {
         c: single_feature(ds, c, split.train, split.holdout, problem.seed) for c in ds.features
     }
-    name = _strength_name(ds)
-    copies = [c for c, s in strengths.items() if s >= DETERMINES]
+    exact = {c: determination(ds, y, p) for c, p in preds.items()}
+    copies = [c for c, v in exact.items() if v >= DETERMINES]
     if copies:
+        what = "R²" if ds.task == "regression" else "the lowest recall of any class"
         return [
             Finding(
                 "leakage.single_feature",
                 "block",
-                f"{', '.join(copies)} alone nearly determine(s) the label on the holdout "
-                f"({name} {max(strengths[c] for c in copies):.3f}); a copy or consequence "
-                "of the label? Remove it or move it to exclude",
+                f"{', '.join(copies)} alone reproduce(s) the label on the holdout ({what} "
+                f"{max(exact[c] for c in copies):.3f}); a copy or consequence of the label? "
+                "Remove it or move it to exclude",
                 tuple(copies),
-                {"strength": name, "values": {c: strengths[c] for c in copies}},
+                {"determination": {c: exact[c] for c in copies}},
             )
         ]
+    strengths = {c: strength_of(ds, y, p) for c, p in preds.items()}
     return _dominant(problem, ds, split, strengths)
 
 
 def _dominant(
     problem: Problem, ds: Dataset, split: Split, strengths: dict[str, float]
 ) -> list[Finding]:
-    """Warn when one column beats a model of all the others together."""
+    """Warn when one strong column has over twice the skill of all the others together."""
     finite = {c: s for c, s in strengths.items() if np.isfinite(s)}
     if len(ds.features) < 2 or not finite:
         return []
     top = max(finite, key=lambda c: finite[c])
-    if finite[top] < PREDICTS[ds.task]:
+    if finite[top] < STRONG[ds.task]:
         return []
     others = [c for c in ds.features if c != top]
     pred = quick_model(ds, others, split.train, split.holdout, problem.seed)
     rest = strength_of(ds, ds.y[split.holdout], pred)
-    if not finite[top] > rest:
+    if not _skill(ds, rest) < DOMINATES * _skill(ds, finite[top]):
         return []
     name = _strength_name(ds)
     return [
         Finding(
             "leakage.single_feature",
             "warn",
-            f"{top} alone ({name} {finite[top]:.3f}) beats a model of all the other "
-            f"features ({name} {rest:.3f}); is {top} known at prediction time?",
+            f"{top} alone ({name} {finite[top]:.3f}) has over twice the skill of all the other "
+            f"features together ({name} {rest:.3f}); is {top} known at prediction time?",
             (top,),
             {"strength": name, "alone": finite[top], "all_others": rest},
         )
@@ -95,7 +119,8 @@ def identifier(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     train, test = split_like("random", problem, ds)
     out = []
     for col in suspects:
-        value = single_feature(ds, col, train, test, problem.seed)
+        pred = single_feature(ds, col, train, test, problem.seed)
+        value = strength_of(ds, ds.y[test], pred)
         if value >= PREDICTS[ds.task]:
             out.append(
                 Finding(
@@ -111,22 +136,46 @@ def identifier(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     return out
 
 
+def _fine(ds: Dataset, columns: list[str]) -> bool:
+    """Whether some column is fine-grained (mostly distinct numbers), so that two rows that
+    agree on every column are copies, not a coincidence."""
+    frame = ds.frame
+    return any(
+        pd.api.types.is_float_dtype(frame[c]) and frame[c].nunique() >= 0.5 * len(frame)
+        for c in columns
+    ) or (ds.task == "regression" and len(np.unique(ds.y)) >= 0.5 * len(ds.y))
+
+
 def duplicates(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Holdout rows copied from the training part, label included, beyond what chance makes.
+
+    Where some column is fine-grained, any match is a copy. Where every column is coarse (a few
+    discrete values), identical rows occur naturally; the training part's own rate of repeated
+    rows is what chance makes, and only the excess counts.
+    """
     if len(split.holdout) == 0:
         return []
-    hashes = pd.util.hash_pandas_object(ds.frame[ds.features], index=False).to_numpy()
-    seen = np.isin(hashes[split.holdout], hashes[split.train])
+    rows = ds.frame[ds.features].assign(_label=ds.y)
+    hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    train, hold = hashes[split.train], hashes[split.holdout]
+    seen = np.isin(hold, train)
     share = float(seen.mean())
-    if share < DUPLICATE_SHARE:
+    expected = 0.0
+    if not _fine(ds, ds.features):
+        _, counts = np.unique(train, return_counts=True)
+        expected = float(counts[counts > 1].sum() / len(train))
+    noise = 3 * np.sqrt(expected * (1 - expected) / len(hold))
+    if share - expected < max(DUPLICATE_SHARE, noise):
         return []
+    beyond = f", against {expected:.1%} that chance makes here" if expected else ""
     return [
         Finding(
             "leakage.duplicates",
             "warn",
-            f"{int(seen.sum())} holdout examples ({share:.1%}) also appear in the training "
-            "data with identical features; the holdout score is optimistic",
+            f"{int(seen.sum())} holdout rows ({share:.1%}) are copies of training rows, label "
+            f"included{beyond}; the holdout score is optimistic: drop the copies",
             (),
-            {"rows": int(seen.sum()), "fraction": share},
+            {"rows": int(seen.sum()), "fraction": share, "expected": expected},
         )
     ]
 
@@ -151,4 +200,65 @@ def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]
     ]
 
 
-CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap)
+def _repeats(s: pd.Series) -> bool:
+    """Many values, each on a few rows: the shape of a person or shop id in a panel."""
+    if pd.api.types.is_float_dtype(s) and not bool(np.all(np.mod(s.dropna(), 1) == 0)):
+        return False
+    counts = s.value_counts()
+    n = int(counts.sum())
+    return (
+        len(counts) >= MIN_ENTITIES
+        and n / 50 <= len(counts) <= n / 1.5
+        and counts[counts > 1].sum() >= 0.5 * n
+    )
+
+
+def repeated_id(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """An undeclared entity: a column whose values repeat over rows (a panel's person id) and
+    that a model profits from seeing on both sides of the split.
+
+    The test rows are half the rows of a fifth of the values; one quick model trains on the
+    other values' rows only, the other on as many rows that include the other half of the test
+    values' rows. What the second gains is what knowing the entity is worth, which a random
+    split credits to the model.
+    """
+    if ds.entity is not None or split.strategy == "group":
+        return []
+    skip = {ds.label, ds.time}
+    out = []
+    for col in [c for c in ds.frame.columns if c not in skip and _repeats(ds.frame[c])]:
+        found = _entity_gain(problem, ds, str(col))
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _entity_gain(problem: Problem, ds: Dataset, column: str) -> Finding | None:
+    ids = ds.frame[column].astype("string").fillna("<missing>").to_numpy()
+    values = np.unique(ids)
+    rng = np.random.default_rng(problem.seed)
+    held = set(rng.choice(values, size=max(2, len(values) // 5), replace=False))
+    inside = np.flatnonzero(np.isin(ids, list(held)))
+    outside = np.flatnonzero(~np.isin(ids, list(held)))
+    shuffled = rng.permutation(inside)
+    test, seen = np.sort(shuffled[::2]), shuffled[1::2]
+    pool = np.concatenate([outside, seen])
+    mixed = np.sort(rng.choice(pool, size=len(outside), replace=False))
+    scores = paired(problem, ds, test, {"apart": outside, "mixed": mixed}, ordered=False)
+    effect = scores.gain("mixed", "apart")
+    if not (effect.value > ENTITY_GAIN and effect.ci[0] > 0):
+        return None
+    per = len(ids) / len(values)
+    return Finding(
+        "leakage.repeated_id",
+        "warn",
+        f"{column} repeats over rows ({len(values)} values, {per:.1f} rows each) and a model "
+        f"that has seen other rows of the same {column} scores {effect.value:.0%} better "
+        f"(95% CI {effect.ci[0]:.0%} to {effect.ci[1]:.0%}): if new cases are new {column}s, "
+        f"declare data.entity: {column} so that no {column} is on both sides of the split",
+        (column,),
+        {"values": len(values), "relative": effect.value, "ci": list(effect.ci)},
+    )
+
+
+CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id)

@@ -7,7 +7,7 @@ import numpy as np
 from gonogo.checks.finding import Finding
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
-from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
+from gonogo.metrics import DEFAULT_METRIC, METRICS
 from gonogo.problem import Problem
 
 RARE = 0.10

@@ -15,7 +15,12 @@ from gonogo.candidates import models
 from gonogo.candidates.predict import scores
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Index
-from gonogo.evaluation.metrics import METRICS
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import Scores, Stack, score_all
+from gonogo.metrics import DEFAULT_METRIC, METRICS
+from gonogo.problem import Problem
+
+ROUNDS = 500
 
 
 def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
@@ -31,15 +36,28 @@ def _encoded(column: pd.Series) -> pd.DataFrame:
     return column.astype("float64").to_frame()
 
 
-def single_feature(ds: Dataset, column: str, train: Index, test: Index, seed: int) -> float:
-    """Holdout strength of a 64-leaf tree on one column: enough to spot a label copy."""
+def single_feature(
+    ds: Dataset, column: str, train: Index, test: Index, seed: int
+) -> np.ndarray[Any, Any]:
+    """Holdout predictions of a 64-leaf tree on one column: enough to spot a label copy."""
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     X = _encoded(ds.frame[column])
     cls = DecisionTreeRegressor if ds.task == "regression" else DecisionTreeClassifier
     tree = cls(max_leaf_nodes=64, min_samples_leaf=5, random_state=seed)
     tree.fit(X.iloc[train], ds.y[train])
-    return strength_of(ds, ds.y[test], scores(tree, X.iloc[test], ds.task, ds.n_classes))
+    return scores(tree, X.iloc[test], ds.task, ds.n_classes)
+
+
+def determination(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
+    """How exactly predictions reproduce the label: R² for numbers; for classes, the lowest
+    per-class recall of the likeliest class, so that sorting most rows right (a strong,
+    legitimate measurement) is not mistaken for a copy, which gets every row of every class."""
+    if ds.task == "regression":
+        return strength_of(ds, y, pred)
+    label = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)
+    recalls = [float(np.mean(label[y == k] == k)) for k in np.unique(y).astype(int)]
+    return min(recalls) if recalls else float("nan")
 
 
 def quick_model(
@@ -55,3 +73,17 @@ def quick_model(
     est = models.build(recipe, {}, ds, columns)
     est.fit(ds.frame.iloc[train][columns], ds.y[train])
     return scores(est, ds.frame.iloc[test][columns], ds.task, ds.n_classes)
+
+
+def paired(
+    problem: Problem, ds: Dataset, test: Index, trains: dict[str, Index], ordered: bool
+) -> Scores:
+    """The same quick model trained on each set of rows, scored on the same test rows with
+    paired bootstrap intervals: how much the choice of training rows alone changes."""
+    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
+    preds = {
+        name: quick_model(ds, ds.features, rows, test, problem.seed)
+        for name, rows in trains.items()
+    }
+    resampler = Resampler.for_holdout(len(test), ROUNDS, problem.seed, ordered)
+    return score_all(metric, ds.y[test], preds, Stack.single(len(test)), resampler)

@@ -11,36 +11,27 @@ from __future__ import annotations
 import numpy as np
 
 from gonogo.checks.finding import Finding
-from gonogo.checks.probe import quick_model
+from gonogo.checks.probe import paired
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
-from gonogo.evaluation.bootstrap import Resampler
-from gonogo.evaluation.compare import score_all
-from gonogo.evaluation.metrics import DEFAULT_METRIC, METRICS
 from gonogo.problem import Problem
 
 OPTIMISM = 0.10
-ROUNDS = 500
 
 
 def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     if ds.time is None or len(split.holdout) < 20:
         return []
-    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
     past, recent = split_like("time", problem, ds)
     test = recent[::2]
     pool = np.concatenate([past, recent[1::2]])
     rng = np.random.default_rng(problem.seed)
     shuffled = np.sort(rng.choice(pool, size=len(past), replace=False))
-    y = ds.y[test]
-    preds = {
-        name: quick_model(ds, ds.features, rows, test, problem.seed)
-        for name, rows in (("time", past), ("random", shuffled))
-    }
-    scores = score_all(metric, y, preds, Resampler.for_holdout(len(y), ROUNDS, problem.seed, True))
+    scores = paired(problem, ds, test, {"time": past, "random": shuffled}, ordered=True)
     effect = scores.gain("random", "time")
     (lo, hi), gain = effect.ci, effect.value
-    values = {name: scores.point[name].value for name in preds}
+    values = {name: scores.point[name].value for name in ("time", "random")}
+    metric = scores.metric
     if not (gain > OPTIMISM and lo > 0):
         return []
     using = (

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from gonogo.data.derive import calendar
+from gonogo.data.derive import calendar, trend
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import Problem, Task
+from gonogo.problem import DeriveSpec, Problem, Task, derivations, systems
 
 _TRUTHY = {"yes", "true", "1", "1.0", "y", "t", "positive", "pos"}
 _FALSY = {"no", "false", "0", "0.0", "n", "f", "negative", "neg"}
@@ -37,6 +37,7 @@ class Dataset:
     label: str
     missing_label: int
     raw_datetimes: tuple[str, ...]
+    unused: dict[str, str]
 
     @property
     def features(self) -> list[str]:
@@ -67,16 +68,27 @@ def _require(place: str, columns: list[str] | None, known: list[str]) -> None:
 
 
 def _derived(problem: Problem, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    prefix_all = len(problem.derive) > 1
+    """Each derived group's columns; prefixed with their source where a name is taken."""
+    taken = set(frame.columns)
     out = {}
-    for group, spec in problem.derive.items():
-        place = f"{problem.source}: derive.{group}"
+    for group, spec in derivations(problem).items():
+        given = group in problem.derive
+        place = f"{problem.source}: " + (f"derive.{group}.from" if given else "data.time")
         if spec.source not in frame.columns:
-            raise _missing_column(f"{place}.from", spec.source, list(frame.columns))
-        dates = _as_datetime(frame[spec.source], f"{place}.from")
-        prefix = f"{spec.source}_" if prefix_all else ""
-        out[group] = calendar(dates, spec.country, place, prefix)
+            raise _missing_column(place, spec.source, list(frame.columns))
+        dates = _as_datetime(frame[spec.source], place)
+        made = _derive(spec, dates, f"{problem.source}: derive.{group}", "")
+        if taken & set(made.columns):
+            made = _derive(spec, dates, f"{problem.source}: derive.{group}", f"{spec.source}_")
+        taken |= set(made.columns)
+        out[group] = made
     return out
+
+
+def _derive(spec: DeriveSpec, dates: pd.Series, place: str, prefix: str) -> pd.DataFrame:
+    if spec.kind == "trend":
+        return trend(dates, prefix)
+    return calendar(dates, spec.country, place, prefix)
 
 
 def _as_datetime(values: pd.Series, place: str) -> pd.Series:
@@ -110,26 +122,61 @@ def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> N
         _require(f"{src}: baselines[{i}].column", [base.column] if base.column else [], known)
 
 
+def _roles(problem: Problem) -> dict[str, str]:
+    """Columns that are not features because of their role in the spec."""
+    roles = {c: "excluded" for c in problem.exclude}
+    for column, role in ((problem.data.entity, "entity"), (problem.data.time, "time")):
+        if column is not None:
+            roles[column] = role
+    roles[problem.label.column] = "label"
+    return roles
+
+
 def _feature_groups(
-    problem: Problem, frame: pd.DataFrame, derived: dict[str, pd.DataFrame]
+    problem: Problem, columns: list[str], derived: dict[str, pd.DataFrame]
 ) -> dict[str, tuple[str, ...]]:
     if problem.features is not None:
         groups = {g: tuple(cols) for g, cols in problem.features.items()}
     else:
-        reserved = {
-            problem.label.column,
-            problem.data.time,
-            problem.data.entity,
-            *problem.exclude,
-            *(b.column for b in problem.baselines),
-        }
-        groups = {"all": tuple(c for c in frame.columns if c not in reserved)}
-    groups.update({g: tuple(d.columns) for g, d in derived.items()})
+        reserved = set(_roles(problem)) | set(systems(problem).values())
+        groups = {"all": tuple(c for c in columns if c not in reserved)}
+    groups |= {name: (col,) for name, col in systems(problem).items()}
+    groups |= {g: tuple(d.columns) for g, d in derived.items()}
     label = problem.label.column
     for group, cols in groups.items():
         if label in cols:
             raise SpecError(f"{problem.source}: features.{group}", f"lists the label {label!r}")
     return groups
+
+
+def _unusable(s: pd.Series) -> str | None:
+    """Why a column cannot be a feature, or None when it can."""
+    if s.nunique(dropna=True) <= 1:
+        return "constant"
+    if pd.api.types.is_complex_dtype(s):
+        return f"unsupported type ({s.dtype})"
+    if s.dtype == object:
+        kinds = {type(v) for v in s.dropna().iloc[:1000]}
+        odd = sorted(k.__name__ for k in kinds if not issubclass(k, str | int | float | bool))
+        if odd:
+            return f"unsupported type ({', '.join(odd)})"
+    return None
+
+
+def _usable(
+    problem: Problem, frame: pd.DataFrame, groups: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Groups without the columns a model cannot use, and every column left out, with why."""
+    features = set(c for cols in groups.values() for c in cols)
+    unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
+    kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
+    roles = _roles(problem)
+    unused = {
+        str(c): unfit.get(c) or roles.get(c) or "not in features"
+        for c in frame.columns
+        if c not in features or c in unfit
+    }
+    return kept, unused
 
 
 def infer_task(values: pd.Series) -> Task:
@@ -198,7 +245,7 @@ def _label(
     values = frame[problem.label.column]
     task = problem.label.task or infer_task(values)
     if problem.metric is not None:
-        from gonogo.evaluation.metrics import METRICS
+        from gonogo.metrics import METRICS
 
         if task not in METRICS[problem.metric].tasks:
             raise SpecError(
@@ -218,6 +265,8 @@ def _prepare_features(frame: pd.DataFrame, features: list[str]) -> tuple[str, ..
         if pd.api.types.is_datetime64_any_dtype(s):
             frame[col] = (s - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
             raw_datetimes.append(col)
+        elif pd.api.types.is_timedelta64_dtype(s):
+            frame[col] = s.dt.total_seconds() / 86400.0
         elif pd.api.types.is_bool_dtype(s):
             frame[col] = s.astype("float64")
         elif not pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
@@ -234,6 +283,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     frame = frame.copy()
     derived = _derived(problem, frame)
     _check_roles(problem, frame, [c for d in derived.values() for c in d.columns])
+    columns = [str(c) for c in frame.columns]
     for d in derived.values():
         frame = frame.join(d)
     time = problem.data.time
@@ -247,10 +297,14 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
             f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
         )
     y, task, classes = _label(problem, frame)
-    groups = _feature_groups(problem, frame, derived)
+    groups, unused = _usable(problem, frame, _feature_groups(problem, columns, derived))
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
-        raise SpecError(f"{problem.source}: features", "no feature columns are left")
+        raise SpecError(
+            f"{problem.source}: features",
+            "no usable feature columns are left: "
+            + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6]),
+        )
     raw = _prepare_features(frame, features)
     return Dataset(
         frame,
@@ -263,6 +317,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         problem.label.column,
         int((~labeled).sum()),
         raw,
+        unused,
     )
 
 

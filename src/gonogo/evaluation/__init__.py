@@ -1,1 +1,1 @@
-"""Metrics, bootstrap intervals, model selection, slices and the learning curve."""
+"""Bootstrap intervals, paired comparisons, model selection, slices and the learning curve."""

@@ -7,12 +7,12 @@ single days would make the intervals too narrow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from gonogo.evaluation.metrics import Array, Metric
+from gonogo.metrics import Array
 
 _CHUNK_CELLS = 4_000_000  # weights held at once: ~32 MB, whatever the holdout size
 
@@ -45,17 +45,6 @@ class Resampler:
         idx = (starts[:, :, None] + np.arange(L)).reshape(rows, -1)[:, :n]
         flat = idx + (np.arange(rows) * n)[:, None]
         return np.bincount(flat.ravel(), minlength=rows * n).reshape(rows, n).astype(np.float64)
-
-
-def resample(
-    metric: Metric, y: Array, preds: Mapping[str, Array], resampler: Resampler
-) -> dict[str, Array]:
-    """Each prediction's metric on the same resamples, so differences are paired."""
-    parts: dict[str, list[Array]] = {name: [] for name in preds}
-    for W in resampler.chunks():
-        for name, p in preds.items():
-            parts[name].append(metric.many(y, p, W))
-    return {name: np.concatenate(vals) for name, vals in parts.items()}
 
 
 def interval(values: Array, level: float = 0.95) -> tuple[float, float]:

@@ -1,11 +1,13 @@
 """Fitting candidates, and choosing each one's configuration by cross-validation.
 
-Only the training part's folds are used to choose; the holdout is predicted once, by the
-configuration chosen, fitted on the whole training part.
+Only an outer split's inner folds are used to choose; its test rows are predicted once, by the
+configuration chosen, fitted on all of its training rows. Outer splits that share their inner
+folds (rolling origins) share the choice, which is made once.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,23 +19,23 @@ import pandas as pd
 from gonogo.candidates.candidate import Candidate
 from gonogo.candidates.predict import scores
 from gonogo.data.dataset import Dataset
-from gonogo.data.split import Index, Split
+from gonogo.data.split import Fold, Index
 from gonogo.errors import GonogoError, SpecError
-from gonogo.evaluation.metrics import Array, Metric
+from gonogo.metrics import Array, Metric, relative_weights
 
-Tick = Callable[[str], None]
+Choice = tuple[int, float]  # the chosen configuration's index, and its mean inner CV score
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """A candidate with its chosen configuration, fitted on the training part."""
+    """A candidate on one outer split: the configuration chosen on its inner folds (with their
+    mean score), the estimator fitted on its training rows, and its test predictions."""
 
     candidate: Candidate
     config: dict[str, Any]
     cv: float
     estimator: Any
-    holdout: Array
-    description: str
+    test: Array
 
     @property
     def name(self) -> str:
@@ -49,13 +51,25 @@ def _first_line(err: Exception) -> str:
     return f"{type(err).__name__}: {text.splitlines()[0]}" if text else type(err).__name__
 
 
-class Fitter:
-    """Fits and predicts candidates on row subsets of one dataset."""
+def _fit_params(est: Any, weights: Array | None) -> dict[str, Array]:
+    """Sample weights for an estimator that takes them (a pipeline's last step)."""
+    if weights is None:
+        return {}
+    from sklearn.pipeline import Pipeline
 
-    def __init__(self, ds: Dataset, metric: Metric, tick: Tick | None = None) -> None:
+    last = est.steps[-1][1] if isinstance(est, Pipeline) else est
+    prefix = f"{est.steps[-1][0]}__" if isinstance(est, Pipeline) else ""
+    takes = "sample_weight" in inspect.signature(last.fit).parameters
+    return {f"{prefix}sample_weight": weights} if takes else {}
+
+
+class Fitter:
+    """Fits and predicts candidates on row subsets of one dataset, fitting the metric's loss
+    (relative error: absolute error weighted by 1/|y|)."""
+
+    def __init__(self, ds: Dataset, metric: Metric) -> None:
         self.ds = ds
         self.metric = metric
-        self.tick = tick or (lambda _label: None)
         self._all = [c for c in ds.frame.columns if c != ds.label]
 
     def frame(self, cand: Candidate, rows: Index, columns: list[str]) -> pd.DataFrame:
@@ -77,16 +91,18 @@ class Fitter:
 
     def fit(self, cand: Candidate, config: dict[str, Any], rows: Index, columns: list[str]) -> Any:
         est = cand.make(config, columns)
-        X = self.frame(cand, rows, columns)
-        self._guard(cand, lambda: est.fit(X, self.ds.y[rows]))
-        self.tick(cand.name)
+        X, y = self.frame(cand, rows, columns), self.ds.y[rows]
+        weights = relative_weights(y) if self.metric.loss == "relative" else None
+        self._guard(cand, lambda: est.fit(X, y, **_fit_params(est, weights)))
         return est
 
-    def predict(self, cand: Candidate, est: Any, rows: Index, columns: list[str]) -> Array:
-        X = self.frame(cand, rows, columns)
+    def predict_frame(self, cand: Candidate, est: Any, X: pd.DataFrame) -> Array:
         return np.asarray(
             self._guard(cand, lambda: scores(est, X, self.ds.task, self.ds.n_classes))
         )
+
+    def predict(self, cand: Candidate, est: Any, rows: Index, columns: list[str]) -> Array:
+        return self.predict_frame(cand, est, self.frame(cand, rows, columns))
 
     def fit_predict(
         self, cand: Candidate, config: dict[str, Any], train: Index, test: Index, columns: list[str]
@@ -94,32 +110,23 @@ class Fitter:
         est = self.fit(cand, config, train, columns)
         return self.predict(cand, est, test, columns)
 
-    def cv_score(
-        self, cand: Candidate, config: dict[str, Any], split: Split, columns: list[str]
-    ) -> float:
+    def _cv(self, cand: Candidate, config: dict[str, Any], fold: Fold, columns: list[str]) -> float:
         values = [
             self.metric.value(self.ds.y[val], self.fit_predict(cand, config, tr, val, columns))
-            for tr, val in split.folds
+            for tr, val in fold.inner
         ]
         return float(np.nanmean(values)) if values else float("nan")
 
-    def select(self, cand: Candidate, split: Split, columns: list[str]) -> Fitted:
-        """Best configuration by CV, refitted on the whole training part."""
-        cv = [self.cv_score(cand, cfg, split, columns) for cfg in cand.configs]
+    def choose(self, cand: Candidate, fold: Fold, columns: list[str]) -> Choice:
+        """The configuration with the best mean score over the fold's inner folds."""
+        cv = [self._cv(cand, cfg, fold, columns) for cfg in cand.configs]
         sign = 1.0 if self.metric.greater_is_better else -1.0
         ranked = [sign * v if np.isfinite(v) else -np.inf for v in cv]
         best = int(np.argmax(ranked))
-        est = self.fit(cand, cand.configs[best], split.train, columns)
-        pred = self.predict(cand, est, split.holdout, columns)
-        describe = est.describe() if hasattr(est, "describe") else cand.describe
-        if getattr(est, "fallback_rate_", 0) > 0:
-            describe += (
-                f"\n(no answer for {est.fallback_rate_:.1%} of holdout rows: "
-                "the training label's overall value stood in)"
-            )
-        return Fitted(cand, cand.configs[best], cv[best], est, pred, describe)
+        return best, cv[best]
 
-
-def count_fits(cands: list[Candidate], split: Split) -> int:
-    """Fits `select` will make, for a progress bar."""
-    return sum(len(c.configs) * len(split.folds) + 1 for c in cands)
+    def select(self, cand: Candidate, fold: Fold, columns: list[str], choice: Choice) -> Fitted:
+        """The chosen configuration fitted on the fold's training rows, and its test predictions."""
+        config = cand.configs[choice[0]]
+        est = self.fit(cand, config, fold.train, columns)
+        return Fitted(cand, config, choice[1], est, self.predict(cand, est, fold.test, columns))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gonogo.evaluation.metrics import Array, Metric, prob_of_truth
+from gonogo.metrics import Array, Metric, prob_of_truth
 
 MAX_VALUES = 12
 BINS = 4

@@ -18,6 +18,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _unused(r: Result) -> list[tuple[str, list[str]]]:
+    """Columns the models do not see, grouped by the reason."""
+    by: dict[str, list[str]] = {}
+    for column, why in r.data.unused.items():
+        by.setdefault(why, []).append(column)
+    return sorted(by.items())
+
+
 def render(r: Result) -> str:
     """The report for one result."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -45,5 +53,9 @@ def render(r: Result) -> str:
             "curve": plots.learning_curve(r),
             "slices": plots.slices(r),
             "errors": plots.errors(r),
+            "importance": plots.importance(r),
+            "curves": plots.curves(r),
+            "time": plots.over_time(r),
         },
+        unused=_unused(r),
     )

@@ -19,7 +19,9 @@ MAX_POINTS = 3000
 
 
 @contextmanager
-def _figure(width: float, height: float, ncols: int = 1) -> Iterator[tuple[Any, Any]]:
+def _figure(
+    width: float, height: float, ncols: int = 1, nrows: int = 1
+) -> Iterator[tuple[Any, Any]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -34,11 +36,16 @@ def _figure(width: float, height: float, ncols: int = 1) -> Iterator[tuple[Any, 
             "svg.fonttype": "none",
         }
     ):
-        fig, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False)
         try:
-            yield fig, axes[0]
+            yield fig, axes.ravel()
         finally:
             plt.close(fig)
+
+
+def _legend(ax: Any) -> None:
+    """The legend above the axes, outside them, so that it never covers the data."""
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, borderaxespad=0.2)
 
 
 def _svg(fig: Any) -> str:
@@ -104,9 +111,9 @@ def learning_curve(r: Result) -> str:
         ax.set_xscale("log")
         ax.set_xticks(rows, [f"{n:,}" for n in rows])
         ax.minorticks_off()
-        ax.set_xlabel("training rows")
-        ax.set_ylabel(f"holdout {r.metric.name}")
-        ax.legend(frameon=False)
+        ax.set_xlabel("training rows (per outer split)")
+        ax.set_ylabel(f"test {r.metric.name}")
+        _legend(ax)
         return _svg(fig)
 
 
@@ -121,9 +128,9 @@ def slices(r: Result) -> str:
             ax.bar(x - 0.2, [s.model for s in rows], 0.4, color=MODEL, label=r.best_model)
             ax.bar(x + 0.2, [s.baseline for s in rows], 0.4, color=BASELINE, label=r.best_baseline)
             ax.set_xticks(x, [s.value for s in rows], rotation=30, ha="right")
-            ax.set_title(col)
+            ax.set_xlabel(col)
             ax.set_ylabel(r.metric.name)
-        axes[0].legend(frameon=False)
+        _legend(axes[0])
         return _svg(fig)
 
 
@@ -146,7 +153,7 @@ def residuals(r: Result) -> str:
         right.hist(h.y - h.model, bins=40, color=MODEL, alpha=0.7, label=r.best_model)
         right.hist(h.y - h.baseline, bins=40, color=BASELINE, alpha=0.5, label=r.best_baseline)
         right.set_xlabel("actual − predicted")
-        right.legend(frameon=False)
+        _legend(right)
         return _svg(fig)
 
 
@@ -171,12 +178,14 @@ def calibration(r: Result) -> str:
             (r.best_baseline, h.baseline, BASELINE),
         ):
             pos, score = (h.y, p) if p.ndim == 1 else ((h.y == p.argmax(1)) * 1, p.max(1))
+            if not ((score >= 0) & (score <= 1)).all():
+                continue  # a score ranked as it is (not a probability) has no calibration
             frac, mean = calibration_curve(pos, score, n_bins=10, strategy="quantile")
             left.plot(mean, frac, "o-", color=color, label=name, ms=3)
         left.plot([0, 1], [0, 1], color=GREY, lw=1)
         left.set_xlabel("predicted probability")
         left.set_ylabel("observed frequency")
-        left.legend(frameon=False)
+        _legend(left)
         m = _confusion(h.y, h.model, k)
         right.imshow(m, cmap="Blues")
         for (i, j), v in np.ndenumerate(m):
@@ -192,3 +201,81 @@ def calibration(r: Result) -> str:
 def errors(r: Result) -> str:
     """Residuals for regression, calibration and confusion for classification."""
     return residuals(r) if r.data.task == "regression" else calibration(r)
+
+
+def importance(r: Result, top: int = 15) -> str:
+    """How much worse the best model gets with each group, then each top feature, shuffled."""
+    rows = [i for i in r.importance if i.kind == "group"]
+    rows += [i for i in r.importance if i.kind == "feature"][:top]
+    if not rows:
+        return ""
+    with _figure(7, 0.32 * len(rows) + 1.2) as (fig, (ax,)):
+        for i, item in enumerate(rows):
+            lo, hi = item.effect.ci
+            color = MODEL if item.kind == "group" else GREY
+            ax.barh(i, item.effect.value * 100, color=color, alpha=0.8)
+            ax.plot([lo * 100, hi * 100], [i, i], color="black", lw=1)
+        ax.axvline(0, color=GREY, lw=1)
+        labels = [f"group {i.name}" if i.kind == "group" else i.name for i in rows]
+        ax.set_yticks(range(len(rows)), labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"% worse {r.metric.name} with it shuffled (95% CI)")
+        return _svg(fig)
+
+
+def curves(r: Result) -> str:
+    """Binary: ROC and precision-recall curves of the best model and the best baseline."""
+    h = r.holdout
+    if h is None or r.data.task != "binary" or len(np.unique(h.y)) < 2:
+        return ""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    with _figure(9, 3.8, 2) as (fig, (left, right)):
+        for name, p, color in (
+            (r.best_model, h.model, MODEL),
+            (r.best_baseline, h.baseline, BASELINE),
+        ):
+            fpr, tpr, _ = roc_curve(h.y, p)
+            left.plot(fpr, tpr, color=color, label=name)
+            precision, recall, _ = precision_recall_curve(h.y, p)
+            right.plot(recall, precision, color=color, label=name)
+        left.plot([0, 1], [0, 1], color=GREY, lw=1)
+        left.set_xlabel("false positive rate")
+        left.set_ylabel("true positive rate")
+        right.axhline(float(h.y.mean()), color=GREY, lw=1)
+        right.set_xlabel("recall")
+        right.set_ylabel("precision")
+        _legend(left)
+        return _svg(fig)
+
+
+def over_time(r: Result) -> str:
+    """Regression with a time column: actual and predicted over time, and the errors, each
+    averaged over a sliding window so that a long holdout stays legible."""
+    h = r.holdout
+    if h is None or h.times is None or r.data.task != "regression":
+        return ""
+    import pandas as pd
+
+    window = max(1, len(h.y) // 60)
+    frame = pd.DataFrame(
+        {
+            "actual": h.y,
+            r.best_model or "model": h.model,
+            r.best_baseline or "baseline": h.baseline,
+        },
+        index=pd.to_datetime(h.times.to_numpy()),
+    )
+    smooth = frame.rolling(window, min_periods=1).mean()
+    errors = frame.drop(columns="actual").sub(frame["actual"], axis=0).abs()
+    errors = errors.rolling(window, min_periods=1).mean()
+    with _figure(9, 5.2, 1, 2) as (fig, (top, bottom)):
+        top.plot(smooth.index, smooth["actual"], color="black", lw=1, label="actual")
+        for column, color in zip(frame.columns[1:], (MODEL, BASELINE), strict=True):
+            top.plot(smooth.index, smooth[column], color=color, lw=1, label=column)
+            bottom.plot(errors.index, errors[column], color=color, lw=1, label=column)
+        top.set_ylabel(r.data.label)
+        bottom.set_ylabel("absolute error")
+        bottom.set_xlabel(f"{r.data.time} (mean over {window} rows)" if window > 1 else r.data.time)
+        _legend(top)
+        return _svg(fig)

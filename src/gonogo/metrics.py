@@ -8,18 +8,31 @@ resamples of a 60k-row holdout cheap. Tests check every metric against scikit-le
 
 Predictions `p` are: regression, the predicted value; binary, the probability of the positive
 class (labels come from p >= 0.5); multiclass, an (n, classes) matrix of probabilities.
+
+Each metric names the loss its candidates fit, so that what is fitted is what is judged:
+
+| metric                          | loss     | candidates fit                                |
+|---------------------------------|----------|-----------------------------------------------|
+| mae                             | absolute | absolute error; the constant is the median    |
+| mape                            | relative | absolute error weighted by 1/abs(y)           |
+| rmse, r2                        | squared  | squared error; the constant is the mean       |
+| every classification metric     | log      | log loss (class probabilities)                |
+
+This module is a leaf: it imports only numpy, so every layer may use it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 MetricFn = Callable[[Array, Array, Array], Array]
+Loss = Literal["absolute", "relative", "squared", "log"]
 _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
@@ -126,12 +139,18 @@ def _r2(y: Array, p: Array, W: Array) -> Array:
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric: its tasks, its good direction and its resample-wise function."""
+    """A metric: its tasks, its good direction, its resample-wise function and the loss that
+    candidates fit for it. `rank`: only the order of the scores matters. `threshold`: it reads
+    hard labels (p >= 0.5 or the likeliest class). `prevalence_blind`: always predicting the
+    majority class scores well on it."""
 
     name: str
     tasks: frozenset[str]
     greater_is_better: bool
     fn: MetricFn
+    loss: Loss = "log"
+    rank: bool = False
+    threshold: bool = False
     prevalence_blind: bool = False
 
     def many(self, y: Array, p: Array, W: Array) -> Array:
@@ -161,17 +180,18 @@ _CLS = frozenset({"binary", "multiclass"})
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("mae", _REG, False, lambda y, p, W: _mean(W, np.abs(y - p))),
-        Metric("rmse", _REG, False, lambda y, p, W: np.sqrt(_mean(W, (y - p) ** 2))),
+        Metric("mae", _REG, False, lambda y, p, W: _mean(W, np.abs(y - p)), "absolute"),
+        Metric("rmse", _REG, False, lambda y, p, W: np.sqrt(_mean(W, (y - p) ** 2)), "squared"),
         Metric(
             "mape",
             _REG,
             False,
             lambda y, p, W: _mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16)),
+            "relative",
         ),
-        Metric("r2", _REG, True, _r2),
-        Metric("roc_auc", _CLS, True, _macro(_auc)),
-        Metric("pr_auc", _CLS, True, _macro(_average_precision)),
+        Metric("r2", _REG, True, _r2, "squared"),
+        Metric("roc_auc", _CLS, True, _macro(_auc), rank=True),
+        Metric("pr_auc", _CLS, True, _macro(_average_precision), rank=True),
         Metric("log_loss", _CLS, False, _log_loss),
         Metric("brier", _CLS, False, _brier),
         Metric(
@@ -179,11 +199,23 @@ METRICS: dict[str, Metric] = {
             _CLS,
             True,
             lambda y, p, W: _mean(W, (_labels(p) == y) * 1.0),
+            threshold=True,
             prevalence_blind=True,
         ),
-        Metric("balanced_accuracy", _CLS, True, _balanced_accuracy),
-        Metric("f1", _CLS, True, _f1),
+        Metric("balanced_accuracy", _CLS, True, _balanced_accuracy, threshold=True),
+        Metric("f1", _CLS, True, _f1, threshold=True),
     ]
 }
 
 DEFAULT_METRIC = {"regression": "mae", "binary": "roc_auc", "multiclass": "log_loss"}
+# A proper scoring rule rewards any real signal in the probabilities: it tells "no signal" from
+# "a threshold metric that hides it".
+PROPER = {"regression": "mae", "binary": "log_loss", "multiclass": "log_loss"}
+
+
+def relative_weights(y: Array) -> Array:
+    """Weights that turn absolute error into relative error (mape); labels near zero are
+    capped at a thousandth of the typical label, so that one row cannot carry the fit."""
+    scale = np.abs(y)
+    floor = max(1e-3 * float(np.median(scale)), 1e-12)
+    return np.asarray(1.0 / np.maximum(scale, floor), dtype=np.float64)

@@ -5,7 +5,7 @@ import pytest
 from sklearn import metrics as skm
 
 from gonogo.evaluation.bootstrap import Resampler
-from gonogo.evaluation.metrics import METRICS
+from gonogo.metrics import METRICS
 
 
 def _softmax(z):
