@@ -55,7 +55,7 @@ def test_chicago_reports_its_evidence(chicago_result):
     }
     assert unused["date"] == "time" and unused["ridership"] == "label"
     assert unused["rownames"] == "excluded" and unused["Belmont"] == "not in features"
-    assert d["evaluation"]["scheme"] == "rolling origins" and d["evaluation"]["splits"] == 4
+    assert d["evaluation"]["scheme"] == "rolling origins" and d["evaluation"]["splits"] == 3
     assert d["evaluation"]["tested"] == 1140
     assert [p["fraction"] for p in d["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
     assert {s["column"] for s in d["slices"]} == {"weather_rain", "day_of_week"}
@@ -73,6 +73,16 @@ def test_churn_beats_the_support_teams_rule(churn_result):
     assert rule < _candidate(r, "simple-rule").holdout.value < _candidate(r, "gbm").holdout.value
     hyps = {h.group: h.outcome for h in r.hypotheses}
     assert hyps["service"] == "supported"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("example", ["chicago", "churn"])
+def test_the_examples_keep_their_verdict_under_other_seeds(example, seed, request):
+    at_zero = request.getfixturevalue(f"{example}_result")
+    problem = request.getfixturevalue(f"{example}_problem").model_copy(update={"seed": seed})
+    r = gonogo.run(problem)
+    assert r.verdict.decision == at_zero.verdict.decision == "go"
+    assert (r.best_model, r.best_baseline) == (at_zero.best_model, at_zero.best_baseline)
 
 
 def test_a_shuffled_label_is_no_go(chicago_problem, chicago_frame):

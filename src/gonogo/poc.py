@@ -42,6 +42,7 @@ from gonogo.verdict import HIDDEN_RARE, Evidence, decide
 Progress = Callable[[str, int], None]
 SINGLE_THREAD_BELOW = 50_000
 MAX_FEATURES_RANKED = 100
+IMPORTANCE_ROUNDS = 200
 
 
 def _summary(ds: Dataset, split: Split) -> DataSummary:
@@ -144,7 +145,7 @@ class _Run:
             learning_curve=curve,
             holdout=self._holdout(outcome),
             evaluation=self._evaluation(outcome, evidence),
-            importance=self._importance(scores),
+            importance=self._importance(outcome, resampler),
         )
         result.refine = suggest(self.problem, self.ds, result, evidence)
         return result
@@ -175,9 +176,23 @@ class _Run:
         preds["model"] = outcome.model()
         preds["baseline"] = outcome.baseline()
         preds |= {f"without:{h.group}": outcome.ablation(h.group) for h in self.hypotheses}
-        preds |= {key: outcome.shuffled(key) for key in self._sets()}
         stack = outcome.stack
         return score_all(self.metric, self.ds.y[stack.rows], preds, stack, resampler)
+
+    def _importance(self, outcome: Outcome, resampler: Resampler) -> list[Importance]:
+        """Each shuffle against the model on the first resamples of the same stream: paired,
+        and a few hundred resamples are plenty for a ranking."""
+        sets = self._sets()
+        preds = {"model": outcome.model()} | {key: outcome.shuffled(key) for key in sets}
+        stack = outcome.stack
+        scores = score_all(
+            self.metric, self.ds.y[stack.rows], preds, stack, resampler.head(IMPORTANCE_ROUNDS)
+        )
+        out = [
+            Importance(key.split(":", 1)[1], key.split(":", 1)[0], scores.gain("model", key))
+            for key in sets
+        ]
+        return sorted(out, key=lambda i: (i.kind != "group", -i.effect.value))
 
     def _proper(self, outcome: Outcome, resampler: Resampler) -> Estimate | None:
         """The model against the constant on log loss, when the metric is not a proper
@@ -255,13 +270,6 @@ class _Run:
                 )
             )
         return out
-
-    def _importance(self, scores: Scores) -> list[Importance]:
-        out = [
-            Importance(key.split(":", 1)[1], key.split(":", 1)[0], scores.gain("model", key))
-            for key in self._sets()
-        ]
-        return sorted(out, key=lambda i: (i.kind != "group", -i.effect.value))
 
     def _slices(self, outcome: Outcome) -> list[SliceRow]:
         stack = outcome.stack

@@ -57,11 +57,15 @@ def _hypotheses(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list
     advice = {
         "not-supported": "drop group {g!r} ({name!r}): it adds at most {hi:+.1%}; a simpler "
         "model is cheaper to run and to explain",
+        "hurts": "drop group {g!r} ({name!r}): the model is better without it ({lo:+.1%} to "
+        "{hi:+.1%} with it)",
         "inconclusive": "hypothesis {name!r} is inconclusive ({lo:+.1%} to {hi:+.1%}): more data "
         "or a sharper feature for {g!r} would settle it",
     }
     return [
-        advice[h.outcome].format(g=h.group, name=h.name, lo=h.effect.ci[0], hi=h.effect.ci[1])
+        advice["hurts" if h.effect.ci[1] < 0 else h.outcome].format(
+            g=h.group, name=h.name, lo=h.effect.ci[0], hi=h.effect.ci[1]
+        )
         for h in r.hypotheses
         if h.outcome in advice
     ]
@@ -90,6 +94,11 @@ def _warnings(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[s
 def _launch(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
     if r.verdict.decision != "no-go":
         return []
+    if ev is not None and ev.hides_signal:
+        return [
+            f"rerun with `metric: log_loss` or `metric: pr_auc`: {r.metric.name} cannot tell "
+            "a useful model from always predicting the majority here"
+        ]
     return [
         f"launch without ML: ship {r.best_baseline!r}, log its inputs and outcomes, and "
         "revisit once the logs add signal the heuristic cannot use"

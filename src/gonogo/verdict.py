@@ -57,6 +57,11 @@ class Evidence:
         """Outer splits in which the model beats the baseline by the bar."""
         return sum(g >= self.min_improvement for g in self.split_gains)
 
+    @property
+    def hides_signal(self) -> bool:
+        """A hard-label metric on a rare class, while log loss shows signal."""
+        return self.proper is not None and self.proper.ci[0] > 0 and self.rarest is not None
+
 
 def _pct(e: Estimate) -> str:
     return f"{e.value:+.1%} (95% CI {e.ci[0]:+.1%} to {e.ci[1]:+.1%})"
@@ -74,7 +79,8 @@ def _nothing(ev: Evidence) -> str:
     """Why a model that does not beat the constant is no use: no signal, a metric that hides
     it, or signal that drifts."""
     m, vs = ev.metric, f"{ev.best_model} vs constant"
-    if ev.proper is not None and ev.proper.ci[0] > 0 and ev.rarest is not None:
+    if ev.hides_signal:
+        assert ev.proper is not None and ev.rarest is not None
         return (
             f"the metric hides the signal: {vs} {_pct(ev.signal)} on {m.name}, which reads "
             f"hard labels and on a class of {ev.rarest:.1%} rewards always predicting the "
@@ -114,6 +120,8 @@ def _no_go(ev: Evidence) -> list[str]:
     if ev.improvement.ci[1] >= ev.min_improvement:
         return []
     if ev.signal.value <= 0 or ev.signal.ci[1] < ev.min_improvement:
+        if ev.hides_signal:
+            launch = "rerun with a metric that sees the signal before launching anything"
         return [_nothing(ev), *_stability(ev), launch]
     return [
         f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "

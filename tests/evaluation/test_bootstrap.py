@@ -13,6 +13,13 @@ def test_every_resample_draws_n_rows_and_is_reproducible():
     assert np.array_equal(W, np.vstack(list(Resampler(1000, 300, seed=7).chunks())))
 
 
+def test_a_head_is_the_first_resamples_of_the_same_stream():
+    for n, block in ((1000, 1), (5000, 17), (300_000, 1)):
+        r = Resampler(n, 1000, seed=3, block=block)
+        full = np.vstack(list(r.chunks()))
+        assert np.array_equal(np.vstack(list(r.head(200).chunks())), full[:200])
+
+
 def test_blocks_keep_neighbours_together():
     r = Resampler.for_holdout(1000, 50, seed=0, ordered=True)
     assert r.block == 10

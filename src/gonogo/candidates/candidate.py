@@ -112,7 +112,9 @@ def _model(recipe: models.Recipe, ds: Dataset, metric: Metric) -> Candidate:
     def make(config: dict[str, Any], columns: list[str]) -> Any:
         return models.build(recipe, config, ds, columns)
 
-    describe = recipe.describe or f"{recipe.cls.__name__} fitting {_LOSS_WORDS[metric.loss]}"
+    chosen_by_cv = any("loss" in config for config in recipe.grid)
+    fits = "" if chosen_by_cv else f" fitting {_LOSS_WORDS[metric.loss]}"
+    describe = recipe.describe or f"{recipe.cls.__name__}{fits}"
     return Candidate(recipe.name, "model", describe, make, recipe.grid, recipe.place)
 
 

@@ -43,21 +43,30 @@ GBM_GRID = (
     {"max_leaf_nodes": 31, "min_samples_leaf": 10},
     {"max_leaf_nodes": 7, "min_samples_leaf": 50},
 )
-_GBM_LOSS = {"absolute": "absolute_error", "relative": "absolute_error", "squared": "squared_error"}
+
+
+def _gbm_grid(loss: Loss) -> tuple[dict[str, Any], ...]:
+    """The grid, and for absolute or relative error also the loss: boosting on absolute error
+    follows only the sign of each residual and can need far more trees than squared error to
+    reach the same mae (on Chicago it ends 5% worse). CV on the metric itself picks; on a
+    skewed label (rain amounts) absolute error wins, on a symmetric one squared error does."""
+    if loss == "squared":
+        return tuple({**cfg, "loss": "squared_error"} for cfg in GBM_GRID)
+    if loss == "log":
+        return GBM_GRID
+    return tuple(
+        {**cfg, "loss": name}
+        for name in ("absolute_error", "squared_error")
+        for cfg in GBM_GRID[:2]
+    )
 
 
 def _gbm(task: str, seed: int, loss: Loss) -> Recipe:
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-    params: dict[str, Any] = {
-        "max_iter": 500,
-        "early_stopping": True,
-        "random_state": seed,
-    }
-    if task != "regression":
-        return Recipe("gbm", HistGradientBoostingClassifier, params, GBM_GRID)
-    params["loss"] = _GBM_LOSS[loss]
-    return Recipe("gbm", HistGradientBoostingRegressor, params, GBM_GRID)
+    params: dict[str, Any] = {"max_iter": 500, "early_stopping": True, "random_state": seed}
+    cls = HistGradientBoostingRegressor if task == "regression" else HistGradientBoostingClassifier
+    return Recipe("gbm", cls, params, _gbm_grid(loss))
 
 
 def _linear(task: str, seed: int, loss: Loss) -> Recipe:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from gonogo.checks.finding import Finding
 from gonogo.checks.probe import (
+    compare,
     determination,
-    paired,
     quick_model,
     single_feature,
     strength_of,
 )
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
-from gonogo.problem import Problem
+from gonogo.metrics import Array
+from gonogo.problem import Problem, derivations
 
 DETERMINES = 0.99
 # A feature worth a second look: strong on its own (R² or ROC AUC)...
@@ -23,7 +26,7 @@ STRONG = {"regression": 0.5, "binary": 0.85, "multiclass": 0.85}
 # ...and the rest of the features together have less than this share of its skill.
 DOMINATES = 0.5
 PREDICTS = {"regression": 0.10, "binary": 0.60, "multiclass": 0.60}
-DUPLICATE_SHARE = 0.01
+DUPLICATE_SHARE = 0.02  # copies that can move a score; a survey's few repeated answers cannot
 MIN_ENTITIES = 20
 ENTITY_GAIN = 0.10
 
@@ -112,7 +115,9 @@ def _id_like(s: pd.Series) -> bool:
 
 
 def identifier(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    suspects = [c for c in ds.features if _id_like(ds.frame[c])]
+    # Derived columns (the trend counts time) are gonogo's own, not ids.
+    derived = {c for g in derivations(problem) for c in ds.groups.get(g, ())}
+    suspects = [c for c in ds.features if c not in derived and _id_like(ds.frame[c])]
     if not suspects:
         return []
     # A random split: on a time split an increasing id is out of range on the whole holdout.
@@ -200,10 +205,27 @@ def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]
     ]
 
 
-def _repeats(s: pd.Series) -> bool:
-    """Many values, each on a few rows: the shape of a person or shop id in a panel."""
-    if pd.api.types.is_float_dtype(s) and not bool(np.all(np.mod(s.dropna(), 1) == 0)):
-        return False
+_ID_WORDS = frozenset(
+    {
+        *("id", "ids", "uid", "pid", "nr", "no", "num", "number", "key", "code", "case"),
+        *("person", "customer", "client", "user", "patient", "subject", "account", "member"),
+        *("household", "firm", "company", "store", "shop", "respondent", "individual"),
+    }
+)
+
+
+def _id_named(column: str) -> bool:
+    words = re.findall(r"[a-z]+|[A-Z][a-z]*", column)
+    return any(w.lower() in _ID_WORDS for w in words) or column.lower().endswith("id")
+
+
+def _repeats(column: str, s: pd.Series) -> bool:
+    """Many values, each on a few rows, that name something rather than measure it: text, or
+    whole numbers under an identifier's name (a panel's person `nr`, not `experience`)."""
+    if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        whole = bool(np.all(np.mod(s.dropna(), 1) == 0))
+        if not (whole and _id_named(column)):
+            return False
     counts = s.value_counts()
     n = int(counts.sum())
     return (
@@ -214,51 +236,58 @@ def _repeats(s: pd.Series) -> bool:
 
 
 def repeated_id(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    """An undeclared entity: a column whose values repeat over rows (a panel's person id) and
-    that a model profits from seeing on both sides of the split.
-
-    The test rows are half the rows of a fifth of the values; one quick model trains on the
-    other values' rows only, the other on as many rows that include the other half of the test
-    values' rows. What the second gains is what knowing the entity is worth, which a random
-    split credits to the model.
-    """
+    """An undeclared entity: a column naming something that repeats over rows (a panel's
+    person id), whose rows share more than the features explain."""
     if ds.entity is not None or split.strategy == "group":
         return []
     skip = {ds.label, ds.time}
-    out = []
-    for col in [c for c in ds.frame.columns if c not in skip and _repeats(ds.frame[c])]:
-        found = _entity_gain(problem, ds, str(col))
-        if found is not None:
-            out.append(found)
-    return out
+    columns = [str(c) for c in ds.frame.columns if c not in skip]
+    found = (_entity_gain(problem, ds, c) for c in columns if _repeats(c, ds.frame[c]))
+    return [f for f in found if f is not None]
 
 
 def _entity_gain(problem: Problem, ds: Dataset, column: str) -> Finding | None:
+    """What knowing the entity is worth. A quick model learns from other entities' rows; the
+    test rows are half the rows of a fifth of the entities, whose other half tells each
+    entity's mean residual. Adding it (shrunk) is what a random split lets a model memorise."""
     ids = ds.frame[column].astype("string").fillna("<missing>").to_numpy()
     values = np.unique(ids)
     rng = np.random.default_rng(problem.seed)
-    held = set(rng.choice(values, size=max(2, len(values) // 5), replace=False))
-    inside = np.flatnonzero(np.isin(ids, list(held)))
-    outside = np.flatnonzero(~np.isin(ids, list(held)))
-    shuffled = rng.permutation(inside)
-    test, seen = np.sort(shuffled[::2]), shuffled[1::2]
-    pool = np.concatenate([outside, seen])
-    mixed = np.sort(rng.choice(pool, size=len(outside), replace=False))
-    scores = paired(problem, ds, test, {"apart": outside, "mixed": mixed}, ordered=False)
-    effect = scores.gain("mixed", "apart")
+    held = np.isin(ids, rng.choice(values, size=max(2, len(values) // 5), replace=False))
+    shuffled = rng.permutation(np.flatnonzero(held))
+    test, seen = np.sort(shuffled[::2]), np.sort(shuffled[1::2])
+    pred = quick_model(ds, ds.features, np.flatnonzero(~held), np.r_[test, seen], problem.seed)
+    truth = np.eye(ds.n_classes)[ds.y.astype(int)] if ds.task == "multiclass" else ds.y
+    residual = truth[seen] - pred[len(test) :]
+    base = pred[: len(test)]
+    known = base + _offsets(residual, ids[seen], ids[test])
+    if ds.task != "regression":
+        known = np.clip(known, 1e-3, 1 - 1e-3)
+        known = known / known.sum(axis=1, keepdims=True) if known.ndim == 2 else known
+    effect = compare(problem, ds, test, {"apart": base, "known": known}, False).gain(
+        "known", "apart"
+    )
     if not (effect.value > ENTITY_GAIN and effect.ci[0] > 0):
         return None
     per = len(ids) / len(values)
     return Finding(
         "leakage.repeated_id",
         "warn",
-        f"{column} repeats over rows ({len(values)} values, {per:.1f} rows each) and a model "
-        f"that has seen other rows of the same {column} scores {effect.value:.0%} better "
-        f"(95% CI {effect.ci[0]:.0%} to {effect.ci[1]:.0%}): if new cases are new {column}s, "
-        f"declare data.entity: {column} so that no {column} is on both sides of the split",
+        f"{column} repeats over rows ({len(values)} values, {per:.1f} rows each), and knowing "
+        f"a {column}'s other rows improves a model by {effect.value:.0%} (95% CI "
+        f"{effect.ci[0]:.0%} to {effect.ci[1]:.0%}), which a random split credits to the "
+        f"model: if new cases are new {column}s, declare data.entity: {column}",
         (column,),
         {"values": len(values), "relative": effect.value, "ci": list(effect.ci)},
     )
+
+
+def _offsets(residual: Array, seen: Array, test: Array) -> Array:
+    """Each test row's entity mean residual over the seen rows, shrunk by one pseudo-row."""
+    grouped = pd.DataFrame(residual.reshape(len(seen), -1)).groupby(seen)
+    shrunk = grouped.sum().div(grouped.size() + 1, axis=0)
+    out = shrunk.reindex(test).fillna(0.0).to_numpy(np.float64)
+    return out if residual.ndim == 2 else out[:, 0]
 
 
 CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id)

@@ -80,10 +80,17 @@ def paired(
 ) -> Scores:
     """The same quick model trained on each set of rows, scored on the same test rows with
     paired bootstrap intervals: how much the choice of training rows alone changes."""
-    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
     preds = {
         name: quick_model(ds, ds.features, rows, test, problem.seed)
         for name, rows in trains.items()
     }
+    return compare(problem, ds, test, preds, ordered)
+
+
+def compare(
+    problem: Problem, ds: Dataset, test: Index, preds: dict[str, Any], ordered: bool
+) -> Scores:
+    """Predictions for the same test rows, on the run's metric, with paired intervals."""
+    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
     resampler = Resampler.for_holdout(len(test), ROUNDS, problem.seed, ordered)
     return score_all(metric, ds.y[test], preds, Stack.single(len(test)), resampler)

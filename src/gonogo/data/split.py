@@ -26,10 +26,10 @@ from gonogo.problem import Problem
 Index = NDArray[np.intp]
 Folds = tuple[tuple[Index, Index], ...]
 SMALL = 10_000
-ORIGINS = 4
+ORIGINS = 3
 MIN_TESTED = 4_000  # repeated K-fold makes at least this many test predictions...
-MAX_PASSES = 3  # ...with at most this many passes over the rows
-NESTED_FOLDS = 3  # inner folds inside each of several outer splits
+MAX_PASSES = 2  # ...with at most this many passes over the rows
+NESTED_FOLDS = 3  # inner folds when there are several outer splits
 MIN_BLOCK = 30
 
 
@@ -221,7 +221,8 @@ def make_split(problem: Problem, ds: Dataset) -> Split:
             return Split(strategy, first.train, first.test, ())
         return Split(strategy, first.train, first.test, first.inner, tuple(outer))
     train, holdout = split_like(strategy, problem, ds)
-    inner = _inner(strategy, problem, ds, train, problem.seed, problem.split.folds)
+    k = problem.split.folds if count == 1 else min(problem.split.folds, NESTED_FOLDS)
+    inner = _inner(strategy, problem, ds, train, problem.seed, k)
     if not inner or len(holdout) == 0:
         return Split(strategy, train, holdout, ())
     if count > 1:

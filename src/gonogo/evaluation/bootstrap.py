@@ -31,6 +31,10 @@ class Resampler:
         """Block length n^(1/3) for ordered data, the usual rate for the moving-block bootstrap."""
         return cls(n, rounds, seed, max(1, round(n ** (1 / 3))) if ordered else 1)
 
+    def head(self, rounds: int) -> Resampler:
+        """The first `rounds` of these same resamples (the draws come out in the same order)."""
+        return Resampler(self.n, min(rounds, self.rounds), self.seed, self.block)
+
     def chunks(self) -> Iterator[Array]:
         """Weight matrices, a few hundred resamples at a time; the same every call."""
         rng = np.random.default_rng(self.seed)

@@ -27,7 +27,7 @@ from gonogo.evaluation.selection import Choice, Fitted, Fitter
 from gonogo.metrics import Array, Metric
 
 CURVE = (0.1, 0.25, 0.5, 1.0)
-PARALLEL_FROM = 1_000  # labeled rows from which splits run in worker processes
+PARALLEL_FROM = 500  # labeled rows from which splits run in worker processes
 PARALLEL_BELOW = 50_000  # above, gradient boosting's own threads use the cores instead
 T = TypeVar("T")
 R = TypeVar("R")
@@ -147,31 +147,45 @@ def evaluate(
     n = workers(len(fitter.ds.y))
     columns = fitter.ds.features
     firsts = {fold.selection: fold for fold in split.outer}
-    keys = [(c, s) for c in candidates for s in firsts]
-    found = pmap(
-        lambda key: fitter.choose(key[0], firsts[key[1]], columns),
+    keys = [(c, s, i) for c in candidates for s in firsts for i in range(len(c.configs))]
+    scores = pmap(
+        lambda key: fitter.cv(key[0], key[2], firsts[key[1]], columns),
         keys,
         n,
-        lambda key, _: tick(key[0].name, len(key[0].configs) * len(firsts[key[1]].inner)),
+        lambda key, _: tick(key[0].name, len(firsts[key[1]].inner)),
     )
-    chosen = {(c.name, s): choice for (c, s), choice in zip(keys, found, strict=True)}
+    by: dict[tuple[str, int], list[float]] = {}
+    for (c, s, _), score in zip(keys, scores, strict=True):
+        by.setdefault((c.name, s), []).append(score)
+    chosen = {key: fitter.pick(cv) for key, cv in by.items()}
+    curves = curve_splits(split) if work.curve else frozenset()
 
-    def one(fold: Fold) -> SplitRun:
-        return run_split(fitter, candidates, fold, chosen, work, split.ordered)
+    def one(i: int) -> SplitRun:
+        return run_split(
+            fitter, candidates, split.outer[i], chosen, work, (i in curves, split.ordered)
+        )
 
-    runs = pmap(one, list(split.outer), n, lambda _, run: tick("outer split", _fits(run)))
+    runs = pmap(one, list(range(len(split.outer))), n, lambda _, r: tick("outer split", _fits(r)))
     return Outcome(tuple(runs), Stack.of(split))
+
+
+def curve_splits(split: Split) -> frozenset[int]:
+    """Where the learning curve is drawn: the latest origin of a time-ordered comparison (the
+    longest history), else every split of the first pass (each row tested once)."""
+    if split.ordered:
+        return frozenset({len(split.outer) - 1})
+    return frozenset(i for i, fold in enumerate(split.outer) if not fold.repeat)
 
 
 def fits(candidates: list[Candidate], split: Split, work: Work) -> int:
     """Fits `evaluate` makes, for a progress bar."""
     inner = {fold.selection: len(fold.inner) for fold in split.outer}
-    first_pass = sum(not fold.repeat for fold in split.outer)
     per_split = len(candidates) + len(work.drops)
+    curves = len(curve_splits(split)) if work.curve else 0
     return (
         sum(len(c.configs) for c in candidates) * sum(inner.values())
         + per_split * len(split.outer)
-        + (len(CURVE) - 1) * first_pass * work.curve
+        + (len(CURVE) - 1) * curves
     )
 
 
@@ -185,9 +199,10 @@ def run_split(
     fold: Fold,
     chosen: dict[tuple[str, int], Choice],
     work: Work,
-    ordered: bool,
+    curve: tuple[bool, bool],
 ) -> SplitRun:
-    """Everything one outer split computes."""
+    """Everything one outer split computes; `curve`: whether to draw the learning curve here,
+    and whether the rows are time-ordered (then shorter histories keep the recent rows)."""
     columns = fitter.ds.features
     fitted = tuple(
         fitter.select(c, fold, columns, chosen[(c.name, fold.selection)]) for c in candidates
@@ -199,10 +214,8 @@ def run_split(
         for group, drop in work.drops.items()
     }
     shuffled = _shuffled(fitter, model, fold, work.shuffles, work.seed + fold.selection)
-    curve = (
-        _curve(fitter, model, fold, ordered, work.seed) if work.curve and not fold.repeat else ()
-    )
-    return SplitRun(fitted, model, baseline, ablations, shuffled, curve)
+    shrunk = _curve(fitter, model, fold, curve[1], work.seed) if curve[0] else ()
+    return SplitRun(fitted, model, baseline, ablations, shuffled, shrunk)
 
 
 def _without(
@@ -239,27 +252,22 @@ def _curve(
 
 
 def learning_curve(outcome: Outcome, split: Split, y: Array, metric: Metric) -> list[CurvePoint]:
-    """Each fraction's score over the first pass (every tested row once); a fraction counts
-    only when every split of the pass could use it."""
-    first = [
-        (run, fold) for run, fold in zip(outcome.runs, split.outer, strict=True) if not fold.repeat
-    ]
-    common = (
-        set.intersection(*(set(p[0] for p in run.curve) for run, _ in first)) if first else set()
-    )
+    """Each fraction's score over the splits that drew the curve; a fraction counts only when
+    every one of them could use it."""
+    drawn = [(run, fold) for run, fold in zip(outcome.runs, split.outer, strict=True) if run.curve]
+    if not drawn:
+        return []
+    common = set.intersection(*({p[0] for p in run.curve} for run, _ in drawn))
     points = []
     for fraction in sorted(common):
         values, sizes, rows = [], [], []
-        for run, fold in first:
+        for run, fold in drawn:
             _, used, pred = next(p for p in run.curve if p[0] == fraction)
             values.append(metric.value(y[fold.test], pred))
             sizes.append(len(fold.test))
             rows.append(used)
-        points.append(
-            CurvePoint(
-                fraction, round(float(np.mean(rows))), float(np.average(values, weights=sizes))
-            )
-        )
+        value = float(np.average(values, weights=sizes))
+        points.append(CurvePoint(fraction, round(float(np.mean(rows))), value))
     return points
 
 

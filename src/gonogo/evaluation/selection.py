@@ -110,16 +110,18 @@ class Fitter:
         est = self.fit(cand, config, train, columns)
         return self.predict(cand, est, test, columns)
 
-    def _cv(self, cand: Candidate, config: dict[str, Any], fold: Fold, columns: list[str]) -> float:
+    def cv(self, cand: Candidate, config: int, fold: Fold, columns: list[str]) -> float:
+        """The mean score of one configuration over the fold's inner folds."""
         values = [
-            self.metric.value(self.ds.y[val], self.fit_predict(cand, config, tr, val, columns))
+            self.metric.value(
+                self.ds.y[val], self.fit_predict(cand, cand.configs[config], tr, val, columns)
+            )
             for tr, val in fold.inner
         ]
         return float(np.nanmean(values)) if values else float("nan")
 
-    def choose(self, cand: Candidate, fold: Fold, columns: list[str]) -> Choice:
-        """The configuration with the best mean score over the fold's inner folds."""
-        cv = [self._cv(cand, cfg, fold, columns) for cfg in cand.configs]
+    def pick(self, cv: list[float]) -> Choice:
+        """The configuration with the best mean inner score."""
         sign = 1.0 if self.metric.greater_is_better else -1.0
         ranked = [sign * v if np.isfinite(v) else -np.inf for v in cv]
         best = int(np.argmax(ranked))

@@ -1,0 +1,127 @@
+"""Verdicts that hold on fresh problems: real tables the project was not tuned on, each one a way
+the PoC used to reach the wrong verdict (tests/fixtures/make_fixtures.py says where each comes
+from and why it is the case it is)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import gonogo
+from gonogo.checks import leakage
+from gonogo.data.dataset import bind
+from gonogo.data.split import make_split
+from tests.conftest import ROOT, bound, spec
+from tests.fixtures.make_fixtures import ORDINARY, SPECS
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _frame(name: str) -> pd.DataFrame:
+    return pd.read_parquet(FIXTURES / f"{name}.parquet")
+
+
+def _run(name: str, **more) -> gonogo.Result:
+    return gonogo.run(spec(**{**SPECS[name], **more}), data=_frame(name))
+
+
+def _candidate(result, name):
+    return next(c for c in result.candidates if c.name == name)
+
+
+def _hypothesis(result, group):
+    return next(h for h in result.hypotheses if h.group == group)
+
+
+def test_time_is_a_signal_on_prices_that_fall_month_after_month():
+    r = _run("computers")
+    assert r.verdict.decision == "go"
+    trend = _hypothesis(r, "trend")
+    assert trend.origin == "gonogo" and trend.outcome == "supported"
+    # Without the trend the model cannot tell when it predicts; with it, it beats the constant.
+    assert _candidate(r, r.best_model).holdout.value < 0.8 * _candidate(r, "constant").holdout.value
+    assert trend.without > _candidate(r, r.best_model).holdout.value * 1.2
+
+
+def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
+    r = _run("txhousing")
+    assert r.verdict.decision == "go" and r.best_baseline == "same-month-last-year"
+    assert r.data.groups["same-month-last-year"] == ("sales_last_year",)
+    builds_on = _hypothesis(r, "same-month-last-year")
+    assert builds_on.origin == "gonogo" and "existing system" in builds_on.name
+    assert r.to_dict()["data"]["unused"] == {"sales": "label", "date": "time"}
+
+
+def test_losses_follow_the_metric_on_a_skewed_label():
+    r = _run("rain")
+    constant = _candidate(r, "constant").holdout.value
+    # mae: the rule predicts medians and the models fit absolute error where CV prefers it;
+    # both beat the best constant, the median.
+    assert _candidate(r, "simple-rule").holdout.value < constant
+    assert _candidate(r, r.best_model).holdout.value < 0.92 * constant
+    assert r.improvement.ci[0] > 0
+
+
+def test_a_risk_score_outside_zero_one_is_an_existing_score():
+    r = _run("hmda")
+    score = _candidate(r, "payment-to-income")
+    assert "ranked as it is" in score.description
+    # roc_auc reads the ratio as it is: its value is the plain AUC of the raw column, per split.
+    frame = _frame("hmda")
+    problem = spec(**SPECS["hmda"])
+    split = make_split(problem, bind(problem, frame))
+    y = (frame["deny"] == "yes").to_numpy()
+    per_split = [roc_auc_score(y[f.test], frame["pirat"].to_numpy()[f.test]) for f in split.outer]
+    assert score.holdout.value == pytest.approx(np.average(per_split), abs=2e-3)
+    assert r.verdict.decision == "go"
+
+
+def test_accuracy_on_a_rare_label_names_the_metric_not_the_signal():
+    r = _run("caravan")
+    assert r.verdict.decision == "no-go"
+    assert r.verdict.reasons[0].startswith("the metric hides the signal")
+    assert "no usable signal" not in " ".join(r.verdict.reasons)
+    assert not any(s.startswith("launch without ML") for s in r.refine)
+    assert any("metric: log_loss" in s for s in r.refine)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_small_multiclass_table_gives_one_verdict_under_five_seeds(seed):
+    r = _run("fishing", seed=seed)
+    assert r.evaluation.scheme == "repeated k-fold" and r.evaluation.splits == 10
+    assert r.verdict.decision == "go"
+    assert r.evaluation.clears >= 8
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+def test_ordinary_tables_raise_no_leakage_warning(name):
+    problem, ds, split = bound(_frame(f"ordinary_{name}"), **SPECS[f"ordinary_{name}"])
+    assert [f.message for check in leakage.CHECKS for f in check(problem, ds, split)] == []
+
+
+def test_a_legitimate_measurement_that_sorts_most_rows_is_weighed_not_blocked():
+    r = _run("strong_measurement")
+    assert r.verdict.decision != "blocked"
+    assert not [f for f in r.findings if f.severity == "block"]
+    # One measurement sorts the hawks nearly as well as a model: the rule on it is what to beat.
+    assert r.best_baseline == "simple-rule"
+    assert _candidate(r, "simple-rule").holdout.value > 0.9
+    assert r.verdict.decision == "no-go" and "even the upper end" in r.verdict.reasons[0]
+
+
+def test_a_panels_undeclared_person_id_is_found_and_named():
+    problem, ds, split = bound(_frame("wagepan"), **SPECS["wagepan"])
+    (found,) = leakage.repeated_id(problem, ds, split)
+    assert found.columns == ("nr",) and "declare data.entity: nr" in found.message
+    assert found.evidence["ci"][0] > 0
+    # Declared, the split keeps each man on one side and the check has nothing to say.
+    problem, ds, split = bound(_frame("wagepan"), **SPECS["wagepan"], data={"entity": "nr"})
+    assert leakage.repeated_id(problem, ds, split) == []
+
+
+def test_an_interval_that_reaches_zero_but_clears_the_bar_is_inconclusive():
+    r = _run("ordinary_womenlf", seed=1)
+    lo, hi = r.improvement.ci
+    assert lo < 0 < 0.05 < hi
+    assert r.verdict.decision == "inconclusive"
+    assert "no usable signal" not in " ".join(r.verdict.reasons)
