@@ -50,6 +50,19 @@ def child_gonogo(spec: Path, copy: str = "0") -> dict[str, object]:
     return {"verdict": result.verdict.decision, "best_model": result.best_model}
 
 
+def child_without_added(spec: Path, _copy: str = "0") -> dict[str, object]:
+    """The same run with the groups gonogo adds (calendar and trend of the time column, an
+    existing system's output) switched off: what those groups cost."""
+    import gonogo
+    from gonogo.problem import derivations
+
+    problem = gonogo.load_problem(spec)
+    added = {g: False for g in derivations(problem) if g not in problem.derive}
+    plain = problem.model_copy(update={"derive": {**problem.derive, **added}})
+    result = gonogo.run(plain)
+    return {"verdict": result.verdict.decision, "best_model": result.best_model}
+
+
 def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     """The same model candidates, selected with plain GridSearchCV on the same folds."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -119,6 +132,7 @@ def main(jobs: list[str]) -> None:
         problem = gonogo.load_problem(JOBS[job])
         shape = pd.read_parquet(problem.base_dir / str(problem.data.path)).shape
         ours, peer = measure("gonogo", job), measure("sklearn", job)
+        plain = measure("without_added", job)
         # Two runs at once on the same cores: what a second terminal or a notebook costs.
         pair = measure("gonogo", job, copies=2) if job == "chicago" else None
         rows.append(
@@ -131,6 +145,8 @@ def main(jobs: list[str]) -> None:
                 "sklearn_s": round(peer["seconds"], 1),
                 "sklearn_peak_mb": round(peer["peak_mb"]),
                 "ratio": round(ours["seconds"] / peer["seconds"], 2),
+                "without_added_s": round(plain["seconds"], 1),
+                "added_groups_cost": round(ours["seconds"] / plain["seconds"], 2),
                 "verdict": ours["verdict"],
                 "two_at_once_s": round(pair["seconds"], 1) if pair else None,
             }
@@ -142,7 +158,11 @@ def main(jobs: list[str]) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         kind, job, copy = sys.argv[2], sys.argv[3], sys.argv[4]
-        child = child_gonogo if kind == "gonogo" else child_sklearn
+        child = {
+            "gonogo": child_gonogo,
+            "sklearn": child_sklearn,
+            "without_added": child_without_added,
+        }[kind]
         print(json.dumps(child(JOBS[job], copy)))
     else:
         main(sys.argv[1:] or list(JOBS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,18 @@ def noise_frame(n: int = 600, seed: int = 0, k: int = 4) -> pd.DataFrame:
     X = rng.normal(size=(n, k))
     y = (X[:, 0] + rng.normal(scale=1.0, size=n) > 0).astype(int)
     return pd.DataFrame({f"x{i}": X[:, i] for i in range(k)} | {"y": y})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread_per_process() -> Iterator[None]:
+    """Tests run in parallel processes (pytest-xdist) and many call checks and candidates
+    directly, outside gonogo.run's own limit: each process keeps to one BLAS and OpenMP thread,
+    so that spin-waiting threads of two processes do not starve each other on two cores."""
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime that threadpoolctl limits)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,14 @@ def test_time_is_a_signal_on_prices_that_fall_month_after_month():
     assert trend.without > _candidate(r, r.best_model).holdout.value * 1.2
 
 
+def test_without_time_as_a_signal_the_verdict_says_the_signal_drifts():
+    r = _run("computers", derive={"calendar": False, "trend": False})
+    assert r.verdict.decision == "no-go"
+    assert r.verdict.reasons[0].startswith("the signal drifts")
+    assert "switch them on" in r.verdict.reasons[0]
+    assert "no usable signal" not in " ".join(r.verdict.reasons)
+
+
 def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     r = _run("txhousing")
     assert r.verdict.decision == "go" and r.best_baseline == "same-month-last-year"

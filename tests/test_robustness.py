@@ -47,7 +47,7 @@ def _label(task: str, n: int, rng: np.random.Generator, x: pd.Series) -> pd.Seri
 
 
 @settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
     seed=st.integers(0, 2**16),

@@ -73,6 +73,9 @@ def test_a_model_that_loses_on_time_but_wins_on_a_random_split_says_the_signal_d
     verdict = decide([drift], _evidence((-0.3, -0.1), signal=(-0.3, -0.1), drift=drift))
     assert verdict.decision == "no-go"
     assert verdict.reasons[0].startswith("the signal drifts") and "80% better" in verdict.reasons[0]
+    assert "switch them on" in verdict.reasons[0]
+    tried = _evidence((-0.3, -0.1), signal=(-0.3, -0.1), drift=drift, time_groups=("trend",))
+    assert "the time-derived groups trend were features" in decide([drift], tried).reasons[0]
 
 
 def test_several_outer_splits_report_how_many_agree():

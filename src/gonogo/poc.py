@@ -26,7 +26,7 @@ from gonogo.evaluation.outer import CurvePoint, Outcome, Work, evaluate, fits, l
 from gonogo.evaluation.selection import Fitter
 from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
-from gonogo.problem import Problem, hypotheses
+from gonogo.problem import Problem, derivations, hypotheses
 from gonogo.refine import suggest
 from gonogo.result import (
     CandidateResult,
@@ -236,6 +236,7 @@ class _Run:
             proper,
             self._rarest(),
             drift if self.split.ordered else None,
+            tuple(g for g, d in derivations(self.problem).items() if d.source == self.ds.time),
         )
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:

@@ -52,6 +52,7 @@ class Evidence:
     proper: Estimate | None = None
     rarest: float | None = None
     drift: Finding | None = None
+    time_groups: tuple[str, ...] = ()
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -90,11 +91,16 @@ def _nothing(ev: Evidence) -> str:
         )
     if ev.drift is not None:
         random_gain = ev.drift.evidence.get("relative", float("nan"))
+        tried = (
+            f"the time-derived groups {', '.join(ev.time_groups)} were features"
+            if ev.time_groups
+            else "the calendar and trend of the time column are switched off: switch them on"
+        )
         return (
             f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while the same "
             f"model trained on a random sample of the same period scores {random_gain:.0%} "
-            "better; the calendar and trend of the time column were tried as features. What "
-            "held before the holdout does not hold after it: retrain often, or model the drift"
+            f"better; {tried}. What held before the holdout does not hold after it: retrain "
+            "often, or model the drift"
         )
     if ev.proper is not None and ev.proper.ci[0] > 0:
         return (
