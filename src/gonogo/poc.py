@@ -146,6 +146,7 @@ class _Run:
             holdout=self._holdout(outcome),
             evaluation=self._evaluation(outcome, evidence),
             importance=self._importance(outcome, resampler),
+            fits=outcome.fits(self.split),
         )
         result.refine = suggest(self.problem, self.ds, result, evidence)
         return result
@@ -310,7 +311,7 @@ class _Run:
 
 def _describe(fitted: Any, X: pd.DataFrame) -> str:
     """What a fitted candidate is, in words, with how often a heuristic had no answer."""
-    est = fitted.estimator
+    est = fitted.estimator.estimator
     describe = est.describe() if hasattr(est, "describe") else fitted.candidate.describe
     if fitted.config:
         describe += ", " + ", ".join(f"{k}={v}" for k, v in fitted.config.items())

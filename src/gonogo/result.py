@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
+from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
 from gonogo.evaluation.compare import Estimate
-from gonogo.evaluation.outer import CurvePoint
+from gonogo.evaluation.outer import CurvePoint, SplitFits
 from gonogo.evaluation.slices import SliceRow
 from gonogo.metrics import Array, Metric
 from gonogo.problem import Problem
@@ -115,6 +116,18 @@ class Result:
     holdout: Holdout | None = None
     evaluation: Evaluation | None = None
     importance: list[Importance] = field(default_factory=list)
+    fits: tuple[SplitFits, ...] = field(default=(), repr=False, compare=False)
+
+    def fitted(self, name: str | None = None) -> FittedCandidate:
+        """A candidate (the best model by default) as fitted in the last outer split: on the
+        most recent history of a time split, else on the last fold's training rows."""
+        wanted = name or self.best_model
+        if not self.fits or wanted is None:
+            raise InputError("result", "nothing was fitted: the run was blocked")
+        if wanted not in self.fits[-1].candidates:
+            known = ", ".join(self.fits[-1].candidates)
+            raise InputError("result", f"no candidate {wanted!r}; the candidates are {known}")
+        return self.fits[-1].candidates[wanted]
 
     def to_dict(self) -> dict[str, Any]:
         """The verdict.json contract."""

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from gonogo.data.dataset import infer_task
+from gonogo.data.label import infer_task
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, InputError
 from gonogo.metrics import DEFAULT_METRIC

@@ -12,12 +12,14 @@ on the training part by a one-feature logistic regression, which keeps its order
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
 from gonogo.candidates.expression import Expression
-from gonogo.candidates.predict import as_prediction, is_score
+from gonogo.candidates.predict import as_frame, as_prediction, fit_inputs, is_score
 from gonogo.metrics import Array
 
 
@@ -43,7 +45,14 @@ class _Heuristic(BaseEstimator):  # type: ignore[misc]
     classes: tuple[str, ...]
     statistic = "mean"
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value gets the fallback
+        return tags
+
     def fit(self, X: pd.DataFrame, y: Array, sample_weight: Array | None = None) -> _Heuristic:
+        X, y, sample_weight = fit_inputs(X, y, sample_weight)
+        self.n_features_in_ = X.shape[1]
         self.fallback_ = _overall(y, self.task, len(self.classes), self.statistic, sample_weight)
         self._learn(X, y, sample_weight)
         return self
@@ -56,13 +65,13 @@ class _Heuristic(BaseEstimator):  # type: ignore[misc]
 
     def predict_scores(self, X: pd.DataFrame) -> Array:
         # A writable copy: pandas may hand out read-only views.
-        pred = np.array(self._predictions(X), dtype=np.float64)
+        pred = np.array(self._predictions(as_frame(X)), dtype=np.float64)
         pred[_unanswered(pred)] = self.fallback_
         return pred
 
     def coverage(self, X: pd.DataFrame) -> float:
         """Share of rows the heuristic has an answer for (the rest get the fallback)."""
-        return 1.0 - float(_unanswered(self._predictions(X)).mean()) if len(X) else 1.0
+        return 1.0 - float(_unanswered(self._predictions(as_frame(X))).mean()) if len(X) else 1.0
 
 
 def _unanswered(pred: Array) -> Array:
@@ -116,22 +125,25 @@ class _Readout(_Heuristic):
 
 
 class ExpressionBaseline(_Readout):
-    """A rule written by the team, e.g. `Clark_Lake` (same as two weeks ago)."""
+    """A rule written by the team, e.g. `Clark_Lake` (same as two weeks ago). The text is
+    the parameter, parsed where it is evaluated, so the fitted baseline holds no code."""
 
     def __init__(
-        self, expression: Expression, task: str, classes: tuple[str, ...], rank: bool = False
+        self,
+        expression: str,
+        task: str,
+        classes: tuple[str, ...],
+        place: str = "expression",
+        rank: bool = False,
     ) -> None:
         self.expression = expression
         self.task = task
         self.classes = classes
+        self.place = place
         self.rank = rank
 
-    @property
-    def place(self) -> str:  # type: ignore[override]
-        return self.expression.place
-
     def _values(self, X: pd.DataFrame) -> pd.Series:
-        return self.expression.evaluate(X)
+        return Expression(self.expression, list(X.columns), self.place).evaluate(X)
 
 
 class ColumnBaseline(_Readout):
@@ -163,34 +175,39 @@ class GroupStatistic(_Heuristic):
         self.classes = classes
         self.place = place
 
-    def _keys(self, X: pd.DataFrame) -> pd.DataFrame:
-        return X[self.group_by].astype("string").fillna("<missing>").reset_index(drop=True)
+    def _keys(self, X: pd.DataFrame) -> pd.MultiIndex:
+        keys = X[self.group_by].astype("string").fillna("<missing>")
+        return pd.MultiIndex.from_frame(keys)
 
     def _learn(self, X: pd.DataFrame, y: Array, w: Array | None) -> None:
-        keys = self._keys(X)
+        keys = self._keys(X).to_frame(index=False)
         if self.task == "multiclass":
             targets = pd.DataFrame(np.eye(len(self.classes))[y.astype(int)])
         else:
             targets = pd.DataFrame({0: y})
         if self.statistic == "median" and w is not None:
-            self.table_ = _group_weighted_median(keys, y, w)
+            table = _group_weighted_median(keys, y, w)
         else:
             how = "median" if self.statistic == "median" else "mean"
-            self.table_ = targets.groupby([keys[c] for c in self.group_by]).agg(how)
+            table = targets.groupby([keys[c] for c in self.group_by]).agg(how)
+        # Plain lists and an array: what a safe format stores without pickling pandas.
+        self.keys_ = [[str(v) for v in _tuple(k)] for k in table.index]
+        self.values_ = table.to_numpy(np.float64)
 
     def _predictions(self, X: pd.DataFrame) -> Array:
-        joined = self._keys(X).merge(
-            self.table_, left_on=self.group_by, right_index=True, how="left"
-        )
-        values = joined[list(self.table_.columns)].to_numpy(np.float64)
+        known = pd.MultiIndex.from_tuples([tuple(k) for k in self.keys_], names=self.group_by)
+        found = known.get_indexer(self._keys(X)) if self.keys_ else np.full(len(X), -1)
+        values = np.full((len(X), self.values_.shape[1]), np.nan)
+        values[found >= 0] = self.values_[found[found >= 0]]
         return values[:, 0].copy() if self.task != "multiclass" else values
 
     def rules(self) -> list[tuple[str, Array]]:
         """(group, value) pairs of the learned table, for printing."""
-        return [
-            (" / ".join(map(str, k if isinstance(k, tuple) else (k,))), row.to_numpy())
-            for k, row in self.table_.iterrows()
-        ]
+        return [(" / ".join(k), v) for k, v in zip(self.keys_, self.values_, strict=True)]
+
+
+def _tuple(key: object) -> tuple[object, ...]:
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _group_weighted_median(keys: pd.DataFrame, y: Array, w: Array) -> pd.DataFrame:

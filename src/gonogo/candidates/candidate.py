@@ -22,7 +22,8 @@ Maker = Callable[[dict[str, Any], list[str]], Any]
 
 @dataclass(frozen=True)
 class Candidate:
-    """Something to fit and compare. `make(config, columns)` gives a fresh estimator."""
+    """Something to fit and compare. `make(config, columns)` gives a fresh estimator that
+    reads `columns` (the features it is given), or `reads` when a heuristic names its own."""
 
     name: str
     kind: Kind
@@ -30,7 +31,11 @@ class Candidate:
     make: Maker
     configs: tuple[dict[str, Any], ...] = ({},)
     place: str = ""
-    sees_all_columns: bool = False
+    reads: tuple[str, ...] | None = None
+
+    def inputs(self, columns: list[str]) -> list[str]:
+        """The columns it reads when given the feature `columns`."""
+        return list(self.reads) if self.reads is not None else columns
 
 
 def _constant(ds: Dataset, metric: Metric) -> Candidate:
@@ -43,12 +48,14 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
             "baseline",
             f"the training label's {how}",
             lambda _c, _cols: DummyRegressor(strategy=how),
+            reads=(),
         )
     return Candidate(
         "constant",
         "baseline",
         "the training class rates",
         lambda _c, _cols: DummyClassifier(strategy="prior"),
+        reads=(),
     )
 
 
@@ -66,14 +73,15 @@ def _baseline(
     place = f"{problem.source}: baselines[{i}]"
     task, classes, rank = ds.task, ds.classes, metric.rank
     if spec.expression is not None:
-        expr = Expression(spec.expression, list(ds.frame.columns), f"{place}.expression")
+        text, where = spec.expression, f"{place}.expression"
+        expr = Expression(text, list(ds.frame.columns), where)
         return Candidate(
             spec.name,
             "baseline",
-            spec.expression,
-            lambda _c, _cols: ExpressionBaseline(expr, task, classes, rank),
+            text,
+            lambda _c, _cols: ExpressionBaseline(text, task, classes, where, rank),
             place=place,
-            sees_all_columns=True,
+            reads=tuple(expr.columns),
         )
     if spec.column is not None:
         col = spec.column
@@ -83,7 +91,7 @@ def _baseline(
             f"column {col}",
             lambda _c, _cols: ColumnBaseline(col, task, classes, place, rank),
             place=place,
-            sees_all_columns=True,
+            reads=(col,),
         )
     assert spec.group_by is not None
     statistic = spec.statistic or ("rate" if task != "regression" else "mean")
@@ -96,7 +104,7 @@ def _baseline(
         f"training {statistic} per {', '.join(keys)}",
         lambda _c, _cols: GroupStatistic(keys, statistic, task, classes, place),
         place=place,
-        sees_all_columns=True,
+        reads=tuple(keys),
     )
 
 

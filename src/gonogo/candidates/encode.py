@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from gonogo.candidates.predict import as_frame
+
 
 def codes(values: pd.Series, levels: list[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Each value's position among `levels`; NaN for missing and unseen values."""
@@ -37,7 +39,14 @@ class CategoryCodes(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def __init__(self, max_levels: int = 250) -> None:
         self.max_levels = max_levels
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing value stays missing
+        return tags
+
     def fit(self, X: pd.DataFrame, y: Any = None) -> CategoryCodes:
+        X = as_frame(X)
+        self.n_features_in_ = X.shape[1]
         self.levels_: dict[str, tuple[list[Any], bool]] = {}
         for column in X.columns:
             counts = X[column].value_counts(sort=True)
@@ -49,6 +58,10 @@ class CategoryCodes(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = as_frame(X)
+        missing = [c for c in self.levels_ if c not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks the columns {missing} seen in fit")
         out = {}
         for column, (levels, pooled) in self.levels_.items():
             found = codes(X[column], levels)

@@ -15,6 +15,34 @@ from gonogo.errors import SpecError
 from gonogo.metrics import Array
 
 
+def as_frame(X: Any) -> pd.DataFrame:
+    """Rows as a frame: a DataFrame as it is, an array's columns named x0, x1, ... (checked
+    as scikit-learn checks arrays: two-dimensional, not empty, not sparse, not complex)."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    from sklearn.utils import check_array
+
+    values = check_array(X, dtype=None, ensure_all_finite=False)
+    return pd.DataFrame(values, columns=[f"x{i}" for i in range(values.shape[1])])
+
+
+def fit_inputs(X: Any, y: Any, weights: Any) -> tuple[pd.DataFrame, Array, Array | None]:
+    """What a heuristic's `fit` takes, checked: rows as a frame, one label and at most one
+    non-negative, not all zero, weight per row."""
+    frame = as_frame(X)
+    labels = np.asarray(y, dtype=np.float64)
+    if labels.shape != (len(frame),):
+        raise ValueError(f"y has shape {labels.shape}; expected ({len(frame)},)")
+    if weights is None:
+        return frame, labels, None
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(frame),):
+        raise ValueError(f"sample_weight has shape {w.shape}; expected ({len(frame)},)")
+    if (w < 0).any() or not w.any():
+        raise ValueError("sample_weight must be non-negative and not all zero")
+    return frame, labels, w
+
+
 def scores(estimator: Any, X: pd.DataFrame, task: str, n_classes: int) -> Array:
     """The estimator's predictions for X in the common format."""
     if hasattr(estimator, "predict_scores"):

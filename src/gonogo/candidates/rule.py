@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from gonogo.candidates.baselines import GroupStatistic
 from gonogo.candidates.encode import codes
+from gonogo.candidates.predict import as_frame, fit_inputs
 from gonogo.data.split import Index
 from gonogo.metrics import METRICS, Array
 
@@ -49,7 +52,7 @@ _CRITERION = {
 }
 
 
-class SimpleRule:
+class SimpleRule(BaseEstimator):  # type: ignore[misc]
     """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
 
     def __init__(
@@ -164,7 +167,16 @@ class SimpleRule:
         cut = int(n * 0.75)
         return np.sort(rows[:cut]), np.sort(rows[cut:])
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # trees and tables send missing values to a side
+        return tags
+
     def fit(self, X: pd.DataFrame, y: Array, sample_weight: Array | None = None) -> SimpleRule:
+        X, y, sample_weight = fit_inputs(X, y, sample_weight)
+        if len(y) < 2:
+            raise ValueError(f"a rule is found on 2 rows or more; got n_samples = {len(y)}")
+        self.n_features_in_ = X.shape[1]
         fit_rows, val_rows = self._validation(len(y))
         Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
         wf = None if sample_weight is None else sample_weight[fit_rows]
@@ -198,7 +210,7 @@ class SimpleRule:
         return self._tree(self._encode(X, rule.columns), y, w, rule.columns, depth)
 
     def predict_scores(self, X: pd.DataFrame) -> Array:
-        return self._predict_with(self.rule_, X)
+        return self._predict_with(self.rule_, as_frame(X))
 
     # printing -----------------------------------------------------------------------------
     def _value(self, v: Array) -> str:

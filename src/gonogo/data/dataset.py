@@ -7,37 +7,53 @@ label is not numeric" are found; every such error names the spec field and the c
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from gonogo.data.derive import calendar, trend
+from gonogo.data import label
+from gonogo.data.derive import calendar, calendar_columns
+from gonogo.data.featurize import Derivation, Featurizer, as_datetime, conversion
+from gonogo.data.label import LabelCodec
+from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import DeriveSpec, Problem, Task, derivations, systems
-
-_TRUTHY = {"yes", "true", "1", "1.0", "y", "t", "positive", "pos"}
-_FALSY = {"no", "false", "0", "0.0", "n", "f", "negative", "neg"}
+from gonogo.problem import Problem, Task, derivations, systems
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Rows with a label, time-ordered when there is a time column, plus the columns' roles."""
+    """Rows with a label, time-ordered when there is a time column, plus the columns' roles.
+
+    `frame` holds the model inputs (the featurizer's output), `raw` the same rows as they
+    were read; `schema` describes the raw columns, `codec` the label.
+    """
 
     frame: pd.DataFrame
+    raw: pd.DataFrame
     y: NDArray[np.float64]
-    task: Task
-    classes: tuple[str, ...]
+    codec: LabelCodec
+    featurizer: Featurizer
+    schema: InputSchema
     groups: dict[str, tuple[str, ...]]
     time: str | None
     entity: str | None
     label: str
     missing_label: int
-    raw_datetimes: tuple[str, ...]
     unused: dict[str, str]
+
+    @property
+    def task(self) -> Task:
+        return self.codec.task
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.codec.classes
 
     @property
     def features(self) -> list[str]:
@@ -47,7 +63,23 @@ class Dataset:
     @property
     def n_classes(self) -> int:
         """How many classes (0 for regression)."""
-        return 0 if self.task == "regression" else len(self.classes)
+        return len(self.codec)
+
+    @property
+    def raw_datetimes(self) -> tuple[str, ...]:
+        """Feature columns of dates, read by the models as day counts."""
+        return tuple(c for c, how in self.featurizer.conversions if how == "datetime")
+
+    @cached_property
+    def digest(self) -> str:
+        """A digest of the rows and the label, for provenance."""
+        try:
+            rows = pd.util.hash_pandas_object(self.raw, index=False)
+        except TypeError:  # values pandas cannot hash (lists, dicts): hash their text
+            rows = pd.util.hash_pandas_object(self.raw.astype(str), index=False)
+        h = hashlib.sha256(rows.to_numpy().tobytes())
+        h.update(self.y.tobytes())
+        return h.hexdigest()
 
     def is_categorical(self, column: str) -> bool:
         """Whether a column holds categories rather than quantities."""
@@ -67,39 +99,39 @@ def _require(place: str, columns: list[str] | None, known: list[str]) -> None:
             raise _missing_column(f"{place}[{i}]", col, known)
 
 
-def _derived(problem: Problem, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each derived group's columns; prefixed with their source where a name is taken."""
+def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...]:
+    """Each derived group, with its columns prefixed by their source where a name is taken."""
     taken = set(frame.columns)
-    out = {}
+    out = []
     for group, spec in derivations(problem).items():
-        given = group in problem.derive
-        place = f"{problem.source}: " + (f"derive.{group}.from" if given else "data.time")
+        place = _derive_place(problem, group)
         if spec.source not in frame.columns:
             raise _missing_column(place, spec.source, list(frame.columns))
-        dates = _as_datetime(frame[spec.source], place)
-        made = _derive(spec, dates, f"{problem.source}: derive.{group}", "")
-        if taken & set(made.columns):
-            made = _derive(spec, dates, f"{problem.source}: derive.{group}", f"{spec.source}_")
-        taken |= set(made.columns)
-        out[group] = made
-    return out
+        dates = as_datetime(frame[spec.source], place)
+        if spec.country is not None:  # an unknown country is the spec's error, found here
+            calendar(dates.head(1), spec.country, f"{problem.source}: derive.{group}")
+        names = _derived_names(spec.kind, spec.country, dates)
+        prefix = f"{spec.source}_" if taken & set(names) else ""
+        columns = tuple(prefix + n for n in names)
+        taken |= set(columns)
+        origin = dates.min().isoformat() if spec.kind == "trend" else None
+        out.append(
+            Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin)
+        )
+    return tuple(out)
 
 
-def _derive(spec: DeriveSpec, dates: pd.Series, place: str, prefix: str) -> pd.DataFrame:
-    if spec.kind == "trend":
-        return trend(dates, prefix)
-    return calendar(dates, spec.country, place, prefix)
+def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
+    """The trend, or the calendar's columns: the hour only when timestamps carry one."""
+    if kind == "trend":
+        return ["trend"]
+    hours = bool((dates != dates.dt.normalize()).any())
+    return calendar_columns(hours, country is not None)
 
 
-def _as_datetime(values: pd.Series, place: str) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = int(parsed.isna().sum())
-    if bad:
-        raise DataError(place, f"column {values.name!r} has {bad} missing or unparsable dates")
-    return parsed
+def _derive_place(problem: Problem, group: str) -> str:
+    given = group in problem.derive
+    return f"{problem.source}: " + (f"derive.{group}.from" if given else "data.time")
 
 
 def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> None:
@@ -133,7 +165,7 @@ def _roles(problem: Problem) -> dict[str, str]:
 
 
 def _feature_groups(
-    problem: Problem, columns: list[str], derived: dict[str, pd.DataFrame]
+    problem: Problem, columns: list[str], derived: tuple[Derivation, ...]
 ) -> dict[str, tuple[str, ...]]:
     if problem.features is not None:
         groups = {g: tuple(cols) for g, cols in problem.features.items()}
@@ -141,7 +173,7 @@ def _feature_groups(
         reserved = set(_roles(problem)) | set(systems(problem).values())
         groups = {"all": tuple(c for c in columns if c not in reserved)}
     groups |= {name: (col,) for name, col in systems(problem).items()}
-    groups |= {g: tuple(d.columns) for g, d in derived.items()}
+    groups |= {d.group: d.columns for d in derived}
     label = problem.label.column
     for group, cols in groups.items():
         if label in cols:
@@ -179,125 +211,35 @@ def _usable(
     return kept, unused
 
 
-def infer_task(values: pd.Series) -> Task:
-    """binary for two values, regression for other numbers, multiclass for other text."""
-    if pd.api.types.is_bool_dtype(values) or values.nunique() == 2:
-        return "binary"
-    return "regression" if pd.api.types.is_numeric_dtype(values) else "multiclass"
-
-
-def _matches(value: Any, wanted: Any) -> bool:
-    text = str(value).strip().lower()
-    if isinstance(wanted, bool):
-        return text in (_TRUTHY if wanted else _FALSY)
-    return bool(value == wanted) or text == str(wanted).strip().lower()
-
-
-def _positive(problem: Problem, values: pd.Series) -> Any:
-    levels = sorted(values.unique(), key=str)
-    wanted = problem.label.positive
-    if wanted is not None:
-        found = [v for v in levels if _matches(v, wanted)]
-        if not found:
-            raise SpecError(
-                f"{problem.source}: label.positive",
-                f"expected one of {[str(v) for v in levels]}; found {wanted!r}",
-            )
-        return found[0]
-    named = [v for v in levels if str(v).strip().lower() in _TRUTHY]
-    if named:
-        return named[0]
-    counts = values.value_counts()
-    return min(levels, key=lambda v: (counts[v], -levels.index(v)))
-
-
-def _encode_label(
-    problem: Problem, values: pd.Series, task: Task
-) -> tuple[NDArray[np.float64], tuple[str, ...]]:
-    place = f"{problem.source}: label.column"
-    if task == "regression":
-        numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.isna().any():
-            example = values[numeric.isna()].iloc[0]
-            raise DataError(
-                place,
-                f"regression needs a numeric label; column {values.name!r} "
-                f"has values like {example!r}",
-            )
-        return numeric.to_numpy(np.float64), ()
-    if task == "binary":
-        if values.nunique() > 2:
-            raise DataError(
-                place, f"binary needs two classes; column {values.name!r} has {values.nunique()}"
-            )
-        pos = _positive(problem, values)
-        others = [str(v) for v in sorted(values.unique(), key=str) if v != pos]
-        y = (values == pos).to_numpy(np.float64)
-        return y, (*(others or ["(other)"]), str(pos))
-    levels = sorted(values.astype(str).unique())
-    codes = pd.Categorical(values.astype(str), categories=levels).codes
-    return codes.astype(np.float64), tuple(levels)
-
-
-def _label(
-    problem: Problem, frame: pd.DataFrame
-) -> tuple[NDArray[np.float64], Task, tuple[str, ...]]:
-    values = frame[problem.label.column]
-    task = problem.label.task or infer_task(values)
-    if problem.metric is not None:
-        from gonogo.metrics import METRICS
-
-        if task not in METRICS[problem.metric].tasks:
-            raise SpecError(
-                f"{problem.source}: metric",
-                f"{problem.metric!r} does not fit a {task} label; use one of "
-                + ", ".join(n for n, m in METRICS.items() if task in m.tasks),
-            )
-    y, classes = _encode_label(problem, values, task)
-    return y, task, classes
-
-
-def _prepare_features(frame: pd.DataFrame, features: list[str]) -> tuple[str, ...]:
-    """Make feature columns model-ready in place; returns the raw datetime columns."""
-    raw_datetimes = []
-    for col in features:
-        s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            frame[col] = (s - pd.Timestamp("1970-01-01")).dt.days.astype("float64")
-            raw_datetimes.append(col)
-        elif pd.api.types.is_timedelta64_dtype(s):
-            frame[col] = s.dt.total_seconds() / 86400.0
-        elif pd.api.types.is_bool_dtype(s):
-            frame[col] = s.astype("float64")
-        elif not pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-            # Missing as NaN, not pd.NA: scikit-learn's encoders reject pd.NA.
-            text = s.astype("string").to_numpy(dtype=object, na_value=np.nan)
-            frame[col] = pd.Categorical(text)
-    return tuple(raw_datetimes)
+def _ordered(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
+    """The labeled rows, in time order when there is a time column."""
+    time = problem.data.time
+    if time is not None:
+        order = as_datetime(frame[time], f"{problem.source}: data.time").argsort(kind="stable")
+        frame = frame.iloc[order.to_numpy()]
+    frame = frame[frame[problem.label.column].notna()].reset_index(drop=True)
+    if frame.empty:
+        raise DataError(
+            f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
+        )
+    return frame
 
 
 def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
-    frame = frame.copy()
-    derived = _derived(problem, frame)
-    _check_roles(problem, frame, [c for d in derived.values() for c in d.columns])
+    made = _derivations(problem, frame)
+    _check_roles(problem, frame, [c for d in made for c in d.columns])
     columns = [str(c) for c in frame.columns]
-    for d in derived.values():
-        frame = frame.join(d)
+    raw = _ordered(problem, frame)
+    places = {d.group: _derive_place(problem, d.group) for d in made}
+    derived = Featurizer(made).derive(raw, places)
     time = problem.data.time
     if time is not None:
-        frame[time] = _as_datetime(frame[time], f"{problem.source}: data.time")
-        frame = frame.sort_values(time, kind="stable")
-    labeled = frame[problem.label.column].notna()
-    frame = frame[labeled].reset_index(drop=True)
-    if frame.empty:
-        raise DataError(
-            f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
-        )
-    y, task, classes = _label(problem, frame)
-    groups, unused = _usable(problem, frame, _feature_groups(problem, columns, derived))
+        derived[time] = as_datetime(derived[time], f"{problem.source}: data.time")
+    y, codec = label.learn(problem, raw[problem.label.column])
+    groups, unused = _usable(problem, derived, _feature_groups(problem, columns, made))
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         raise SpecError(
@@ -305,28 +247,31 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
             "no usable feature columns are left: "
             + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6]),
         )
-    raw = _prepare_features(frame, features)
+    conversions = tuple((c, how) for c in features if (how := conversion(derived[c])) is not None)
+    featurizer = Featurizer(made, conversions)
+    inputs = [c for c in columns if c != problem.label.column]
     return Dataset(
-        frame,
+        featurizer.convert(derived),
+        raw,
         y,
-        task,
-        classes,
+        codec,
+        featurizer,
+        InputSchema.learn(raw, inputs),
         groups,
         time,
         problem.data.entity,
         problem.label.column,
-        int((~labeled).sum()),
-        raw,
+        len(frame) - len(raw),
         unused,
     )
 
 
-def _as_pandas(data: Any, place: str) -> pd.DataFrame:
-    """A pandas frame from a pandas, polars or Arrow table (the latter two via `to_pandas`)."""
+def as_pandas(data: Any, place: str) -> pd.DataFrame:
+    """A pandas frame from a pandas, polars or Arrow table or record batch."""
     if isinstance(data, pd.DataFrame):
         return data
     if hasattr(data, "to_pandas"):
-        return _as_pandas(data.to_pandas(), place)
+        return as_pandas(data.to_pandas(), place)
     raise DataError(place, f"expected a pandas, polars or Arrow table; found {type(data).__name__}")
 
 
@@ -340,4 +285,4 @@ def load(problem: Problem, data: Any = None) -> Dataset:
             raise SpecError(f"{problem.source}: data.path", "required when no frame is passed")
         path = problem.base_dir / problem.data.path
         data = read_table(path, f"{problem.source}: data.path")
-    return bind(problem, _as_pandas(data, "data"))
+    return bind(problem, as_pandas(data, "data"))

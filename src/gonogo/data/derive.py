@@ -6,10 +6,19 @@ import pandas as pd
 
 from gonogo.errors import SpecError
 
+_DAY = ["day_of_week", "day_of_year", "month", "year", "weekend"]
+
+
+def calendar_columns(hours: bool, holidays: bool) -> list[str]:
+    """The calendar's columns: the hour when timestamps carry a time of day, public holidays
+    when a country is given."""
+    return _DAY + ["hour"] * hours + ["holiday"] * holidays
+
 
 def calendar(dates: pd.Series, country: str | None, place: str, prefix: str = "") -> pd.DataFrame:
-    """Day of week, day of year, month, year and weekend of each date; the hour when the
-    timestamps carry a time of day; public holidays when a country is given.
+    """Day of week, day of year, month, year, weekend and hour of each date; public holidays
+    when a country is given. Each value depends on its own date only, so a row gets the same
+    calendar whichever table it arrives in.
 
     Day of week and month are categorical: their effect is not a straight line in the number.
     """
@@ -19,9 +28,8 @@ def calendar(dates: pd.Series, country: str | None, place: str, prefix: str = ""
         "month": dates.dt.month_name().astype("category"),
         "year": dates.dt.year.astype("float64"),
         "weekend": (dates.dt.day_of_week >= 5).astype("float64"),
+        "hour": dates.dt.hour.astype("float64"),
     }
-    if (dates != dates.dt.normalize()).any():
-        columns["hour"] = dates.dt.hour.astype("float64")
     if country is not None:
         columns["holiday"] = _holidays(dates, country, place)
     return pd.DataFrame({prefix + name: col for name, col in columns.items()}, index=dates.index)
@@ -39,9 +47,9 @@ def _holidays(dates: pd.Series, country: str, place: str) -> pd.Series:
     return days.astype("float64")
 
 
-def trend(dates: pd.Series, prefix: str = "") -> pd.DataFrame:
-    """Days elapsed since the first date: trees can follow a level with it, linear models a
-    slope. Measured from the start of the data, which is the start of training for a time
-    split; for any other split the origin only shifts the values."""
-    days = (dates - dates.min()).dt.total_seconds() / 86400.0
+def trend(dates: pd.Series, origin: pd.Timestamp, prefix: str = "") -> pd.DataFrame:
+    """Days elapsed since `origin`, the first date of the data the trend was learned on:
+    trees can follow a level with it, linear models a slope. Any origin only shifts the
+    values; a fixed one makes the trend a function of the row alone."""
+    days = (dates - origin).dt.total_seconds() / 86400.0
     return pd.DataFrame({f"{prefix}trend": days.astype("float64")}, index=dates.index)

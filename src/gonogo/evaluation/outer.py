@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.candidates.candidate import Candidate
+from gonogo.candidates.fitted import FittedCandidate
 from gonogo.data.split import Fold, Index, Split
 from gonogo.evaluation.compare import Stack
 from gonogo.evaluation.selection import Choice, Fitted, Fitter
@@ -67,6 +68,16 @@ class SplitRun:
 
 
 @dataclass(frozen=True)
+class SplitFits:
+    """One outer split's test rows, every candidate as fitted on its training rows, and its
+    predictions for the test rows."""
+
+    test: Index
+    candidates: dict[str, FittedCandidate]
+    predictions: dict[str, Array]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """Every outer split's run, and how their test rows stack."""
 
@@ -92,6 +103,17 @@ class Outcome:
 
     def shuffled(self, name: str) -> Array:
         return np.concatenate([run.shuffled[name] for run in self.runs])
+
+    def fits(self, split: Split) -> tuple[SplitFits, ...]:
+        """Each outer split's fitted candidates, with the rows they were tested on."""
+        return tuple(
+            SplitFits(
+                fold.test,
+                {f.name: f.estimator for f in run.fitted},
+                {f.name: f.test for f in run.fitted},
+            )
+            for run, fold in zip(self.runs, split.outer, strict=True)
+        )
 
     def choices(self, kind: str) -> Counter[str]:
         """How often each candidate of a kind was the best, over the outer splits."""
@@ -279,7 +301,7 @@ def _shuffled(
     X = fitter.frame(best.candidate, fold.test, fitter.ds.features)
     order = np.random.default_rng(seed).permutation(len(X))
     return {
-        name: fitter.predict_frame(best.candidate, best.estimator, _permuted(X, columns, order))
+        name: best.estimator.predict_inputs(_permuted(X, columns, order))
         for name, columns in sets.items()
     }
 

@@ -1,0 +1,175 @@
+"""The fitted candidate: raw rows in, exactly the run's predictions out; saved and loaded
+without pickle, and refused when changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from sklearn.dummy import DummyRegressor
+
+import gonogo
+from gonogo.candidates.store import load, save
+from gonogo.data.dataset import load as load_data
+from gonogo.errors import DataError
+from gonogo.problem import Problem
+from tests.conftest import ROOT, spec
+
+KINDS = {"constant", "simple-rule", "expression", "group", "column", "linear", "gbm"}
+
+
+def _penguins() -> tuple[Problem, pd.DataFrame]:
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "penguins.parquet")
+    # A field guide's rule, stored as if an existing system had written it down.
+    frame["guide"] = np.where(frame["flipper_length_mm"] > 206, "Gentoo", "Adelie")
+    problem = spec(
+        label={"column": "species"},
+        features={
+            "size": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
+            "place": ["island", "sex", "year"],
+        },
+        baselines=[
+            {"name": "per-island", "group_by": ["island"]},
+            {
+                "name": "flippers",
+                "expression": "'Gentoo' if flipper_length_mm > 206 else "
+                "('Adelie' if bill_length_mm < 43 else 'Chinstrap')",
+            },
+            {"name": "guide", "column": "guide"},
+        ],
+    )
+    return problem, frame
+
+
+def _assert_the_run_is_reproduced(result: gonogo.Result, raw: pd.DataFrame) -> set[str]:
+    """Every candidate of every outer split, on its test rows as they were read."""
+    seen = set()
+    for fits in result.fits:
+        rows = raw.iloc[fits.test]
+        batch = pa.Table.from_pandas(rows, preserve_index=False).to_batches()[0]
+        for name, fitted in fits.candidates.items():
+            expected = fits.predictions[name]
+            np.testing.assert_allclose(fitted.predict(rows), expected, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(fitted.predict(batch), expected, rtol=0, atol=1e-12)
+            seen.add(name)
+    return seen
+
+
+def test_raw_rows_give_the_runs_predictions_on_chicago(chicago_problem, chicago_result):
+    raw = load_data(chicago_problem).raw
+    seen = _assert_the_run_is_reproduced(chicago_result, raw)
+    assert seen == {"constant", "simple-rule", "two-weeks-ago", "weekday-median", "linear", "gbm"}
+    # The weekday median reads the day of week derived from the date: it takes the date.
+    assert chicago_result.fitted("weekday-median").schema.names == ["date"]
+    assert chicago_result.fitted("two-weeks-ago").schema.names == ["Clark_Lake"]
+
+
+def test_raw_rows_give_the_runs_predictions_on_churn(churn_problem, churn_result):
+    raw = load_data(churn_problem).raw
+    seen = _assert_the_run_is_reproduced(churn_result, raw)
+    assert {"many-service-calls", "plan-rate", "gbm", "linear", "constant"} <= seen
+
+
+def test_raw_rows_give_the_runs_predictions_on_penguins_for_every_kind():
+    problem, frame = _penguins()
+    result = gonogo.run(problem, data=frame)
+    seen = _assert_the_run_is_reproduced(result, load_data(problem, frame).raw)
+    assert seen == {"constant", "simple-rule", "per-island", "flippers", "guide", "linear", "gbm"}
+    gbm = result.fitted("gbm")
+    assert gbm.codec.classes == ("Adelie", "Chinstrap", "Gentoo")
+    assert gbm.codec.decode(gbm.predict(frame.head(3))) == ["Adelie"] * 3
+
+
+def test_saved_candidates_load_and_predict_the_same(chicago_problem, chicago_result, tmp_path):
+    rows = load_data(chicago_problem).raw.tail(200)
+    for name in ("gbm", "linear", "simple-rule", "weekday-median", "two-weeks-ago", "constant"):
+        fitted = chicago_result.fitted(name)
+        back = load(save(fitted, tmp_path / name))
+        assert back.schema == fitted.schema and back.featurizer == fitted.featurizer
+        assert back.provenance == fitted.provenance
+        np.testing.assert_array_equal(back.predict(rows), fitted.predict(rows))
+
+
+def test_the_provenance_names_the_data_and_the_rows(chicago_result):
+    first, last = (fits.candidates["gbm"].provenance for fits in chicago_result.fits[::2])
+    assert first["data"] == last["data"] and len(first["data"]) == 64
+    assert first["rows"] < last["rows"]  # rolling origins: the later one has more history
+    assert last["candidate"] == "gbm" and last["metric"] == "mae" and "loss" in last["config"]
+
+
+@pytest.fixture
+def saved(chicago_result: gonogo.Result, tmp_path: Path) -> Path:
+    return save(chicago_result.fitted("two-weeks-ago"), tmp_path / "model")
+
+
+def test_a_changed_file_is_refused(saved):
+    data = bytearray((saved / "estimator.skops").read_bytes())
+    data[-40] ^= 1
+    (saved / "estimator.skops").write_bytes(bytes(data))
+    with pytest.raises(DataError, match="does not match its digest: changed after it was saved"):
+        load(saved)
+
+
+def test_a_changed_description_is_refused(saved):
+    manifest = json.loads((saved / "candidate.json").read_text())
+    manifest["columns"] = ["Austin"]
+    (saved / "candidate.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="does not match its digest"):
+        load(saved)
+
+
+def test_a_foreign_file_is_refused(tmp_path):
+    folder = tmp_path / "pickled"
+    folder.mkdir()
+    (folder / "candidate.json").write_text('{"format": "something else"}')
+    (folder / "estimator.skops").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(DataError, match="is not a saved gonogo candidate"):
+        load(folder)
+    with pytest.raises(DataError, match="is not a saved gonogo candidate"):
+        load(tmp_path / "nowhere")
+
+
+class Halved(DummyRegressor):  # type: ignore[misc]
+    """An estimator from outside gonogo and scikit-learn, as a spec may name one."""
+
+
+def test_an_estimator_of_an_untrusted_type_loads_only_when_trusted(tmp_path, chicago_result):
+    fitted = chicago_result.fitted("constant")
+    odd = Halved().fit(pd.DataFrame(index=range(2)), [1.0, 2.0])
+    path = save(replace(fitted, estimator=odd), tmp_path / "odd")
+    name = f"{__name__}.Halved"
+    with pytest.raises(DataError, match=f"holds types gonogo does not trust: {name}"):
+        load(path)
+    assert load(path, trusted=[name]).predict(pd.DataFrame(index=range(3))).tolist() == [1.5] * 3
+
+
+def test_rows_missing_a_column_or_of_the_wrong_type_are_named(chicago_result):
+    gbm = chicago_result.fitted("gbm")
+    rows = pd.DataFrame({c: [1.0] for c in gbm.schema.names if c != "date"})
+    with pytest.raises(DataError, match="rows: column 'date' is missing"):
+        gbm.predict(rows)
+    rows["date"] = ["the day after"]
+    with pytest.raises(DataError, match="rows: column 'date' has 1 missing or unparsable dates"):
+        gbm.predict(rows)
+    rows["date"] = ["2016-09-01"]
+    rows["temp"] = ["warm"]
+    with pytest.raises(DataError, match="rows: column 'temp' expects numbers; found 'warm'"):
+        gbm.predict(rows)
+
+
+def test_rows_from_a_json_request_are_read_in_their_trained_types(chicago_result):
+    gbm = chicago_result.fitted("gbm")
+    raw = pd.read_parquet(ROOT / "examples" / "chicago" / "data" / "chicago.parquet").tail(3)
+    as_text = raw.astype({"date": str}).astype(object)  # what a JSON body decodes to
+    np.testing.assert_array_equal(gbm.predict(as_text), gbm.predict(raw))
+
+
+def test_a_saved_folder_is_written_whole_or_not_at_all(saved, chicago_result):
+    with pytest.raises(DataError, match="exists and is not a saved candidate"):
+        save(chicago_result.fitted("gbm"), saved / "estimator.skops")
+    assert sorted(p.name for p in saved.iterdir()) == ["candidate.json", "estimator.skops"]
