@@ -118,7 +118,14 @@ class _Run:
         findings = self.findings()
         summary = _summary(self.ds, self.split)
         if any(f.severity == "block" for f in findings):
-            result = Result(self.problem, summary, self.metric, findings, decide(findings, None))
+            result = Result(
+                self.problem,
+                summary,
+                self.metric,
+                findings,
+                decide(findings, None),
+                renderer=_render,
+            )
             result.refine = suggest(self.problem, self.ds, result, None)
             return result
         outcome = self._evaluate()
@@ -147,6 +154,7 @@ class _Run:
             evaluation=self._evaluation(outcome, evidence),
             importance=self._importance(outcome, resampler),
             fits=outcome.fits(self.split),
+            renderer=_render,
         )
         result.refine = suggest(self.problem, self.ds, result, evidence)
         return result
@@ -326,6 +334,12 @@ def _describe(fitted: Any, X: pd.DataFrame) -> str:
                 "the training label's overall value stood in)"
             )
     return str(describe)
+
+
+def _render(result: Result) -> str:
+    from gonogo.report.html import render  # jinja2 and matplotlib: only when a page is made
+
+    return render(result)
 
 
 def _curve_gain(gain: Callable[[float, float], Any], curve: list[CurvePoint]) -> float | None:

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,9 @@ class Result:
     evaluation: Evaluation | None = None
     importance: list[Importance] = field(default_factory=list)
     fits: tuple[SplitFits, ...] = field(default=(), repr=False, compare=False)
+    # The report renders a result, so the result cannot import it: whoever makes one (the
+    # PoC run) hands it the renderer.
+    renderer: Callable[[Result], str] | None = field(default=None, repr=False, compare=False)
 
     def fitted(self, name: str | None = None) -> FittedCandidate:
         """A candidate (the best model by default) as fitted in the last outer split: on the
@@ -196,9 +200,10 @@ class Result:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def to_html(self) -> str:
-        from gonogo.report.html import render
-
-        return render(self)
+        """The report, one self-contained page."""
+        if self.renderer is None:
+            raise InputError("result", "has no report renderer; results of gonogo.run have one")
+        return self.renderer(self)
 
     def _repr_html_(self) -> str:
         """The report in a notebook, in an iframe so its styles stay out of the notebook's."""
