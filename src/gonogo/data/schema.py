@@ -29,12 +29,15 @@ class Field:
     kind: Kind
     optional: bool
     categories: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.kind, "optional": self.optional}
         if self.categories is not None:
             out["categories"] = list(self.categories)
-        return out
+        bounds = {"minimum": self.minimum, "maximum": self.maximum}
+        return out | {k: v for k, v in bounds.items() if v is not None}
 
 
 def _kind(values: pd.Series) -> Kind:
@@ -88,7 +91,9 @@ class InputSchema:
                     f["name"],
                     f["type"],
                     bool(f["optional"]),
-                    tuple(f["categories"]) if "categories" in f else None,
+                    tuple(f["categories"]) if f.get("categories") is not None else None,
+                    f.get("minimum"),
+                    f.get("maximum"),
                 )
                 for f in data["columns"]
             )

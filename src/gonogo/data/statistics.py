@@ -1,0 +1,228 @@
+"""Statistics per column, streamed over Arrow record batches.
+
+Memory is bounded by the batch, not the table: counts, missing values, ranges and sums are
+folded batch by batch; each numeric column keeps a uniform sample of bounded size (the rows
+with the smallest random keys, which is a reservoir sample whatever the batch sizes) for the
+distribution tests of drift; each text column keeps its level counts, up to a bound. Dates and
+durations are numbers (seconds); booleans count as 0/1.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
+from gonogo.errors import DataError
+
+SAMPLE = 10_000  # values kept per numeric column for the distribution tests
+MAX_LEVELS = 10_000  # levels counted per text column; later ones pool into `other`
+BATCH = 65_536
+
+
+@dataclass
+class ColumnStats:
+    """One column's statistics; `sample` and `keys` are a uniform sample of its values."""
+
+    name: str
+    kind: Kind
+    rows: int = 0
+    missing: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    total: float = 0.0
+    squares: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    other: int = 0
+    sample: np.ndarray[Any, np.dtype[np.float64]] = field(
+        default_factory=lambda: np.empty(0, np.float64)
+    )
+    keys: np.ndarray[Any, np.dtype[np.float64]] = field(
+        default_factory=lambda: np.empty(0, np.float64)
+    )
+
+    @property
+    def present(self) -> int:
+        return self.rows - self.missing
+
+    @property
+    def missing_share(self) -> float:
+        return self.missing / self.rows if self.rows else 0.0
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.present if self.present and self.kind != "text" else None
+
+    @property
+    def std(self) -> float | None:
+        mean = self.mean
+        if mean is None:
+            return None
+        return float(np.sqrt(max(self.squares / self.present - mean * mean, 0.0)))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.kind,
+            "rows": self.rows,
+            "missing": self.missing,
+        }
+        if self.kind == "text":
+            top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:20]
+            return out | {"levels": len(self.counts), "top": dict(top), "other": self.other}
+        return out | {
+            "min": self.minimum,
+            "max": self.maximum,
+            "mean": self.mean,
+            "std": self.std,
+        }
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Every column's statistics and the number of rows."""
+
+    rows: int
+    columns: dict[str, ColumnStats]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "columns": [c.to_dict() for c in self.columns.values()]}
+
+    def schema(self) -> InputSchema:
+        """The schema these statistics suggest: each column's type, whether it had missing
+        values, its categories (when they were all counted) and, for numbers, its range."""
+        return InputSchema(tuple(_field(c) for c in self.columns.values()))
+
+
+def _field(stats: ColumnStats) -> Field:
+    listed = stats.kind == "text" and not stats.other and len(stats.counts) <= MAX_CATEGORIES
+    numeric = stats.kind == "number"
+    return Field(
+        stats.name,
+        stats.kind,
+        stats.missing > 0,
+        tuple(sorted(stats.counts)) if listed else None,
+        stats.minimum if numeric else None,
+        stats.maximum if numeric else None,
+    )
+
+
+def _kind(arrow_type: pa.DataType) -> Kind:
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+        return "datetime"
+    if pa.types.is_duration(arrow_type):
+        return "duration"
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return "number"
+    if pa.types.is_decimal(arrow_type):
+        return "number"
+    return "text"
+
+
+def _numbers(values: pa.Array, kind: Kind) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Present values as float64: seconds for dates and durations, 0/1 for booleans."""
+    present = pc.drop_null(values)
+    if kind == "datetime":
+        present = pc.cast(pc.cast(present, pa.timestamp("s")), pa.int64())
+    elif kind == "duration":
+        present = pc.cast(pc.cast(present, pa.duration("s")), pa.int64())
+    return np.asarray(present.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+class _Folder:
+    """Folds batches into statistics."""
+
+    def __init__(self, schema: pa.Schema, sample: int, seed: int) -> None:
+        self.columns = {f.name: ColumnStats(f.name, _kind(f.type)) for f in schema}
+        self.size = sample
+        self.rng = np.random.default_rng(seed)
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        for name, stats in self.columns.items():
+            index = batch.schema.get_field_index(name)
+            if index < 0:
+                raise DataError(name, "column missing from a later batch")
+            self._column(stats, batch.column(index))
+
+    def _column(self, stats: ColumnStats, values: pa.Array) -> None:
+        stats.rows += len(values)
+        stats.missing += values.null_count
+        if stats.kind == "text":
+            self._levels(stats, values)
+            return
+        numbers = _numbers(values, stats.kind)
+        numbers = numbers[np.isfinite(numbers)]
+        if not len(numbers):
+            return
+        low, high = float(numbers.min()), float(numbers.max())
+        stats.minimum = low if stats.minimum is None else min(stats.minimum, low)
+        stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
+        stats.total += float(numbers.sum())
+        stats.squares += float(np.dot(numbers, numbers))
+        self._sample(stats, numbers)
+
+    def _sample(self, stats: ColumnStats, numbers: np.ndarray[Any, np.dtype[np.float64]]) -> None:
+        keys = np.concatenate([stats.keys, self.rng.random(len(numbers))])
+        values = np.concatenate([stats.sample, numbers])
+        if len(keys) > self.size:
+            keep = np.argpartition(keys, self.size)[: self.size]
+            keys, values = keys[keep], values[keep]
+        stats.keys, stats.sample = keys, values
+
+    @staticmethod
+    def _levels(stats: ColumnStats, values: pa.Array) -> None:
+        counted = pc.value_counts(pc.cast(pc.drop_null(values), pa.string()))
+        for level, n in zip(
+            counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True
+        ):
+            if level in stats.counts or len(stats.counts) < MAX_LEVELS:
+                stats.counts[level] = stats.counts.get(level, 0) + n
+            else:
+                stats.other += n
+
+
+def compute(batches: Iterable[pa.RecordBatch], sample: int = SAMPLE, seed: int = 0) -> Statistics:
+    """Statistics of a stream of record batches sharing one schema."""
+    folder: _Folder | None = None
+    rows = 0
+    for batch in batches:
+        folder = folder or _Folder(batch.schema, sample, seed)
+        folder.add(batch)
+        rows += batch.num_rows
+    if folder is None:
+        raise DataError("data", "no rows to describe")
+    return Statistics(rows, folder.columns)
+
+
+def files(pattern: str | Path, place: str) -> list[Path]:
+    """The Parquet or CSV files a path or a glob names, in sorted order."""
+    found = sorted(Path(p) for p in glob.glob(str(pattern)))
+    if not found:
+        raise DataError(place, f"no file matches {str(pattern)!r}")
+    return found
+
+
+def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.RecordBatch]:
+    """Record batches of the files, read lazily: memory bounded by the batch."""
+    import pyarrow.dataset as pads
+
+    kinds = {p.suffix.lower() for p in paths}
+    if len(kinds) != 1 or kinds - {".parquet", ".csv"}:
+        raise DataError(
+            place, f"expected .parquet or .csv files of one kind; found {sorted(kinds)}"
+        )
+    try:
+        dataset = pads.dataset([str(p) for p in paths], format=kinds.pop().lstrip("."))
+        yield from dataset.to_batches(batch_size=batch_size)
+    except (pa.ArrowException, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(place, f"cannot read: {first}") from None

@@ -1,0 +1,66 @@
+"""Statistics streamed over record batches equal the whole table's, whatever the batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gonogo.data.statistics import compute, files, scan
+from gonogo.errors import DataError
+
+
+def _batches(frame: pd.DataFrame, size: int) -> list[pa.RecordBatch]:
+    return pa.Table.from_pandas(frame, preserve_index=False).to_batches(max_chunksize=size)
+
+
+def test_streamed_statistics_equal_the_whole_tables(churn_frame):
+    whole = compute(_batches(churn_frame, len(churn_frame)))
+    streamed = compute(_batches(churn_frame, 333))
+    minutes = churn_frame["total_day_minutes"]
+    for stats in (whole, streamed):
+        day = stats.columns["total_day_minutes"]
+        assert stats.rows == len(churn_frame) == day.rows
+        assert (day.minimum, day.maximum) == (minutes.min(), minutes.max())
+        assert day.mean == pytest.approx(minutes.mean(), rel=1e-12)
+        assert day.std == pytest.approx(minutes.std(ddof=0), rel=1e-9)
+        state = stats.columns["state"]
+        assert state.kind == "text" and state.counts == churn_frame["state"].value_counts().to_dict()
+    # The sample is bounded and uniform: its mean is near the column's.
+    day = streamed.columns["total_day_minutes"]
+    assert len(day.sample) == len(churn_frame)  # under the bound, every value is kept
+    small = compute(_batches(churn_frame, 333), sample=500)
+    kept = small.columns["total_day_minutes"].sample
+    assert len(kept) == 500 and abs(kept.mean() - minutes.mean()) < 4 * minutes.std() / np.sqrt(500)
+
+
+def test_dates_missing_values_and_booleans_are_counted():
+    frame = pd.DataFrame(
+        {
+            "when": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+            "flag": [True, False, None],
+            "x": [1.0, np.nan, 3.0],
+        }
+    )
+    stats = compute(_batches(frame, 2))
+    when = stats.columns["when"]
+    assert when.kind == "datetime" and when.missing == 1
+    assert when.maximum - when.minimum == 2 * 86400
+    assert stats.columns["flag"].kind == "boolean" and stats.columns["flag"].mean == 0.5
+    assert stats.columns["x"].missing == 1 and stats.columns["x"].mean == 2.0
+
+
+def test_files_are_read_in_batches_from_a_glob(tmp_path, churn_frame):
+    for i in range(3):
+        part = churn_frame.iloc[i::3]
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), tmp_path / f"{i}.parquet")
+    found = files(tmp_path / "*.parquet", "--data")
+    stats = compute(scan(found, "--data", batch_size=500))
+    assert stats.rows == len(churn_frame)
+    with pytest.raises(DataError, match=r"--data: no file matches '.*\*\.csv'"):
+        files(tmp_path / "*.csv", "--data")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(DataError, match="--data: cannot read"):
+        compute(scan(files(tmp_path / "*.parquet", "--data"), "--data"))

@@ -1,0 +1,68 @@
+"""The data gate names every anomaly of a new span, and lets an ordinary span through."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from gonogo.data.schema import InputSchema
+from gonogo.data.statistics import compute
+from gonogo.pipeline.gates import data_gate, passes
+
+
+def _stats(frame: pd.DataFrame):
+    inputs = frame.drop(columns=["rownames"])  # an id, excluded by the spec
+    return compute(pa.Table.from_pandas(inputs, preserve_index=False).to_batches(500))
+
+
+def _schema(frame: pd.DataFrame) -> InputSchema:
+    return _stats(frame).schema()
+
+
+def _random_span(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    train = frame.sample(frac=0.8, random_state=0)
+    return train, frame.drop(index=train.index)
+
+
+def test_an_ordinary_span_passes(churn_frame):
+    train, span = _random_span(churn_frame)
+    found = data_gate(_schema(train), _stats(train), _stats(span))
+    assert passes(found), [f.message for f in found]
+    # Only the smaller row count is mentioned.
+    assert [f.check for f in found] == ["data.row_count"]
+
+
+def test_a_real_shift_in_the_last_accounts_is_found(churn_frame):
+    # The table's last 1,000 accounts have fewer voice-mail plans (21.8% against 27.6%;
+    # KS p = 0.009): the message count moved beyond what chance gives a span of that size.
+    train, span = churn_frame.iloc[:4000], churn_frame.iloc[4000:]
+    found = data_gate(_schema(train), _stats(train), _stats(span))
+    drifted = [f for f in found if f.check == "data.drift"]
+    assert [f.columns for f in drifted] == [("number_vmail_messages",)]
+    assert drifted[0].evidence["distance"] > 1.5 * drifted[0].evidence["chance"]
+
+
+def test_a_new_category_a_dropped_column_and_a_drift_are_all_named(churn_frame):
+    train, span = _random_span(churn_frame)
+    schema = _schema(train)
+    span.loc[span.index[:100], "state"] = "PR"  # a territory training never saw
+    span = span.drop(columns=["total_eve_calls"])
+    span["total_day_minutes"] = span["total_day_minutes"] * 1.3
+    found = data_gate(schema, _stats(train), _stats(span))
+    assert not passes(found)
+    by = {(f.check, f.columns): f for f in found}
+    assert by[("data.missing_column", ("total_eve_calls",))].severity == "block"
+    unseen = by[("data.unseen_categories", ("state",))]
+    assert unseen.evidence["categories"] == ["PR"] and unseen.evidence["share"] == 0.1
+    drifted = by[("data.drift", ("total_day_minutes",))]
+    assert drifted.evidence["distance"] > 0.1 and drifted.severity == "block"
+    assert ("data.drift", ("total_night_minutes",)) not in by  # untouched columns stay quiet
+
+
+def test_missing_values_where_training_had_none_block(churn_frame):
+    train, span = _random_span(churn_frame)
+    schema = _schema(train)
+    span.loc[span.index[:3], "account_length"] = None
+    found = data_gate(schema, _stats(train), _stats(span))
+    missing = [f for f in found if f.check == "data.missing_rising"]
+    assert [f.columns for f in missing] == [("account_length",)]
