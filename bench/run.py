@@ -99,12 +99,13 @@ def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     return {"holdout": scores}
 
 
-def measure(kind: str, job: str, copies: int = 1) -> dict[str, object]:
-    """Run `copies` child processes at once; wall time, peak memory and what the first printed."""
+def measure(kind: str, job: str, copies: int = 1, script: str = __file__) -> dict[str, object]:
+    """Run `copies` children of `script` at once; wall time, peak memory and what the first
+    printed (JSON)."""
     start = time.perf_counter()
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, "--child", kind, job, str(i)],
+            [sys.executable, script, "--child", kind, job, str(i)],
             stdout=subprocess.PIPE,
             text=True,
         )

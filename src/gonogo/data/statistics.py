@@ -23,8 +23,10 @@ from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
 from gonogo.errors import DataError
 
 SAMPLE = 10_000  # values kept per numeric column for the distribution tests
-MAX_LEVELS = 10_000  # levels counted per text column; later ones pool into `other`
+MAX_LEVELS = 10_000  # levels kept per text column; the rarest beyond pool into `other`
+MERGE_EVERY = 16  # batches of level counts held before they are merged
 BATCH = 65_536
+Vector = np.ndarray[Any, np.dtype[np.float64]]
 
 
 @dataclass
@@ -129,13 +131,15 @@ def _kind(arrow_type: pa.DataType) -> Kind:
 
 
 def _numbers(values: pa.Array, kind: Kind) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Present values as float64: seconds for dates and durations, 0/1 for booleans."""
-    present = pc.drop_null(values)
+    """Values as float64, NaN where missing: seconds for dates and durations, 0/1 for
+    booleans."""
     if kind == "datetime":
-        present = pc.cast(pc.cast(present, pa.timestamp("s")), pa.int64())
+        values = pc.cast(pc.cast(values, pa.timestamp("s")), pa.int64())
     elif kind == "duration":
-        present = pc.cast(pc.cast(present, pa.duration("s")), pa.int64())
-    return np.asarray(present.to_numpy(zero_copy_only=False), dtype=np.float64)
+        values = pc.cast(pc.cast(values, pa.duration("s")), pa.int64())
+    elif kind == "boolean":
+        values = pc.cast(values, pa.int8())
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 class _Folder:
@@ -145,22 +149,28 @@ class _Folder:
         self.columns = {f.name: ColumnStats(f.name, _kind(f.type)) for f in schema}
         self.size = sample
         self.rng = np.random.default_rng(seed)
+        self.pending: dict[str, list[pa.StructArray]] = {}
 
     def add(self, batch: pa.RecordBatch) -> None:
+        # One random key per row, shared by the columns: each column's sample is still uniform
+        # over its own values, at a fifteenth of the random draws.
+        keys = self.rng.random(batch.num_rows)
         for name, stats in self.columns.items():
             index = batch.schema.get_field_index(name)
             if index < 0:
                 raise DataError(name, "column missing from a later batch")
-            self._column(stats, batch.column(index))
+            self._column(stats, batch.column(index), keys)
 
-    def _column(self, stats: ColumnStats, values: pa.Array) -> None:
+    def _column(self, stats: ColumnStats, values: pa.Array, keys: Vector) -> None:
         stats.rows += len(values)
         stats.missing += values.null_count
         if stats.kind == "text":
             self._levels(stats, values)
             return
         numbers = _numbers(values, stats.kind)
-        numbers = numbers[np.isfinite(numbers)]
+        finite = np.isfinite(numbers)
+        if not finite.all():
+            numbers, keys = numbers[finite], keys[finite]
         if not len(numbers):
             return
         low, high = float(numbers.min()), float(numbers.max())
@@ -168,26 +178,53 @@ class _Folder:
         stats.maximum = high if stats.maximum is None else max(stats.maximum, high)
         stats.total += float(numbers.sum())
         stats.squares += float(np.dot(numbers, numbers))
-        self._sample(stats, numbers)
+        self._sample(stats, numbers, keys)
 
-    def _sample(self, stats: ColumnStats, numbers: np.ndarray[Any, np.dtype[np.float64]]) -> None:
-        keys = np.concatenate([stats.keys, self.rng.random(len(numbers))])
+    def _sample(self, stats: ColumnStats, numbers: Vector, keys: Vector) -> None:
+        if len(stats.keys) == self.size:  # full: only keys below the largest kept can enter
+            entering = keys < stats.keys.max()
+            numbers, keys = numbers[entering], keys[entering]
+        keys = np.concatenate([stats.keys, keys])
         values = np.concatenate([stats.sample, numbers])
         if len(keys) > self.size:
             keep = np.argpartition(keys, self.size)[: self.size]
             keys, values = keys[keep], values[keep]
         stats.keys, stats.sample = keys, values
 
-    @staticmethod
-    def _levels(stats: ColumnStats, values: pa.Array) -> None:
+    def _levels(self, stats: ColumnStats, values: pa.Array) -> None:
         counted = pc.value_counts(pc.cast(pc.drop_null(values), pa.string()))
-        for level, n in zip(
-            counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True
-        ):
-            if level in stats.counts or len(stats.counts) < MAX_LEVELS:
-                stats.counts[level] = stats.counts.get(level, 0) + n
-            else:
-                stats.other += n
+        pending = self.pending.setdefault(stats.name, [])
+        pending.append(counted)
+        if len(pending) >= MERGE_EVERY:  # memory stays bounded by the levels, not the batches
+            self.pending[stats.name] = [_merge(pending)]
+
+    def finish(self) -> dict[str, ColumnStats]:
+        """The statistics, with each text column's counts merged; beyond `MAX_LEVELS` levels
+        the rarest pool into `other`."""
+        for name, pending in self.pending.items():
+            merged = _merge(pending)
+            counts = dict(
+                zip(
+                    merged.field("values").to_pylist(),
+                    merged.field("counts").to_pylist(),
+                    strict=True,
+                )
+            )
+            kept = sorted(counts, key=lambda v: -counts[v])[:MAX_LEVELS]
+            stats = self.columns[name]
+            stats.counts = {v: counts[v] for v in kept}
+            stats.other = sum(counts.values()) - sum(stats.counts.values())
+        return self.columns
+
+
+def _merge(counted: list[pa.StructArray]) -> pa.StructArray:
+    """Level counts of several batches as one: the counts of each level summed."""
+    table = pa.Table.from_struct_array(pa.concat_arrays(counted))
+    summed = table.group_by("values").aggregate([("counts", "sum")])
+    return pa.StructArray.from_arrays(
+        [summed["values"].combine_chunks(), summed["counts_sum"].combine_chunks()],
+        names=["values", "counts"],
+    )
 
 
 def compute(batches: Iterable[pa.RecordBatch], sample: int = SAMPLE, seed: int = 0) -> Statistics:
@@ -200,7 +237,7 @@ def compute(batches: Iterable[pa.RecordBatch], sample: int = SAMPLE, seed: int =
         rows += batch.num_rows
     if folder is None:
         raise DataError("data", "no rows to describe")
-    return Statistics(rows, folder.columns)
+    return Statistics(rows, folder.finish())
 
 
 def files(pattern: str | Path, place: str) -> list[Path]:
