@@ -95,6 +95,17 @@ class SplitSpec(_Strict):
     outer: Annotated[int, Field(ge=1, le=50)] | None = None
 
 
+class GateSpec(_Strict):
+    """What the pipeline's data gate lets through: shares of rows, a row-count factor, and the
+    drift distance (Wasserstein in training standard deviations, or Jensen-Shannon)."""
+
+    drift: Annotated[float, Field(gt=0, le=1)] = 0.1
+    unseen: Annotated[float, Field(ge=0, le=1)] = 0.01
+    out_of_range: Annotated[float, Field(ge=0, le=1)] = 0.01
+    missing_rise: Annotated[float, Field(ge=0, le=1)] = 0.05
+    rows_ratio: Annotated[float, Field(ge=1)] = 2.0
+
+
 class Problem(_Strict):
     name: Annotated[str, Field(min_length=1)]
     question: str = ""
@@ -113,6 +124,7 @@ class Problem(_Strict):
     slices: list[str] = []
     split: SplitSpec = SplitSpec()
     bootstrap: Annotated[int, Field(ge=100, le=10000)] = 1000
+    gate: GateSpec = GateSpec()
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="problem")

@@ -66,3 +66,18 @@ def test_missing_values_where_training_had_none_block(churn_frame):
     found = data_gate(schema, _stats(train), _stats(span))
     missing = [f for f in found if f.check == "data.missing_rising"]
     assert [f.columns for f in missing] == [("account_length",)]
+
+
+def test_the_spec_sets_how_much_drift_passes(churn_frame):
+    from gonogo.problem import GateSpec
+    from tests.conftest import spec
+
+    train, span = _random_span(churn_frame)
+    span["total_day_minutes"] = span["total_day_minutes"] * 1.1
+    strict = data_gate(_schema(train), _stats(train), _stats(span))
+    loose = spec(gate={"drift": 0.5}).gate
+    assert isinstance(loose, GateSpec)
+    assert "data.drift" in {f.check for f in strict}
+    assert "data.drift" not in {
+        f.check for f in data_gate(_schema(train), _stats(train), _stats(span), loose)
+    }

@@ -3,8 +3,8 @@
 Numbers: the Wasserstein distance between the two samples, in units of the reference's
 standard deviation (0.1 means the mass moved a tenth of a standard deviation on average).
 Categories: the Jensen-Shannon distance between the level shares (0 same, 1 disjoint), with
-unseen levels counted. Both follow Evidently's defaults for large samples; 0.1 is the default
-threshold in either unit.
+unseen levels counted. Both follow Evidently's defaults for large samples, whose threshold (0.1
+in either unit) is the spec's `gate.drift`.
 
 A small span's distance is noisy (a thousand rows over fifty states stray 0.1 by chance), so a
 column drifts only when its distance also exceeds what samples of the same size drawn from the
@@ -19,9 +19,6 @@ from typing import Any
 import numpy as np
 
 from gonogo.data.statistics import ColumnStats
-
-THRESHOLD = 0.1
-
 
 DRAWS = 40
 

@@ -10,29 +10,17 @@ gate; a `warn` is reported and lets the data through.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from gonogo.checks.finding import Finding
-from gonogo.data.drift import THRESHOLD, drift
+from gonogo.data.drift import drift
 from gonogo.data.schema import Field, InputSchema
 from gonogo.data.statistics import ColumnStats, Statistics
+from gonogo.problem import GateSpec
+
+Check = Callable[[Field, ColumnStats, ColumnStats, GateSpec], Finding | None]
 
 
-@dataclass(frozen=True)
-class Limits:
-    """How much change passes: shares of rows, and the drift distance."""
-
-    unseen: float = 0.01  # share of rows with a category the schema has not seen
-    out_of_range: float = 0.01  # share of values outside the training range
-    missing_rise: float = 0.05  # rise in the share of missing values
-    rows_ratio: float = 2.0  # row count within this factor of training's
-    drift: float = THRESHOLD
-
-
-Check = Callable[[Field, ColumnStats, ColumnStats, Limits], Finding | None]
-
-
-def _type(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> Finding | None:
+def _type(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -> Finding | None:
     if cur.kind == field.kind:
         return None
     return Finding(
@@ -44,7 +32,7 @@ def _type(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> F
     )
 
 
-def _unseen(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> Finding | None:
+def _unseen(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -> Finding | None:
     if field.categories is None or cur.kind != "text" or not cur.present:
         return None
     known = set(field.categories)
@@ -63,7 +51,7 @@ def _unseen(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) ->
     )
 
 
-def _range(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> Finding | None:
+def _range(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -> Finding | None:
     """Numbers outside the schema's range (the training range unless edited). Dates are left
     out: a new span's dates lie after training's by design."""
     low = field.minimum if field.minimum is not None else ref.minimum
@@ -83,7 +71,7 @@ def _range(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> 
     )
 
 
-def _missing(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> Finding | None:
+def _missing(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -> Finding | None:
     rise = cur.missing_share - ref.missing_share
     if rise <= limits.missing_rise and (field.optional or not cur.missing):
         return None
@@ -97,7 +85,7 @@ def _missing(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -
     )
 
 
-def _drift(field: Field, ref: ColumnStats, cur: ColumnStats, limits: Limits) -> Finding | None:
+def _drift(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -> Finding | None:
     if field.kind == "datetime":  # a new span is later by design
         return None
     moved = drift(ref, cur)
@@ -131,7 +119,7 @@ def _columns(schema: InputSchema, current: Statistics) -> list[Finding]:
     ]
 
 
-def _rows(reference: Statistics, current: Statistics, limits: Limits) -> list[Finding]:
+def _rows(reference: Statistics, current: Statistics, limits: GateSpec) -> list[Finding]:
     ratio = current.rows / reference.rows
     if 1 / limits.rows_ratio <= ratio <= limits.rows_ratio:
         return []
@@ -149,10 +137,11 @@ def data_gate(
     schema: InputSchema,
     reference: Statistics,
     current: Statistics,
-    limits: Limits | None = None,
+    limits: GateSpec | None = None,
 ) -> list[Finding]:
-    """Every anomaly of `current` against the schema and the training `reference`."""
-    limits = limits or Limits()
+    """Every anomaly of `current` against the schema and the training `reference`, within the
+    spec's `gate` limits."""
+    limits = limits or GateSpec()
     found = _columns(schema, current) + _rows(reference, current, limits)
     for field in schema.fields:
         if field.name not in current.columns or field.name not in reference.columns:
