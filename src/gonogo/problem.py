@@ -96,14 +96,18 @@ class SplitSpec(_Strict):
 
 
 class GateSpec(_Strict):
-    """What the pipeline's data gate lets through: shares of rows, a row-count factor, and the
-    drift distance (Wasserstein in training standard deviations, or Jensen-Shannon)."""
+    """What the pipeline's gates let through. Data: shares of rows, a row-count factor, and
+    the drift distance (Wasserstein in training standard deviations, or Jensen-Shannon).
+    Model: how much worse than production a new model may be (relative), and how much worse
+    on any slice of `slices`."""
 
     drift: Annotated[float, Field(gt=0, le=1)] = 0.1
     unseen: Annotated[float, Field(ge=0, le=1)] = 0.01
     out_of_range: Annotated[float, Field(ge=0, le=1)] = 0.01
     missing_rise: Annotated[float, Field(ge=0, le=1)] = 0.05
     rows_ratio: Annotated[float, Field(ge=1)] = 2.0
+    tolerance: Annotated[float, Field(ge=0, le=1)] = 0.01
+    slice_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.1
 
 
 class Problem(_Strict):
