@@ -223,3 +223,19 @@ def test_small_tables_run_on_one_thread_and_large_ones_keep_theirs(monkeypatch):
         with _threads(SINGLE_THREAD_BELOW):
             assert threads() == {2}
         assert threads() == {2}
+
+
+def test_the_most_frequent_choice_is_found_whatever_comes_first():
+    from gonogo.evaluation.outer import most_frequent
+
+    a, b = {"C": 0.1}, {"C": 1.0}
+    assert most_frequent([a, b, b]) == 1 and most_frequent([b, a, a, b]) == 0
+    assert most_frequent([a]) == 0
+
+
+def test_the_configuration_reported_is_the_one_chosen_most_often(churn_result):
+    # Repeated K-fold chooses in every outer split; a final fit takes the most frequent choice.
+    chosen = [fits.candidates["gbm"].provenance["config"] for fits in churn_result.fits]
+    reported = next(c.config for c in churn_result.candidates if c.name == "gbm")
+    assert chosen.count(reported) == max(chosen.count(c) for c in chosen)
+    assert len(chosen) == churn_result.evaluation.splits > 1

@@ -22,7 +22,15 @@ from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import Index, Split, make_split
 from gonogo.evaluation.bootstrap import Resampler
 from gonogo.evaluation.compare import Estimate, Scores, score_all
-from gonogo.evaluation.outer import CurvePoint, Outcome, Work, evaluate, fits, learning_curve
+from gonogo.evaluation.outer import (
+    CurvePoint,
+    Outcome,
+    Work,
+    evaluate,
+    fits,
+    learning_curve,
+    most_frequent,
+)
 from gonogo.evaluation.selection import Fitter
 from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
@@ -250,16 +258,16 @@ class _Run:
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:
         out = []
-        fold = self.split.outer[0]
         for i, name in enumerate(outcome.names):
-            first = outcome.runs[0].fitted[i]
-            X = self.fitter.frame(first.candidate, fold.test, self.ds.features)
-            describe = _describe(first, X)
+            # Described as chosen most often over the outer splits (the earliest on a tie):
+            # the configuration a final fit uses.
+            k = most_frequent([run.fitted[i].config for run in outcome.runs])
+            chosen, fold = outcome.runs[k].fitted[i], self.split.outer[k]
+            X = self.fitter.frame(chosen.candidate, fold.test, self.ds.features)
             cv = float(np.nanmean([run.fitted[i].cv for run in outcome.runs]))
+            point = scores.point[_candidate(name)]
             out.append(
-                CandidateResult(
-                    name, first.kind, describe, first.config, cv, scores.point[_candidate(name)]
-                )
+                CandidateResult(name, chosen.kind, _describe(chosen, X), chosen.config, cv, point)
             )
         return out
 

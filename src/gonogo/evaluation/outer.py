@@ -125,6 +125,12 @@ class Outcome:
         return max(counts, key=lambda name: (counts[name], -self.names.index(name)))
 
 
+def most_frequent(values: Sequence[object]) -> int:
+    """The position of the value that occurs most often (its first occurrence; the earliest
+    such value on a tie)."""
+    return max(range(len(values)), key=lambda j: (values.count(values[j]), -j))
+
+
 def _best(fits: Sequence[Fitted], kind: str, metric: Metric) -> Fitted:
     """The best of a kind by inner cross-validation, never by the test rows."""
     sign = 1.0 if metric.greater_is_better else -1.0
