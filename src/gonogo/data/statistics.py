@@ -69,23 +69,6 @@ class ColumnStats:
             return None
         return float(np.sqrt(max(self.squares / self.present - mean * mean, 0.0)))
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "type": self.kind,
-            "rows": self.rows,
-            "missing": self.missing,
-        }
-        if self.kind == "text":
-            top = sorted(self.counts.items(), key=lambda kv: -kv[1])[:20]
-            return out | {"levels": len(self.counts), "top": dict(top), "other": self.other}
-        return out | {
-            "min": self.minimum,
-            "max": self.maximum,
-            "mean": self.mean,
-            "std": self.std,
-        }
-
 
 @dataclass(frozen=True)
 class Statistics:
@@ -93,9 +76,6 @@ class Statistics:
 
     rows: int
     columns: dict[str, ColumnStats]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "columns": [c.to_dict() for c in self.columns.values()]}
 
     def schema(self) -> InputSchema:
         """The schema these statistics suggest: each column's type, whether it had missing
