@@ -9,9 +9,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +22,7 @@ from gonogo.errors import InputError
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.outer import CurvePoint, SplitFits
 from gonogo.evaluation.slices import SliceRow
+from gonogo.files import write_folder
 from gonogo.metrics import Array, Metric
 from gonogo.problem import Problem
 from gonogo.verdict import Verdict
@@ -216,20 +214,7 @@ class Result:
     def save(self, out: str | Path) -> Path:
         """Write verdict.json and report.html into `out`, all or nothing."""
         out = check_out(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary folder
-        try:
-            (staging / "verdict.json").write_text(self.to_json(), encoding="utf-8")
-            (staging / "report.html").write_text(self.to_html(), encoding="utf-8")
-            if out.exists():
-                shutil.rmtree(out)
-            os.replace(staging, out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return out
+        return write_folder(out, {"verdict.json": self.to_json(), "report.html": self.to_html()})
 
 
 def verdict_schema() -> dict[str, Any]:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from gonogo.data.featurize import Featurizer
 from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
 from gonogo.errors import DataError
+from gonogo.files import write_folder
 
 FORMAT = "gonogo.fitted-candidate/1"
 MANIFEST = "candidate.json"
@@ -78,18 +76,8 @@ def save(fitted: FittedCandidate, path: str | Path) -> Path:
     estimator = sio.dumps(fitted.estimator)
     manifest = _describe(fitted)
     manifest["digest"] = _digest(manifest, estimator)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        (staging / ESTIMATOR).write_bytes(estimator)
-        text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-        (staging / MANIFEST).write_text(text, encoding="utf-8")
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(staging, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return path
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    return write_folder(path, {ESTIMATOR: estimator, MANIFEST: text})
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.data.derive import calendar, trend
+from gonogo.data.schema import kind_of
 from gonogo.errors import DataError
 
 Conversion = Literal["datetime", "duration", "boolean", "text"]
@@ -55,18 +56,12 @@ def as_datetime(values: pd.Series, place: str) -> pd.Series:
 
 
 def conversion(values: pd.Series) -> Conversion | None:
-    """How a feature column becomes a model input, or None when it is one already."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "datetime"
-    if pd.api.types.is_timedelta64_dtype(values):
-        return "duration"
-    if pd.api.types.is_bool_dtype(values):
-        return "boolean"
-    if not pd.api.types.is_numeric_dtype(values) and not isinstance(
-        values.dtype, pd.CategoricalDtype
-    ):
-        return "text"
-    return None
+    """How a feature column becomes a model input, or None when it is one already (numbers,
+    and categories that binding or a derivation made)."""
+    kind = kind_of(values)
+    if kind == "number" or isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    return kind
 
 
 def _text(values: pd.Series) -> pd.Categorical:

@@ -40,7 +40,8 @@ class Field:
         return out | {k: v for k, v in bounds.items() if v is not None}
 
 
-def _kind(values: pd.Series) -> Kind:
+def kind_of(values: pd.Series) -> Kind:
+    """The type of a column's values, as a schema names it."""
     if pd.api.types.is_bool_dtype(values):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -53,7 +54,7 @@ def _kind(values: pd.Series) -> Kind:
 
 
 def _field(name: str, values: pd.Series) -> Field:
-    kind = _kind(values)
+    kind = kind_of(values)
     levels = None
     if kind == "text":
         seen = values.dropna().astype("string").unique()
@@ -134,7 +135,7 @@ _PARSE: dict[Kind, tuple[Callable[[pd.Series], pd.Series], str]] = {
 
 def _conform(field: Field, values: pd.Series, place: str) -> pd.Series:
     """Values in the field's type; unchanged when they already have it."""
-    if _kind(values) == field.kind or values.isna().all():
+    if kind_of(values) == field.kind or values.isna().all():
         return values
     parse, what = _PARSE[field.kind]
     made = parse(values)
