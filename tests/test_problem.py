@@ -122,3 +122,12 @@ def test_any_mapping_is_a_problem_or_a_one_line_error(raw):
         parse_problem(raw, source="p.yaml")
     except SpecError as err:
         assert "\n" not in str(err) and str(err).startswith("p.yaml")
+
+
+def test_a_key_with_a_line_break_is_quoted_on_one_line():
+    with pytest.raises(SpecError) as err:
+        parse_problem(
+            {"name": "x", "label": {"column": "y"}, "baselines": [{"\n": None}]}, source="p.yaml"
+        )
+    assert str(err.value).startswith("p.yaml: baselines[0].'\\n': unknown key")
+    assert "\n" not in str(err.value)

@@ -228,7 +228,9 @@ def hypotheses(problem: Problem) -> list[Hypothesis]:
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        # A key with a line break or other control character is quoted: one line, always.
+        key = str(part) if str(part).isprintable() else repr(part)
+        out += f"[{part}]" if isinstance(part, int) else (f".{key}" if out else key)
     return out
 
 
