@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
+import yaml
 
 from gonogo.errors import GonogoError
 
@@ -123,6 +126,149 @@ def init(
     with _input_errors():
         path = write_starter(data, label, out, force)
     typer.echo(f"wrote {path}; edit it, then: gonogo run {path}")
+
+
+pipeline_app = typer.Typer(no_args_is_help=True, help="The production pipeline, gated.")
+models_app = typer.Typer(no_args_is_help=True, help="Registered versions and the alias.")
+runs_app = typer.Typer(no_args_is_help=True, help="Pipeline runs in the tracking store.")
+app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(models_app, name="models")
+app.add_typer(runs_app, name="runs")
+
+Store = Annotated[
+    Path,
+    typer.Option(
+        "--store", envvar="GONOGO_STORE", help="the store: schema, cache, embedded MLflow"
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="print JSON for tools")]
+Name = Annotated[str, typer.Argument(help="the problem's name")]
+Ref = Annotated[str, typer.Argument(help="NAME@ALIAS or NAME@VERSION")]
+
+
+def _pipeline_installed() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("mlflow") is None or find_spec("filelock") is None:
+        raise GonogoError("the pipeline needs MLflow: pip install 'gonogo[pipeline]'")
+
+
+def _registry(call: Callable[[ModuleType], Any]) -> Any:
+    """`call` on the registry module: bad input one line and exit 2."""
+    with _input_errors():
+        _pipeline_installed()
+        from gonogo.pipeline import registry
+
+        return call(registry)
+
+
+def _moved(call: Callable[[ModuleType], tuple[int | None, int]]) -> None:
+    before, now = _registry(call)
+    typer.echo(f"production: version {before} → {now}")
+
+
+def _show(value: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(value, indent=2, default=str))
+    elif isinstance(value, list):
+        for item in value:
+            typer.echo("  ".join(f"{k}={v}" for k, v in item.items() if not isinstance(v, dict)))
+    else:
+        typer.echo(yaml.safe_dump(json.loads(json.dumps(value, default=str)), sort_keys=False))
+
+
+@pipeline_app.command("run")
+def pipeline_run(
+    spec: Annotated[Path, typer.Argument(help="the problem spec (problem.yaml)")],
+    data: Annotated[
+        str | None, typer.Option(help="a file or glob of files [default: the spec's data]")
+    ] = None,
+    store: Store = Path(".gonogo"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="redo every step")] = False,
+    as_json: Json = False,
+) -> None:
+    """ingest → statistics → schema → data gate → train → model gate → register.
+
+    Exits 0 when something was registered or nothing was to do, 3 when the data gate failed,
+    4 when the model was not blessed, 2 on bad input.
+    """
+    from gonogo.pipeline.runner import run as run_pipeline
+    from gonogo.problem import load_problem
+
+    with _input_errors():
+        _pipeline_installed()
+        outcome = run_pipeline(load_problem(spec), data, store, cache=not no_cache)
+    typer.echo(json.dumps(outcome.to_dict(), indent=2) if as_json else "\n".join(outcome.lines()))
+    raise typer.Exit(outcome.code)
+
+
+@models_app.command("list")
+def models_list(
+    name: Name,
+    store: Store = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """Every version of a problem's model, and which one production serves."""
+    _show(_registry(lambda r: [v.to_dict() for v in r.versions(name, store)]), as_json)
+
+
+@models_app.command("show")
+def models_show(
+    ref: Ref,
+    store: Store = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """One version: its role, candidate, and the gate decision that made it."""
+    _show(_registry(lambda r: r.show(ref, store)), as_json)
+
+
+@models_app.command("promote")
+def models_promote(
+    ref: Annotated[str, typer.Argument(help="NAME@VERSION")],
+    store: Store = Path(".gonogo"),
+) -> None:
+    """Point production at a version."""
+    _moved(lambda r: r.promote(ref, store))
+
+
+@models_app.command("rollback")
+def models_rollback(
+    name: Name,
+    store: Store = Path(".gonogo"),
+) -> None:
+    """Point production back at the version that held it before."""
+    _moved(lambda r: r.rollback(name, store))
+
+
+@runs_app.command("list")
+def runs_list(
+    name: Name,
+    store: Store = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """A problem's pipeline runs, newest first."""
+    _show(_registry(lambda r: r.runs(name, store)), as_json)
+
+
+@runs_app.command("show")
+def runs_show(
+    name: Name,
+    run_id: Annotated[str, typer.Argument(help="the run's id")],
+    store: Store = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """One run: status, metrics, parameters and what it decided."""
+    _show(_registry(lambda r: r.run(name, run_id, store)), as_json)
+
+
+@app.command()
+def lineage(
+    ref: Ref,
+    store: Store = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """What made a version: data digests, spec, code and package versions."""
+    _show(_registry(lambda r: r.lineage(ref, store)), as_json)
 
 
 def main() -> None:

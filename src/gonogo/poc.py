@@ -358,9 +358,9 @@ def _curve_gain(gain: Callable[[float, float], Any], curve: list[CurvePoint]) ->
 
 
 def run(problem: Problem, data: Any = None, progress: Progress | None = None) -> Result:
-    """Run the PoC for `problem`; `data` (a pandas or polars frame, or an Arrow table)
-    overrides the spec's data.path."""
-    ds = load(problem, data)
+    """Run the PoC for `problem`; `data` (a pandas or polars frame, an Arrow table, or a
+    Dataset already bound to the problem) overrides the spec's data.path."""
+    ds = data if isinstance(data, Dataset) else load(problem, data)
     with _threads(len(ds.y)):
         return _Run(problem, ds, progress).compute()
 

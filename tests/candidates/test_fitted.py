@@ -14,9 +14,10 @@ import pytest
 from sklearn.dummy import DummyRegressor
 
 import gonogo
-from gonogo.candidates.store import load, save
+from gonogo.candidates.store import as_files, load, save
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import DataError
+from gonogo.pipeline.train import train
 from gonogo.problem import Problem
 from tests.conftest import ROOT, spec
 
@@ -93,6 +94,16 @@ def test_saved_candidates_load_and_predict_the_same(chicago_problem, chicago_res
         assert back.schema == fitted.schema and back.featurizer == fitted.featurizer
         assert back.provenance == fitted.provenance
         np.testing.assert_array_equal(back.predict(rows), fitted.predict(rows))
+
+
+def test_a_fit_saved_twice_gives_the_same_bytes(chicago_problem, chicago_result):
+    """skops names arrays after object ids and dates its archive; gonogo's files do not vary."""
+    ds = load_data(chicago_problem)
+    chosen = {c.name: c.config for c in chicago_result.candidates}
+    for name in ("gbm", "simple-rule", "weekday-median"):
+        first, second = (train(chicago_problem, name, chosen[name], ds=ds) for _ in range(2))
+        assert first.estimator is not second.estimator
+        assert as_files(first) == as_files(second)
 
 
 def test_the_provenance_names_the_data_and_the_rows(chicago_result):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from gonogo import DataError, SpecError
-from gonogo.data.dataset import bind, load
+from gonogo.data.dataset import bind, load, watched
 from tests.conftest import spec
 
 
@@ -109,3 +109,14 @@ def test_an_arrow_table_is_accepted_and_anything_else_named(churn_frame):
         DataError, match="data: expected a pandas, polars or Arrow table; found list"
     ):
         load(problem, [1, 2, 3])
+
+
+def test_the_columns_a_run_reads_are_what_the_gate_watches(chicago_problem, chicago_frame):
+    columns = list(chicago_frame.columns)
+    read = watched(chicago_problem, columns)
+    assert set(read) == {"Austin", "Clark_Lake", "Harlem", "temp", "percip", "weather_rain"} | {
+        "ridership",
+        "date",
+    }
+    everything = chicago_problem.model_copy(update={"features": None})
+    assert set(watched(everything, columns)) == set(columns) - {"rownames"}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gonogo.data.statistics import compute, files, scan
+from gonogo.data.statistics import Statistics, compute, files, scan
 from gonogo.errors import DataError
 
 
@@ -27,7 +29,9 @@ def test_streamed_statistics_equal_the_whole_tables(churn_frame):
         assert day.mean == pytest.approx(minutes.mean(), rel=1e-12)
         assert day.std == pytest.approx(minutes.std(ddof=0), rel=1e-9)
         state = stats.columns["state"]
-        assert state.kind == "text" and state.counts == churn_frame["state"].value_counts().to_dict()
+        assert (
+            state.kind == "text" and state.counts == churn_frame["state"].value_counts().to_dict()
+        )
     # The sample is bounded and uniform: its mean is near the column's.
     day = streamed.columns["total_day_minutes"]
     assert len(day.sample) == len(churn_frame)  # under the bound, every value is kept
@@ -64,3 +68,36 @@ def test_files_are_read_in_batches_from_a_glob(tmp_path, churn_frame):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(DataError, match="--data: cannot read"):
         compute(scan(files(tmp_path / "*.parquet", "--data"), "--data"))
+
+
+def test_files_that_differ_are_read_with_one_widened_schema(tmp_path, churn_frame):
+    first = churn_frame.iloc[:100]
+    second = churn_frame.iloc[100:200].drop(columns=["state"])
+    second = second.assign(account_length=second["account_length"] + 0.5)  # integers, then decimals
+    first.to_parquet(tmp_path / "1.parquet", index=False)
+    second.to_parquet(tmp_path / "2.parquet", index=False)
+    stats = compute(scan(files(tmp_path / "*.parquet", "--data"), "--data"))
+    assert stats.rows == 200
+    assert (
+        stats.columns["state"].missing == 100 and stats.columns["account_length"].kind == "number"
+    )
+    assert stats.columns["account_length"].maximum == second["account_length"].max()
+    first.assign(account_length="long").to_parquet(tmp_path / "3.parquet", index=False)
+    with pytest.raises(
+        DataError, match="--data: the files disagree on a column's type: .*account_length"
+    ):
+        compute(scan(files(tmp_path / "*.parquet", "--data"), "--data"))
+
+
+def test_statistics_read_back_as_written(churn_frame):
+    stats = compute(pa.Table.from_pandas(churn_frame, preserve_index=False).to_batches(700))
+    back = Statistics.from_dict(json.loads(json.dumps(stats.to_dict())))
+    assert back.rows == stats.rows and back.schema() == stats.schema()
+    for name, column in stats.columns.items():
+        again = back.columns[name]
+        assert (again.missing, again.minimum, again.counts) == (
+            column.missing,
+            column.minimum,
+            column.counts,
+        )
+        np.testing.assert_array_equal(again.sample, column.sample)

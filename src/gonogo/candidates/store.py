@@ -10,7 +10,10 @@ after saving, or one that gonogo did not write, is refused with a one-line error
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from gonogo.files import write_folder
 FORMAT = "gonogo.fitted-candidate/1"
 MANIFEST = "candidate.json"
 ESTIMATOR = "estimator.skops"
+SKOPS_SCHEMA = "schema.json"  # the entry of a skops archive that describes the others
 
 # Types a gonogo candidate is made of that skops does not trust by itself: gonogo's own
 # estimators and the parts of scikit-learn's that skops leaves to the caller. A partial is
@@ -66,18 +70,50 @@ def _digest(manifest: dict[str, Any], estimator: bytes) -> str:
     return h.hexdigest()
 
 
-def save(fitted: FittedCandidate, path: str | Path) -> Path:
-    """Write `fitted` into the folder `path`, all or nothing; returns the folder."""
+def _stable(archive: bytes) -> bytes:
+    """skops' zip archive made reproducible, so the same estimator gives the same bytes (and
+    digest) whenever it is saved: skops names array files after object ids and stamps the
+    time, and numbers shared objects by their ids; here files and objects are numbered in the
+    order the schema first names them, and the entries are undated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as zin, zipfile.ZipFile(out, "w") as zout:
+        schema = zin.read(SKOPS_SCHEMA).decode()
+        files = [e.filename for e in zin.infolist() if e.filename != SKOPS_SCHEMA]
+        order = sorted(files, key=lambda f: schema.find(f'"{f}"'))
+        renamed = {old: f"{i}{Path(old).suffix}" for i, old in enumerate(order)}
+        for old, new in renamed.items():
+            schema = schema.replace(f'"{old}"', f'"{new}"')
+        ids: dict[str, int] = {}
+        schema = re.sub(
+            r'"__id__": (\d+)', lambda m: f'"__id__": {ids.setdefault(m[1], len(ids))}', schema
+        )
+        entries = [(SKOPS_SCHEMA, schema.encode())]
+        entries += [(renamed[f], zin.read(f)) for f in order]
+        for name, content in entries:
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(entry, content)
+    return out.getvalue()
+
+
+def as_files(fitted: FittedCandidate, folder: str = "") -> dict[str, str | bytes]:
+    """The files of a saved candidate (under `folder`), for a writer of a larger folder."""
     import skops.io as sio
 
-    path = Path(path)
-    if path.exists() and not (path / MANIFEST).is_file():
-        raise DataError(str(path), "exists and is not a saved candidate; name a new folder")
-    estimator = sio.dumps(fitted.estimator)
+    estimator = _stable(sio.dumps(fitted.estimator))
     manifest = _describe(fitted)
     manifest["digest"] = _digest(manifest, estimator)
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    return write_folder(path, {ESTIMATOR: estimator, MANIFEST: text})
+    prefix = f"{folder}/" if folder else ""
+    return {f"{prefix}{ESTIMATOR}": estimator, f"{prefix}{MANIFEST}": text}
+
+
+def save(fitted: FittedCandidate, path: str | Path) -> Path:
+    """Write `fitted` into the folder `path`, all or nothing; returns the folder."""
+    path = Path(path)
+    if path.exists() and not (path / MANIFEST).is_file():
+        raise DataError(str(path), "exists and is not a saved candidate; name a new folder")
+    return write_folder(path, as_files(fitted))
 
 
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:

@@ -115,9 +115,7 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
         columns = tuple(prefix + n for n in names)
         taken |= set(columns)
         origin = dates.min().isoformat() if spec.kind == "trend" else None
-        out.append(
-            Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin)
-        )
+        out.append(Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin))
     return tuple(out)
 
 
@@ -179,6 +177,18 @@ def _feature_groups(
         if label in cols:
             raise SpecError(f"{problem.source}: features.{group}", f"lists the label {label!r}")
     return groups
+
+
+def watched(problem: Problem, columns: list[str]) -> list[str]:
+    """The raw columns among `columns` that a run of the problem reads: its features (all but
+    the excluded and reserved ones when the spec lists none), the existing systems' columns,
+    the label, time and entity, the sources of derived groups and the baselines' groupings."""
+    groups = _feature_groups(problem, columns, ())
+    used = {c for cols in groups.values() for c in cols}
+    used |= {c for c, role in _roles(problem).items() if role != "excluded"}
+    used |= {d.source for d in problem.derive.values() if d}
+    used |= {c for b in problem.baselines for c in b.group_by or ()}
+    return [c for c in columns if c in used]
 
 
 def _unusable(s: pd.Series) -> str | None:

@@ -1,6 +1,6 @@
 """The schema as an editable, versioned YAML file.
 
-The pipeline writes the schema it infers on its first run; a team edits it (widens a range,
+The pipeline writes the schema it infers on its first run; a team edits it (bounds a number,
 admits a category, marks a column optional) and later runs validate new data against it. A
 file edited into something that is not a schema is one error naming the line.
 """
@@ -18,8 +18,9 @@ from gonogo.errors import DataError
 
 VERSION = 1
 HEADER = (
-    "# gonogo schema: what the data gate accepts. Edit it to widen a range, admit a\n"
-    "# category or mark a column optional; `gonogo pipeline run` validates new data against it.\n"
+    "# gonogo schema: what the data gate accepts. Edit it to admit a category, mark a column\n"
+    "# optional, or bound a number (minimum, maximum; without them, new values are compared\n"
+    "# with the range of the data production was trained on).\n"
 )
 
 

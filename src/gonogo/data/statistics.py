@@ -79,20 +79,39 @@ class Statistics:
 
     def schema(self) -> InputSchema:
         """The schema these statistics suggest: each column's type, whether it had missing
-        values, its categories (when they were all counted) and, for numbers, its range."""
+        values, and its categories (when they were all counted). Numbers get no range: the
+        training data's range moves with each model, so a bound is a team's decision to
+        write into the file."""
         return InputSchema(tuple(_field(c) for c in self.columns.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON: what the pipeline keeps as the reference of later data gates."""
+        return {"rows": self.rows, "columns": [_plain(c) for c in self.columns.values()]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Statistics:
+        columns = [_column(c) for c in data["columns"]]
+        return cls(int(data["rows"]), {c.name: c for c in columns})
+
+
+_SCALARS = ("name", "kind", "rows", "missing", "minimum", "maximum", "total", "squares", "other")
+
+
+def _plain(stats: ColumnStats) -> dict[str, Any]:
+    plain = {k: getattr(stats, k) for k in _SCALARS}
+    return plain | {"counts": stats.counts, "sample": stats.sample.tolist()}
+
+
+def _column(data: dict[str, Any]) -> ColumnStats:
+    sample = np.asarray(data["sample"], np.float64)
+    counts = {str(k): int(v) for k, v in data["counts"].items()}
+    return ColumnStats(**{k: data[k] for k in _SCALARS}, counts=counts, sample=sample)
 
 
 def _field(stats: ColumnStats) -> Field:
     listed = stats.kind == "text" and not stats.other and len(stats.counts) <= MAX_CATEGORIES
-    numeric = stats.kind == "number"
     return Field(
-        stats.name,
-        stats.kind,
-        stats.missing > 0,
-        tuple(sorted(stats.counts)) if listed else None,
-        stats.minimum if numeric else None,
-        stats.maximum if numeric else None,
+        stats.name, stats.kind, stats.missing > 0, tuple(sorted(stats.counts)) if listed else None
     )
 
 
@@ -237,9 +256,16 @@ def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.
         raise DataError(
             place, f"expected .parquet or .csv files of one kind; found {sorted(kinds)}"
         )
+    form = kinds.pop().lstrip(".")
     try:
-        dataset = pads.dataset([str(p) for p in paths], format=kinds.pop().lstrip("."))
+        # One schema for files that differ (a column missing, integers in one and decimals in
+        # the next): columns are unioned and types widened where no value is lost.
+        schemas = [pads.dataset(str(p), format=form).schema for p in paths]
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+        dataset = pads.dataset([str(p) for p in paths], schema=schema, format=form)
         yield from dataset.to_batches(batch_size=batch_size)
+    except pa.ArrowTypeError as err:
+        raise DataError(place, f"the files disagree on a column's type: {err}") from None
     except (pa.ArrowException, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(place, f"cannot read: {first}") from None

@@ -119,16 +119,16 @@ def _columns(schema: InputSchema, current: Statistics) -> list[Finding]:
     ]
 
 
-def _rows(reference: Statistics, current: Statistics, limits: GateSpec) -> list[Finding]:
-    ratio = current.rows / reference.rows
+def _rows(expected: float, current: Statistics, limits: GateSpec) -> list[Finding]:
+    ratio = current.rows / expected
     if 1 / limits.rows_ratio <= ratio <= limits.rows_ratio:
         return []
     return [
         Finding(
             "data.row_count",
             "warn",
-            f"{current.rows:,} rows against {reference.rows:,} in training ({ratio:.2g}×)",
-            evidence={"rows": current.rows, "training": reference.rows},
+            f"{current.rows:,} rows against {expected:,.0f} expected from training ({ratio:.2g}×)",
+            evidence={"rows": current.rows, "expected": expected},
         )
     ]
 
@@ -138,11 +138,13 @@ def data_gate(
     reference: Statistics,
     current: Statistics,
     limits: GateSpec | None = None,
+    share: float = 1.0,
 ) -> list[Finding]:
     """Every anomaly of `current` against the schema and the training `reference`, within the
-    spec's `gate` limits."""
+    spec's `gate` limits. `current` is expected to hold `share` times training's rows (e.g.
+    one new file of the training's three: 1/3)."""
     limits = limits or GateSpec()
-    found = _columns(schema, current) + _rows(reference, current, limits)
+    found = _columns(schema, current) + _rows(reference.rows * share, current, limits)
     for field in schema.fields:
         if field.name not in current.columns or field.name not in reference.columns:
             continue

@@ -1,0 +1,44 @@
+"""A gonogo model as an MLflow pyfunc, logged as code ("models from code"): MLflow runs this
+file to load a registered version, so loading unpickles nothing, and `mlflow.pyfunc.load_model`
+or `mlflow models serve` gives the same predictions as gonogo's own load.
+
+The output is a frame: `prediction` for regression, the positive class's probability (named
+after the class) for binary problems, one probability column per class for multiclass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+from mlflow.models import set_model
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.store import load
+
+
+def output(candidate: FittedCandidate, rows: pd.DataFrame) -> pd.DataFrame:
+    """The candidate's predictions for raw `rows`, as the pyfunc returns them."""
+    values = candidate.predict(rows)
+    codec = candidate.codec
+    if codec.task == "regression":
+        return pd.DataFrame({"prediction": values})
+    if codec.task == "binary":
+        return pd.DataFrame({str(codec.classes[-1]): values})
+    return pd.DataFrame(values, columns=[str(c) for c in codec.classes])
+
+
+class GonogoModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]  # mlflow's types are not checked
+    """The fitted candidate saved beside this file, in the artifacts under `candidate`."""
+
+    def load_context(self, context: Any) -> None:
+        self.candidate = load(context.artifacts["candidate"])
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        return output(self.candidate, model_input)
+
+
+set_model(GonogoModel())

@@ -1,0 +1,138 @@
+"""The pipeline on a no-go problem (hawks told apart by one measurement): the heuristic is what
+production serves; a broken span fails the data gate with every problem named; bad input —
+a tampered version, a broken schema file, an unknown name or alias, an unreachable tracking
+server — is one line, exit 2, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.pipeline.conftest import HAWKS, gonogo
+
+pytestmark = pytest.mark.xdist_group("hawks-pipeline")
+
+
+def _runs(story, root):
+    tracker = story.tracker(root)
+    return len(tracker.client.search_runs([tracker.experiment])), len(tracker.versions())
+
+
+def _spec(story):
+    return story.problem.base_dir / "hawks.yaml"
+
+
+def _span(folder, rows: pd.DataFrame):
+    """A folder holding the story's first file and `rows` as a second one."""
+    folder.mkdir()
+    pd.read_parquet(HAWKS).to_parquet(folder / "hawks-1.parquet", index=False)
+    rows.to_parquet(folder / "hawks-2.parquet", index=False)
+    return str(folder / "hawks-*.parquet")
+
+
+def test_on_a_no_go_problem_production_serves_the_heuristic(hawks_story):
+    first = hawks_story.outcomes[0]
+    assert (first.status, first.registered, first.production) == ("registered", [1], 1)
+    tracker = hawks_story.tracker()
+    production = tracker.production()
+    assert production.role == "heuristic"
+    run = tracker.client.get_run(production.run_id)
+    assert run.data.tags["gonogo.verdict"] == "no-go"
+    served = tracker.candidate(production)
+    assert served.kind == "baseline" and served.name == production.tags["gonogo.candidate"]
+
+
+def test_the_data_gate_names_a_new_category_a_dropped_column_and_drift(
+    hawks_story, new_store, tmp_path
+):
+    root = hawks_story.replay(new_store, upto=1)
+    before = _runs(hawks_story, root)
+    rows = pd.read_parquet(HAWKS).sample(200, random_state=1)
+    rows.loc[rows.index[:40], "Age"] = "J"  # juveniles: a category the schema has not seen
+    rows["Tail"] = rows["Tail"] * 1.4
+    data = _span(tmp_path / "spans", rows.drop(columns=["Wing"]))
+    done = gonogo("pipeline", "run", _spec(hawks_story), "--data", data, "--store", root, "--json")
+    assert done.returncode == 3, done.stderr
+    outcome = json.loads(done.stdout)
+    blocks = {
+        (f["check"], f["message"].split()[0])
+        for f in outcome["findings"]
+        if f["severity"] == "block"
+    }
+    assert {
+        ("data.unseen_categories", "Age"),
+        ("data.missing_column", "Wing"),
+        ("data.drift", "Tail"),
+    } <= blocks
+    assert outcome["status"] == "data gate failed" and outcome["production"] == 1
+    # The failed run is logged for the record; nothing is registered.
+    assert _runs(hawks_story, root) == (before[0] + 1, before[1])
+
+
+def _one_line_exit_2(done):
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    return done.stderr
+
+
+def test_a_tampered_version_is_refused_and_nothing_is_written(hawks_story, new_store, tmp_path):
+    root = hawks_story.replay(new_store, upto=1)
+    before = _runs(hawks_story, root)
+    (manifest,) = (root / "artifacts").rglob("candidate.json")
+    manifest.write_text(manifest.read_text().replace('"rows": ', '"rows": 1', 1))
+    data = _span(tmp_path / "spans", pd.read_parquet(HAWKS).iloc[::-1])
+    done = gonogo("pipeline", "run", _spec(hawks_story), "--data", data, "--store", root)
+    assert "does not match its digest" in _one_line_exit_2(done)
+    assert _runs(hawks_story, root) == before
+
+
+def test_a_schema_edited_into_nonsense_is_named_by_its_line(hawks_story, new_store, tmp_path):
+    root = hawks_story.replay(new_store, upto=1)
+    before = _runs(hawks_story, root)
+    schema = root / "hawks" / "schema.yaml"
+    text = schema.read_text()
+    line = text[: text.index("type: number")].count("\n") + 1
+    schema.write_text(text.replace("type: number", "type: numbr", 1))
+    data = _span(tmp_path / "spans", pd.read_parquet(HAWKS).iloc[::-1])
+    done = gonogo("pipeline", "run", _spec(hawks_story), "--data", data, "--store", root)
+    assert f"schema.yaml:{line}: " in _one_line_exit_2(done)
+    assert _runs(hawks_story, root) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("models", "show", "hawks@staging"), "hawks@staging: no such version or alias"),
+        (("models", "promote", "hawks@7"), "hawks@7: no such version or alias"),
+        (("models", "promote", "hawks"), "promote needs a version number"),
+        (("lineage", "owls@production"), "owls: no problem of this name"),
+        (("runs", "show", "hawks", "0123abc"), "tracking sqlite"),
+        (("models", "rollback", "hawks"), "nothing to roll back to"),
+    ],
+)
+def test_an_unknown_name_alias_or_run_is_one_line(hawks_story, args, message):
+    before = _runs(hawks_story, hawks_story.root)
+    assert message in _one_line_exit_2(gonogo(*args, "--store", hawks_story.root))
+    assert _runs(hawks_story, hawks_story.root) == before
+
+
+def test_an_unreachable_tracking_server_is_one_line(hawks_story, tmp_path):
+    root = tmp_path / "store"
+    done = gonogo(
+        "pipeline",
+        "run",
+        _spec(hawks_story),
+        "--store",
+        root,
+        env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"},
+    )
+    assert "tracking http://127.0.0.1:9" in _one_line_exit_2(done)
+    assert not root.exists()
+
+
+def test_without_a_store_the_registry_commands_say_so(tmp_path):
+    done = gonogo("models", "list", "hawks", "--store", tmp_path / "nowhere")
+    assert "no gonogo store here" in _one_line_exit_2(done)
+    assert not (tmp_path / "nowhere").exists()
