@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,15 +50,22 @@ def new_store(mlflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Call
     return make
 
 
-def gonogo(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The command line in a fresh process."""
-    return subprocess.run(
-        [sys.executable, "-m", "gonogo", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=600,
-    )
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def gonogo(*args: str | Path, env: dict[str, str] | None = None) -> Done:
+    """The command line, run in this process (a fresh one costs seconds of imports; the
+    tests that need one, kill -9 and concurrency, start their own)."""
+    from typer.testing import CliRunner
+
+    from gonogo.cli import app
+
+    done = CliRunner().invoke(app, [str(a) for a in args], env=env)
+    return Done(done.exit_code, done.stdout, done.stderr)
 
 
 @dataclass(frozen=True)

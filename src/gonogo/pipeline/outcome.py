@@ -39,7 +39,8 @@ class Outcome:
     def lines(self) -> list[str]:
         head = f"{self.problem}: {self.status}"
         if self.cached:
-            head += " (nothing to do: the same spec and data were run before)"
+            head = f"{self.problem}: nothing to do, the same spec and data were run before"
+            head += f" ({self.status}, exit {self.code})"
         out = [head]
         out += [f"  registered version {v}" for v in self.registered]
         if self.production is not None:
