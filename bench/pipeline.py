@@ -25,8 +25,7 @@ OUT = ROOT / "bench" / "out"
 SPEC = ROOT / "examples" / "chicago" / "problem.yaml"
 GONOGO = [sys.executable, "-m", "gonogo"]
 MLFLOW_TOUCH = (
-    "import sys; from mlflow import MlflowClient; "
-    "MlflowClient(sys.argv[1]).search_experiments()"
+    "import sys; from mlflow import MlflowClient; MlflowClient(sys.argv[1]).search_experiments()"
 )
 
 
