@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="An honest, evidenced go/no-go on an ML problem.",
 )
+
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store", envvar="GONOGO_STORE", help="the store: schema, cache, embedded MLflow"
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="print JSON for tools")]
+Name = Annotated[str, typer.Argument(help="the problem's name")]
+Ref = Annotated[str, typer.Argument(help="NAME@ALIAS or NAME@VERSION")]
 
 
 @contextmanager
@@ -89,6 +100,15 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="no progress bar or summary")
     ] = False,
+    track: Annotated[
+        bool,
+        typer.Option(
+            "--track",
+            help="also log the run to MLflow (the store's, or MLFLOW_TRACKING_URI's, which "
+            "turns this on)",
+        ),
+    ] = False,
+    store: StoreOption = Path(".gonogo"),
 ) -> None:
     """Test the premise: checks, baselines, models, hypotheses, and a verdict with reasons.
 
@@ -104,13 +124,20 @@ def run(
     with _input_errors():
         problem = load_problem(spec)
         target = check_out(out or Path("runs") / re.sub(r"[^\w.-]+", "-", problem.name))
+        tracker = _tracker(store, problem.name, track or "MLFLOW_TRACKING_URI" in os.environ)
         with _progress_bar(not quiet and sys.stderr.isatty()) as progress:
             result = run_poc(problem, progress=progress)
         result.save(target)
+        if tracker is not None:
+            from gonogo.pipeline.tracking import log_poc
+
+            run_id = log_poc(tracker, problem, result, target)
     if not quiet:
         console = Console()
         summary(result, console)
         console.print(f"report: {target / 'report.html'}")
+        if tracker is not None:
+            console.print(f"tracked: MLflow run {run_id}")
 
 
 @app.command()
@@ -135,16 +162,6 @@ app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 
-Store = Annotated[
-    Path,
-    typer.Option(
-        "--store", envvar="GONOGO_STORE", help="the store: schema, cache, embedded MLflow"
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="print JSON for tools")]
-Name = Annotated[str, typer.Argument(help="the problem's name")]
-Ref = Annotated[str, typer.Argument(help="NAME@ALIAS or NAME@VERSION")]
-
 
 def _pipeline_installed() -> None:
     from importlib.util import find_spec
@@ -167,6 +184,18 @@ def _moved(call: Callable[[ModuleType], tuple[int | None, int]]) -> None:
     typer.echo(f"production: version {before} → {now}")
 
 
+def _tracker(store: Path, name: str, wanted: bool) -> Any:
+    """The problem's MLflow tracker when tracking is wanted, connected before the run so an
+    unreachable server stops it before anything is written."""
+    if not wanted:
+        return None
+    _pipeline_installed()
+    from gonogo.pipeline.store import Store
+    from gonogo.pipeline.tracking import Tracker
+
+    return Tracker(Store(store, name))
+
+
 def _show(value: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(value, indent=2, default=str))
@@ -183,7 +212,7 @@ def pipeline_run(
     data: Annotated[
         str | None, typer.Option(help="a file or glob of files [default: the spec's data]")
     ] = None,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="redo every step")] = False,
     as_json: Json = False,
 ) -> None:
@@ -205,7 +234,7 @@ def pipeline_run(
 @models_app.command("list")
 def models_list(
     name: Name,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     as_json: Json = False,
 ) -> None:
     """Every version of a problem's model, and which one production serves."""
@@ -215,7 +244,7 @@ def models_list(
 @models_app.command("show")
 def models_show(
     ref: Ref,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     as_json: Json = False,
 ) -> None:
     """One version: its role, candidate, and the gate decision that made it."""
@@ -225,7 +254,7 @@ def models_show(
 @models_app.command("promote")
 def models_promote(
     ref: Annotated[str, typer.Argument(help="NAME@VERSION")],
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
 ) -> None:
     """Point production at a version."""
     _moved(lambda r: r.promote(ref, store))
@@ -234,7 +263,7 @@ def models_promote(
 @models_app.command("rollback")
 def models_rollback(
     name: Name,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
 ) -> None:
     """Point production back at the version that held it before."""
     _moved(lambda r: r.rollback(name, store))
@@ -243,7 +272,7 @@ def models_rollback(
 @runs_app.command("list")
 def runs_list(
     name: Name,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     as_json: Json = False,
 ) -> None:
     """A problem's pipeline runs, newest first."""
@@ -254,7 +283,7 @@ def runs_list(
 def runs_show(
     name: Name,
     run_id: Annotated[str, typer.Argument(help="the run's id")],
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     as_json: Json = False,
 ) -> None:
     """One run: status, metrics, parameters and what it decided."""
@@ -264,7 +293,7 @@ def runs_show(
 @app.command()
 def lineage(
     ref: Ref,
-    store: Store = Path(".gonogo"),
+    store: StoreOption = Path(".gonogo"),
     as_json: Json = False,
 ) -> None:
     """What made a version: data digests, spec, code and package versions."""

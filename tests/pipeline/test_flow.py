@@ -9,7 +9,9 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
+from tests.conftest import noise_frame
 from tests.pipeline.conftest import HAWKS, gonogo
 
 pytestmark = pytest.mark.xdist_group("hawks-pipeline")
@@ -136,3 +138,46 @@ def test_without_a_store_the_registry_commands_say_so(tmp_path):
     done = gonogo("models", "list", "hawks", "--store", tmp_path / "nowhere")
     assert "no gonogo store here" in _one_line_exit_2(done)
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.fixture
+def small_spec(tmp_path):
+    noise_frame(n=400).to_parquet(tmp_path / "noise.parquet", index=False)
+    path = tmp_path / "noise.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {"name": "noise", "label": {"column": "y"}, "data": {"path": "noise.parquet"}}
+        )
+    )
+    return path
+
+
+def test_a_poc_run_is_tracked_when_asked(small_spec, new_store, tmp_path):
+    from gonogo.pipeline.store import Store
+    from gonogo.pipeline.tracking import Tracker
+
+    root = new_store()
+    done = gonogo("run", small_spec, "--out", tmp_path / "out", "--track", "--store", root, "-q")
+    assert done.returncode == 0, done.stderr
+    tracker = Tracker(Store(root, "noise"), create=False)
+    (run,) = tracker.client.search_runs([tracker.experiment])
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text())
+    assert (
+        run.data.tags["gonogo.kind"] == "poc"
+        and run.data.tags["gonogo.verdict"] == verdict["verdict"]
+    )
+    assert {f"holdout.{c['name']}" for c in verdict["candidates"]} == set(run.data.metrics)
+    logged = {a.path for a in tracker.client.list_artifacts(run.info.run_id)}
+    assert logged == {"verdict.json", "report.html"}
+
+
+def test_an_unreachable_tracking_server_stops_a_poc_run_before_it_writes(small_spec, tmp_path):
+    done = gonogo(
+        "run",
+        small_spec,
+        "--out",
+        tmp_path / "out",
+        env={"MLFLOW_TRACKING_URI": "http://127.0.0.1:9"},
+    )
+    assert "tracking http://127.0.0.1:9" in _one_line_exit_2(done)
+    assert not (tmp_path / "out").exists()

@@ -96,6 +96,7 @@ def _run(r: Any) -> dict[str, Any]:
         "run_id": r.info.run_id,
         "start": start.isoformat(timespec="seconds"),
         "status": r.info.status,
+        "kind": r.data.tags.get("gonogo.kind", "pipeline"),
         "outcome": r.data.tags.get("gonogo.outcome"),
         "verdict": r.data.tags.get("gonogo.verdict"),
         "metrics": r.data.metrics,

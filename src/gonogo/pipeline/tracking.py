@@ -28,6 +28,8 @@ from gonogo.candidates.store import load
 from gonogo.data.statistics import Statistics
 from gonogo.errors import InputError
 from gonogo.pipeline.store import Store, slug
+from gonogo.problem import Problem
+from gonogo.result import Result
 
 ALIAS = "production"
 HISTORY = "gonogo.production_history"  # the versions that held the alias, oldest first
@@ -297,6 +299,22 @@ def log_run(tracker: Tracker, entry: RunLog) -> tuple[str, dict[str, str]]:
             _log_input(source, digest, context)
         uris = {r: _log_model(r, folder, rows) for r, (folder, rows) in entry.models.items()}
         return str(run.info.run_id), uris
+
+
+def log_poc(tracker: Tracker, problem: Problem, result: Result, out: Path) -> str:
+    """Record a PoC run (`gonogo run --track`) as an MLflow run in the problem's experiment, so
+    the iterations of the refine loop can be compared; its id."""
+    from gonogo.pipeline.ingest import spec_digest
+
+    names = {"best_model": result.best_model, "best_baseline": result.best_baseline}
+    entry = RunLog(
+        tags={"gonogo.kind": "poc", "gonogo.verdict": result.verdict.decision},
+        params={"spec_digest": spec_digest(problem)} | {k: v for k, v in names.items() if v},
+        metrics={f"holdout.{c.name}": c.holdout.value for c in result.candidates},
+        files=[out / "verdict.json", out / "report.html"],
+    )
+    run_id, _ = log_run(tracker, entry)
+    return run_id
 
 
 def packages() -> dict[str, str]:
