@@ -58,6 +58,15 @@ def test_a_model_without_the_calendar_is_not_blessed(chicago_problem, spans):
     assert len(slices) >= 1 and all("worse (mae" in r for r in slices)
 
 
+def test_slices_on_derived_columns_are_judged(chicago_problem, spans):
+    """The spec slices on day_of_week, which only the calendar derives: the model in
+    production derives it, so the model without the calendar is judged on each weekday."""
+    fresh, production, heuristic, worse = spans
+    blessing = bless(chicago_problem, worse, heuristic, fresh, production=production)
+    days = [r for r in blessing.reasons if r.startswith("on day_of_week = ")]
+    assert days and all("worse (mae" in r for r in days)
+
+
 def test_fresh_rows_without_the_label_are_named(chicago_problem, spans):
     fresh, production, heuristic, _ = spans
     with pytest.raises(DataError, match="rows: column 'ridership' \\(the label\\) is missing"):

@@ -77,6 +77,20 @@ def _slices(
     return out
 
 
+def _with_slices(
+    frame: pd.DataFrame, columns: list[str], fitted: list[FittedCandidate]
+) -> pd.DataFrame:
+    """`frame` with the slice columns that are derived (day of week, month...), made by the
+    featurizer of whichever candidate derives them."""
+    out = frame
+    for candidate in fitted:
+        derived = candidate.featurizer.derived
+        wanted = [c for c in columns if c not in out.columns and c in derived]
+        if wanted:
+            out = out.join(candidate.featurizer.derive(frame)[wanted])
+    return out
+
+
 def bless(
     problem: Problem,
     new: FittedCandidate,
@@ -104,5 +118,7 @@ def bless(
         reasons.append(_against_production(gains["production"], problem))
     old = preds.get("production", preds["heuristic"])
     failed = [r for r in reasons if r is not None]
-    failed += _slices(problem, frame, y, preds["new"], old, metric)
+    judged = [new, heuristic] + ([production] if production is not None else [])
+    sliced = _with_slices(frame, problem.slices, judged)
+    failed += _slices(problem, sliced, y, preds["new"], old, metric)
     return Blessing(not failed, tuple(failed), gains)
