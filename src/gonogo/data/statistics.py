@@ -247,6 +247,31 @@ def files(pattern: str | Path, place: str) -> list[Path]:
     return found
 
 
+def _read(path: Path, form: str, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """One file's batches, read as they are folded: a Parquet file row group by row group
+    (a dataset scanner reads ahead of a slow consumer, and its memory grows with the file)."""
+    if form == "parquet":
+        import pyarrow.parquet as pq
+
+        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
+    else:
+        import pyarrow.dataset as pads
+
+        yield from pads.dataset(str(path), format=form).to_batches(batch_size=batch_size)
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """`batch` in the files' common schema: types widened, missing columns as nulls."""
+    if batch.schema == schema:
+        return batch
+    have = set(batch.schema.names)
+    columns = [
+        batch.column(f.name).cast(f.type) if f.name in have else pa.nulls(batch.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
 def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.RecordBatch]:
     """Record batches of the files, read lazily: memory bounded by the batch."""
     import pyarrow.dataset as pads
@@ -262,8 +287,9 @@ def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.
         # the next): columns are unioned and types widened where no value is lost.
         schemas = [pads.dataset(str(p), format=form).schema for p in paths]
         schema = pa.unify_schemas(schemas, promote_options="permissive")
-        dataset = pads.dataset([str(p) for p in paths], schema=schema, format=form)
-        yield from dataset.to_batches(batch_size=batch_size)
+        for path in paths:
+            for batch in _read(path, form, batch_size):
+                yield _conform(batch, schema)
     except pa.ArrowTypeError as err:
         raise DataError(place, f"the files disagree on a column's type: {err}") from None
     except (pa.ArrowException, OSError) as err:
