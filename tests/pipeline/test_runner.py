@@ -5,6 +5,7 @@ and kill -9 or a second run at the same time leave the store consistent."""
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,6 +79,16 @@ def test_the_lineage_names_the_data_spec_and_code(chicago_story):
     assert all(f["digest"] == file_digest(__import__("pathlib").Path(f["path"])) for f in files)
     assert made["spec_body"]["name"] == "chicago-ridership" and len(made["spec"]) == 64
     assert made["packages"]["gonogo"] and made["packages"]["scikit-learn"]
+
+
+def test_rerunning_the_first_run_gates_its_model_against_the_shipped_heuristic(
+    chicago_story, new_store
+):
+    root = chicago_story.replay(new_store, upto=1)
+    shutil.rmtree(root / chicago_story.name / "cache" / "run")  # as --no-cache would
+    again = run(chicago_story.problem, chicago_story.data[0], root)
+    assert again.status in {"registered", "not blessed"} and "heuristic" in again.gains
+    assert again.registered == ([2] if again.status == "registered" else [])
 
 
 def _variant(tmp_path, **changes):

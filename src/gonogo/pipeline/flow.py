@@ -133,7 +133,8 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     if production is None or current is None:
         first = Outcome("registered", ctx.problem.name, reasons=[FIRST])
         return _finish(ctx, first, _models(ctx, trained, ["heuristic"]))
-    if production.tags.get("gonogo.fingerprint") == trained.output["fingerprint"]:
+    same_fit = production.tags.get("gonogo.fingerprint") == trained.output["fingerprint"]
+    if same_fit and production.role == "model":
         same = f"production (version {production.number}) already is what this run trains"
         return _finish(ctx, Outcome("unchanged", ctx.problem.name, reasons=[same]))
     roles: list[str] = []
