@@ -66,7 +66,7 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         steps.schema(ctx.store, steps.statistics(ctx.store, ctx.ingested))
     else:
         reference, seen = ctx.tracker.reference(production)
-        schema, _ = steps.schema(ctx.store, reference)
+        schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
         if new.files:
             current = steps.statistics(ctx.store, new)

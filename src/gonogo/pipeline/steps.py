@@ -54,13 +54,12 @@ def statistics(store: Store, ingested: Ingested) -> Statistics:
     return stats
 
 
-def schema(store: Store, stats: Statistics) -> tuple[InputSchema, bool]:
+def schema(store: Store, stats: Statistics) -> InputSchema:
     """The store's schema file, or one inferred from `stats` (the data of a first run, or of
-    production's) and written there (then it is the team's to edit); says whether it was
-    just written."""
+    production's) and written there (then it is the team's to edit)."""
     path = store.schema_file
     if path.is_file():
-        return schemafile.read(path), False
+        return schemafile.read(path)
     inferred = stats.schema()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, staged = tempfile.mkstemp(prefix=".schema.", dir=path.parent)
@@ -70,7 +69,7 @@ def schema(store: Store, stats: Statistics) -> tuple[InputSchema, bool]:
         os.replace(staged, path)
     finally:
         Path(staged).unlink(missing_ok=True)
-    return inferred, True
+    return inferred
 
 
 def validate(
