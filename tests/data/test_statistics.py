@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gonogo.data.statistics import Statistics, compute, files, scan
+from gonogo.data.sources import files
+from gonogo.data.statistics import Statistics, compute, scan
 from gonogo.errors import DataError
 
 

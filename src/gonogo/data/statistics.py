@@ -9,7 +9,6 @@ durations are numbers (seconds); booleans count as 0/1.
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
+from gonogo.data.sources import batches, first_line, form_of
 from gonogo.errors import DataError
 
 SAMPLE = 10_000  # values kept per numeric column for the distribution tests
@@ -239,27 +239,6 @@ def compute(batches: Iterable[pa.RecordBatch], sample: int = SAMPLE, seed: int =
     return Statistics(rows, folder.finish())
 
 
-def files(pattern: str | Path, place: str) -> list[Path]:
-    """The Parquet or CSV files a path or a glob names, in sorted order."""
-    found = sorted(Path(p) for p in glob.glob(str(pattern)))
-    if not found:
-        raise DataError(place, f"no file matches {str(pattern)!r}")
-    return found
-
-
-def _read(path: Path, form: str, batch_size: int) -> Iterator[pa.RecordBatch]:
-    """One file's batches, read as they are folded: a Parquet file row group by row group
-    (a dataset scanner reads ahead of a slow consumer, and its memory grows with the file)."""
-    if form == "parquet":
-        import pyarrow.parquet as pq
-
-        yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size)
-    else:
-        import pyarrow.dataset as pads
-
-        yield from pads.dataset(str(path), format=form).to_batches(batch_size=batch_size)
-
-
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """`batch` in the files' common schema: types widened, missing columns as nulls."""
     if batch.schema == schema:
@@ -276,22 +255,16 @@ def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.
     """Record batches of the files, read lazily: memory bounded by the batch."""
     import pyarrow.dataset as pads
 
-    kinds = {p.suffix.lower() for p in paths}
-    if len(kinds) != 1 or kinds - {".parquet", ".csv"}:
-        raise DataError(
-            place, f"expected .parquet or .csv files of one kind; found {sorted(kinds)}"
-        )
-    form = kinds.pop().lstrip(".")
+    form = form_of(paths, place)
     try:
         # One schema for files that differ (a column missing, integers in one and decimals in
         # the next): columns are unioned and types widened where no value is lost.
         schemas = [pads.dataset(str(p), format=form).schema for p in paths]
         schema = pa.unify_schemas(schemas, promote_options="permissive")
-        for path in paths:
-            for batch in _read(path, form, batch_size):
-                yield _conform(batch, schema)
     except pa.ArrowTypeError as err:
         raise DataError(place, f"the files disagree on a column's type: {err}") from None
     except (pa.ArrowException, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataError(place, f"cannot read: {first}") from None
+        raise DataError(place, f"cannot read: {first_line(err)}") from None
+    for path in paths:
+        for batch in batches(path, form, place, batch_size):
+            yield _conform(batch, schema)

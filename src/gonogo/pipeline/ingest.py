@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gonogo.data.statistics import files
+from gonogo.data.sources import files
 from gonogo.errors import DataError
 from gonogo.pipeline.store import digest, file_digest
 from gonogo.problem import Problem
