@@ -184,3 +184,12 @@ def test_a_saved_folder_is_written_whole_or_not_at_all(saved, chicago_result):
     with pytest.raises(DataError, match="exists and is not a saved candidate"):
         save(chicago_result.fitted("gbm"), saved / "estimator.skops")
     assert sorted(p.name for p in saved.iterdir()) == ["candidate.json", "estimator.skops"]
+
+
+def test_rows_under_a_repeated_index_get_one_prediction_each(chicago_result):
+    gbm = chicago_result.fitted("gbm")
+    raw = pd.read_parquet(ROOT / "examples" / "chicago" / "data" / "chicago.parquet")
+    stacked = pd.concat([raw.head(4), raw.tail(3)])  # index 0..3 then n-3..n-1, and again
+    twice = pd.concat([stacked, stacked])
+    assert not twice.index.is_unique
+    np.testing.assert_array_equal(gbm.predict(twice), np.tile(gbm.predict(stacked), 2))

@@ -44,10 +44,22 @@ class FittedCandidate:
     provenance: dict[str, Any] = field(default_factory=dict)
     place: str = ""
 
+    @property
+    def outputs(self) -> list[str]:
+        """The names of the predictions: `prediction` (regression), the positive class
+        (binary), each class (multiclass)."""
+        codec = self.codec
+        if codec.task == "regression":
+            return ["prediction"]
+        return [str(c) for c in (codec.classes[-1:] if codec.task == "binary" else codec.classes)]
+
     def predict(self, data: Any) -> Array:
         """Predictions for raw rows: the value (regression), the positive class's probability
         (binary), or one probability per class (multiclass, in `codec.classes` order)."""
-        frame = self.schema.conform(as_pandas(data, "rows"), "rows")
+        # A fresh index: derived columns are joined on it, and a repeated label (frames
+        # concatenated as they are) would pair each row with every row of that label.
+        rows = as_pandas(data, "rows").reset_index(drop=True)
+        frame = self.schema.conform(rows, "rows")
         return self.predict_inputs(self.featurizer.transform(frame))
 
     def predict_inputs(self, X: pd.DataFrame) -> Array:
