@@ -15,6 +15,8 @@ from gonogo.data.dataset import Dataset, bind
 from gonogo.data.split import Split, make_split
 from gonogo.problem import Problem, parse_problem
 
+# The registry's stores, for the pipeline's and the serving's tests.
+pytest_plugins = ["tests.stores"]
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 

@@ -1,4 +1,4 @@
-"""Stores for the pipeline's tests.
+"""Stores for the pipeline's and the serving's tests.
 
 Creating an MLflow database costs seconds (its migrations), so each test process migrates one
 and every store starts from a copy. A pipeline run on Chicago costs about 25 s, most of it the

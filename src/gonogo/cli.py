@@ -300,6 +300,47 @@ def lineage(
     _show(_registry(lambda r: r.lineage(ref, store)), as_json)
 
 
+@app.command()
+def predict(
+    ref: Ref,
+    input_: Annotated[
+        str, typer.Option("--input", help="a Parquet or CSV file, or a glob of them")
+    ],
+    output: Annotated[Path, typer.Option("--output", help="a new folder for the predictions")],
+    keep: Annotated[
+        list[str] | None, typer.Option("--keep", help="an input column to copy (repeatable)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="rows per batch: bounds the memory")] = 65_536,
+    workers: Annotated[
+        int | None, typer.Option(help="local processes [default: every core]")
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="local, or dask (on the cluster at --address)")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="the Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    ] = None,
+    store: StoreOption = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """Batch predictions of a registered version for every row of the input files."""
+    with _input_errors():
+        _pipeline_installed()
+        from gonogo.serving import batch, runtime
+
+        written = batch.predict(
+            runtime.load(ref, store),
+            input_,
+            output,
+            keep=keep or (),
+            batch_size=batch_size,
+            workers=workers,
+            engine=engine,
+            address=address,
+        )
+    typer.echo(json.dumps(written.to_dict(), indent=2) if as_json else "\n".join(written.lines()))
+
+
 def main() -> None:
     """Entry point of the `gonogo` command."""
     app()

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import noise_frame
-from tests.pipeline.conftest import HAWKS, gonogo
+from tests.stores import HAWKS, gonogo
 
 pytestmark = pytest.mark.xdist_group("hawks-pipeline")
 

@@ -17,7 +17,7 @@ import yaml
 from gonogo.pipeline.runner import run
 from gonogo.pipeline.store import file_digest
 from gonogo.problem import load_problem
-from tests.pipeline.conftest import CHICAGO, gonogo
+from tests.stores import CHICAGO, gonogo
 
 pytestmark = pytest.mark.xdist_group("chicago-pipeline")
 HEURISTICS = {"constant", "simple-rule", "two-weeks-ago", "weekday-median"}

@@ -21,12 +21,7 @@ from gonogo.candidates.store import load
 def output(candidate: FittedCandidate, rows: pd.DataFrame) -> pd.DataFrame:
     """The candidate's predictions for raw `rows`, as the pyfunc returns them."""
     values = candidate.predict(rows)
-    codec = candidate.codec
-    if codec.task == "regression":
-        return pd.DataFrame({"prediction": values})
-    if codec.task == "binary":
-        return pd.DataFrame({str(codec.classes[-1]): values})
-    return pd.DataFrame(values, columns=[str(c) for c in codec.classes])
+    return pd.DataFrame(values.reshape(len(values), -1), columns=candidate.outputs)
 
 
 class GonogoModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]  # mlflow's types are not checked

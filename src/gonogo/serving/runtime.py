@@ -1,0 +1,73 @@
+"""The runtime: one registered version, loaded, ready for rows.
+
+REST, gRPC, batch and export are adapters around it: each turns its wire format into an Arrow
+batch, and the predictions back. A reference such as `chicago@production` is resolved once,
+to a version number, so a job or a response names exactly the version that predicted even
+when the alias moves meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from gonogo.candidates.fitted import FittedCandidate
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A registered version of a problem's model (a model or a heuristic) and its candidate."""
+
+    model: str
+    version: int
+    role: str
+    candidate: FittedCandidate
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model}@{self.version}"
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.candidate.outputs
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """What a prediction file says about the version that wrote it."""
+        return {
+            "gonogo.model": self.model,
+            "gonogo.version": str(self.version),
+            "gonogo.role": self.role,
+            "gonogo.candidate": self.candidate.name,
+        }
+
+    def predict(self, rows: pa.RecordBatch | pa.Table) -> pa.RecordBatch:
+        """The predictions for raw `rows`, one column per output (as `outputs` names them).
+
+        Only the columns the candidate reads are converted for it; the schema checks them
+        (a missing column or a wrong type is a DataError naming the column)."""
+        have = set(rows.schema.names)
+        read = rows.select([c for c in self.candidate.schema.names if c in have])
+        if rows.num_rows == 0:  # checked all the same; nothing to predict
+            self.candidate.schema.conform(read.to_pandas(), "rows")
+            values = np.empty((0, len(self.outputs)))
+        else:
+            values = self.candidate.predict(read).reshape(rows.num_rows, -1)
+        return pa.RecordBatch.from_arrays(
+            [pa.array(values[:, j], pa.float64()) for j in range(values.shape[1])],
+            names=self.outputs,
+        )
+
+
+def load(ref: str, root: Path) -> Runtime:
+    """The version `ref` (NAME@ALIAS or NAME@VERSION; NAME alone means production) of the
+    registry in the store at `root`, or the team's tracking server when one is configured."""
+    from gonogo.pipeline.registry import parse, tracker
+
+    name, at = parse(ref)
+    found = tracker(name, root)
+    version = found.version(at)
+    return Runtime(name, version.number, version.role, found.candidate(version))
