@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from gonogo import DataError
-from gonogo.data.sources import read_table
+from gonogo.data.sources import batches, read_table
 
 
 def test_csv_and_parquet_read_the_same(tmp_path: Path, churn_frame):
@@ -39,3 +39,37 @@ def test_a_frame_is_returned(tmp_path: Path):
     path = tmp_path / "t.parquet"
     pd.DataFrame({"a": [1, 2]}).to_parquet(path)
     assert read_table(path, "data.path")["a"].tolist() == [1, 2]
+
+
+def _parquet(path: Path, rows: int, group: int) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"a": range(rows), "b": [str(i) for i in range(rows)], "c": [0.5] * rows})
+    pq.write_table(table, path, row_group_size=group)
+    return path
+
+
+def test_small_row_groups_make_full_batches_in_order(tmp_path: Path):
+    path = _parquet(tmp_path / "t.parquet", 1000, 30)
+    got = list(batches(path, "parquet", "--input", 100))
+    assert [b.num_rows for b in got][:3] == [90, 90, 90]  # three groups of 30 fit in 100
+    assert sum(b.num_rows for b in got) == 1000
+    assert [v for b in got for v in b.column("a").to_pylist()] == list(range(1000))
+
+
+def test_only_the_row_groups_and_columns_asked_for_are_read(tmp_path: Path):
+    path = _parquet(tmp_path / "t.parquet", 1000, 100)
+    got = list(batches(path, "parquet", "--input", 64, row_groups=[2, 3], columns=["c", "a", "x"]))
+    assert {tuple(b.schema.names) for b in got} == {("c", "a")}  # as asked; x absent
+    assert [v for b in got for v in b.column("a").to_pylist()] == list(range(200, 400))
+    assert max(b.num_rows for b in got) == 64
+
+
+def test_csv_batches_and_a_broken_file(tmp_path: Path):
+    pd.DataFrame({"a": range(10), "b": list("abcdefghij")}).to_csv(tmp_path / "t.csv", index=False)
+    got = list(batches(tmp_path / "t.csv", "csv", "--input", 4, columns=["b"]))
+    assert [v for b in got for v in b.column("b").to_pylist()] == list("abcdefghij")
+    (tmp_path / "bad.parquet").write_bytes(b"nope")
+    with pytest.raises(DataError, match=r"--input: cannot read bad.parquet: "):
+        list(batches(tmp_path / "bad.parquet", "parquet", "--input", 4))

@@ -14,7 +14,7 @@ import pytest
 
 from gonogo.errors import DataError, InputError
 from gonogo.pipeline.train import train
-from gonogo.serving.batch import Piece, Predictor, plan, predict
+from gonogo.serving.batch import Piece, Predictor, plan, predict, processes
 from gonogo.serving.runtime import Runtime, load
 from tests.candidates.test_fitted import _penguins
 from tests.stores import gonogo
@@ -173,8 +173,9 @@ def test_pieces_cut_a_file_at_row_groups_to_give_every_worker_a_share(tmp_path):
     pq.write_table(table.slice(0, 50), tmp_path / "b.parquet")
     pieces = plan([tmp_path / "a.parquet", tmp_path / "b.parquet"], "parquet", workers=4)
     assert [p.row_groups for p in pieces] == [(0, 1, 2), (3, 4, 5), (6, 7, 8), (9,), (0,)]
+    assert [p.rows for p in pieces] == [300, 300, 300, 100, 50]
     assert plan([tmp_path / "a.parquet"], "parquet", workers=1) == [
-        Piece(tmp_path / "a.parquet", "parquet", tuple(range(10)))
+        Piece(tmp_path / "a.parquet", "parquet", tuple(range(10)), 1000)
     ]
 
 
@@ -193,3 +194,10 @@ def test_the_predictor_keeps_columns_and_passes_empty_batches():
     )
     with pytest.raises(DataError, match="rows: column 'bill_length_mm' is missing"):
         list(predictor([rows.drop_columns(["bill_length_mm"]).slice(0, 0)]))
+
+
+def test_a_small_input_is_predicted_in_this_process(tmp_path):
+    pieces = [Piece(tmp_path / f"{i}.parquet", "parquet", (0,), 365) for i in range(6)]
+    assert processes(pieces, workers=2, batch_size=65_536) == 1
+    assert processes(pieces, workers=2, batch_size=50) == 2  # 44 batches
+    assert processes([Piece(tmp_path / "a.csv", "csv")] * 3, workers=8, batch_size=10) == 3

@@ -43,8 +43,12 @@ def _holidays(dates: pd.Series, country: str, place: str) -> pd.Series:
         days_off = holidays.country_holidays(country, years=years)
     except NotImplementedError:
         raise SpecError(f"{place}.country", f"unknown country code {country!r}") from None
-    days: pd.Series = dates.dt.normalize().dt.date.map(lambda d: d in days_off)
-    return days.astype("float64")
+    day = dates.dt.normalize()
+    if day.dt.tz is not None:  # a holiday is a date on the local calendar
+        day = day.dt.tz_localize(None)
+    # One vectorized lookup: asking the holiday table date by date took 10 s on 2M rows.
+    off: pd.Series = day.isin(pd.DatetimeIndex(sorted(days_off))).astype("float64")
+    return off
 
 
 def trend(dates: pd.Series, origin: pd.Timestamp, prefix: str = "") -> pd.DataFrame:

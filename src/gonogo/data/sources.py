@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -68,21 +68,55 @@ def form_of(paths: Sequence[Path], place: str) -> str:
 
 
 def batches(
-    path: Path, form: str, place: str, batch_size: int, row_groups: Sequence[int] | None = None
+    path: Path,
+    form: str,
+    place: str,
+    batch_size: int,
+    row_groups: Sequence[int] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """One file's record batches (of a Parquet file, only `row_groups` if given), read as
-    they are consumed: a Parquet file row group by row group, since a dataset scanner reads
-    ahead of a slow consumer and its memory grows with the file."""
+    """One file's record batches (of a Parquet file, only `row_groups` if given; only those of
+    `columns` the file has, if given: a missing one is for the caller to name), read as they
+    are consumed. A Parquet file is read a few row groups at a time, about a batch: asked for
+    many, Arrow buffers all of them ahead (8M rows took 1.05 GB against 0.15 GB), and a
+    dataset scanner reads ahead of a slow consumer too."""
     import pyarrow as pa
 
     try:
         if form == "parquet":
             import pyarrow.parquet as pq
 
-            yield from pq.ParquetFile(path).iter_batches(batch_size, row_groups=row_groups)
+            file = pq.ParquetFile(path)
+            wanted = _present(columns, file.schema_arrow)
+            groups = range(file.num_row_groups) if row_groups is None else row_groups
+            for run in _runs(file.metadata, groups, batch_size):
+                yield from file.iter_batches(batch_size, row_groups=run, columns=wanted)
         else:
             import pyarrow.dataset as pads
 
-            yield from pads.dataset(str(path), format=form).to_batches(batch_size=batch_size)
+            found = pads.dataset(str(path), format=form)
+            yield from found.to_batches(
+                columns=_present(columns, found.schema), batch_size=batch_size
+            )
     except (pa.ArrowException, OSError) as err:
         raise DataError(place, f"cannot read {path.name}: {first_line(err)}") from None
+
+
+def _present(columns: Sequence[str] | None, schema: pa.Schema) -> list[str] | None:
+    return None if columns is None else [c for c in columns if c in schema.names]
+
+
+def _runs(meta: Any, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
+    """Consecutive row groups, together up to `rows` rows (a larger group alone): small groups
+    make full batches, and no more than a batch is buffered."""
+    run: list[int] = []
+    count = 0
+    for group in groups:
+        n = meta.row_group(group).num_rows
+        if run and count + n > rows:
+            yield run
+            run, count = [], 0
+        run.append(group)
+        count += n
+    if run:
+        yield run

@@ -30,6 +30,7 @@ from gonogo.serving.runtime import Runtime
 
 BATCH = 65_536
 ENGINES = ("local", "dask")
+PER_PROCESS = 8
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class Predictor:
         clash = set(self.keep) & set(self.runtime.outputs)
         if clash:
             raise InputError("--keep", f"{sorted(clash)[0]!r} is also a prediction's name")
+
+    @property
+    def reads(self) -> list[str]:
+        """The input columns used: the candidate's and those kept."""
+        return list(dict.fromkeys([*self.runtime.candidate.schema.names, *self.keep]))
 
     def __call__(self, rows: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in rows:
@@ -64,11 +70,13 @@ class Predictor:
 
 @dataclass(frozen=True)
 class Piece:
-    """A file, or a run of a Parquet file's row groups: what one task predicts."""
+    """A file, or a run of a Parquet file's row groups: what one task predicts (its rows,
+    when the file says)."""
 
     path: Path
     form: str
     row_groups: tuple[int, ...] | None = None
+    rows: int | None = None
 
 
 def plan(paths: Sequence[Path], form: str, workers: int) -> list[Piece]:
@@ -90,12 +98,21 @@ def plan(paths: Sequence[Path], form: str, workers: int) -> list[Piece]:
         for group in range(meta.num_row_groups):
             run.append(group)
             rows += meta.row_group(group).num_rows
-            if rows >= share:
-                pieces.append(Piece(path, form, tuple(run)))
+            if rows >= share or group == meta.num_row_groups - 1:
+                pieces.append(Piece(path, form, tuple(run), rows))
                 run, rows = [], 0
-        if run:
-            pieces.append(Piece(path, form, tuple(run)))
     return pieces
+
+
+def processes(pieces: Sequence[Piece], workers: int, batch_size: int) -> int:
+    """How many local processes: no more than the pieces and, when the rows are known, one
+    per `PER_PROCESS` batches (a process starts in about 3 s; a batch of Chicago's model takes
+    0.4 s), so a small input is predicted in this process."""
+    n = min(workers, len(pieces))
+    if all(p.rows is not None for p in pieces):
+        batches = math.ceil(sum(p.rows or 0 for p in pieces) / batch_size)
+        n = min(n, math.ceil(batches / PER_PROCESS))
+    return max(1, n)
 
 
 def write_piece(piece: Piece, target: Path, predictor: Predictor, batch_size: int) -> int:
@@ -107,7 +124,8 @@ def write_piece(piece: Piece, target: Path, predictor: Predictor, batch_size: in
     writer = None
     rows = 0
     try:
-        for out in predictor(batches(piece.path, piece.form, place, batch_size, piece.row_groups)):
+        read = batches(piece.path, piece.form, place, batch_size, piece.row_groups, predictor.reads)
+        for out in predictor(read):
             if writer is None:
                 meta = (out.schema.metadata or {}) | {b"gonogo.input": place.encode()}
                 writer = pq.ParquetWriter(target, out.schema.with_metadata(meta))
@@ -128,7 +146,7 @@ def _part(i: int) -> str:
 def _local(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int, n: int) -> int:
     from joblib import Parallel, delayed
 
-    run = Parallel(n_jobs=max(1, min(n, len(jobs))))
+    run = Parallel(n_jobs=processes([p for p, _ in jobs], n, batch_size))
     return sum(run(delayed(write_piece)(p, t, predictor, batch_size) for p, t in jobs))
 
 

@@ -1,6 +1,6 @@
 """Benchmark: per-column statistics over a large Parquet file, against a plain pyarrow pass.
 
-    python bench/statistics.py [COPIES]
+    python bench/column_stats.py [COPIES]
 
 The file is nycflights13::flights ten times over (3.4M rows, 21 columns: real values, real
 types). gonogo's pass (`gonogo.data.statistics`) streams record batches and keeps, besides
