@@ -341,6 +341,33 @@ def predict(
     typer.echo(json.dumps(written.to_dict(), indent=2) if as_json else "\n".join(written.lines()))
 
 
+@app.command()
+def serve(
+    ref: Annotated[str, typer.Argument(help="NAME, NAME@ALIAS or NAME@VERSION")],
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the REST port")] = 8080,
+    max_batch: Annotated[int, typer.Option(help="the most rows in one request")] = 10_000,
+    store: StoreOption = Path(".gonogo"),
+) -> None:
+    """Serve a registered version: Open Inference Protocol v2 and MLflow's /invocations."""
+    from importlib.util import find_spec
+
+    with _input_errors():
+        _pipeline_installed()
+        if find_spec("uvicorn") is None or find_spec("starlette") is None:
+            raise GonogoError("serving needs uvicorn and starlette: pip install 'gonogo[serve]'")
+        from gonogo.serving import rest, runtime
+        from gonogo.serving.dataplane import DataPlane
+
+        plane = DataPlane(runtime.load(ref, store), max_batch)
+        rt = plane.runtime
+        typer.echo(
+            f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2",
+            err=True,
+        )
+        rest.serve(plane, host, port)
+
+
 def main() -> None:
     """Entry point of the `gonogo` command."""
     app()

@@ -3,7 +3,9 @@
     GonogoError
     └── InputError     bad input the user can fix; the CLI prints its one line and exits 2
         ├── SpecError  problem.yaml unreadable, malformed, or a field that fails validation
-        └── DataError  the data: unreadable file, missing column, wrong type, empty table
+        ├── DataError  the data: unreadable file, missing column, wrong type, empty table
+        └── RequestError  a request to the server: malformed, or not what the model reads
+                          (the client's mistake: 400, or gRPC's INVALID_ARGUMENT)
 
 Every message names the place (file, field path or column), what was expected and what was
 found, on one line, so that it reads well in a terminal and in a log.
@@ -35,3 +37,7 @@ class SpecError(InputError):
 
 class DataError(InputError):
     """The data cannot be read or does not have what the spec asks for."""
+
+
+class RequestError(InputError):
+    """A request to the server that is malformed or not what the model reads."""

@@ -1,0 +1,171 @@
+"""The REST front end: the Open Inference Protocol's v2 routes, MLflow's `/invocations` (so
+MLflow users' clients work unchanged) and an OpenAPI document, over one data plane.
+
+Every error is one JSON shape, `{"error": "<place>: <what was expected>"}`: 400 for a request
+the model cannot read, 404 for a model, version or route not served, 405, 413 for a body over
+the limit. A 500 means a bug of ours, never a client's mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pyarrow as pa
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gonogo.errors import InputError, RequestError
+from gonogo.serving import codec
+from gonogo.serving.dataplane import DataPlane, NotServedError
+from gonogo.serving.openapi import document
+
+MAX_BODY = 64 * 2**20
+log = logging.getLogger("gonogo.serve")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(413, f"body: over the limit of {MAX_BODY} bytes")
+    return await request.body()
+
+
+def _records(body: Any) -> pa.RecordBatch:
+    """MLflow's JSON frames: `dataframe_split` (columns and rows) or `dataframe_records`."""
+    frame = codec.as_object(body, "body")
+    if "dataframe_split" in frame:
+        split = codec.as_object(frame["dataframe_split"], "dataframe_split")
+        columns, data = split.get("columns"), split.get("data")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise RequestError("dataframe_split.columns", "expected a list of column names")
+        if not isinstance(data, list) or not all(
+            isinstance(r, list) and len(r) == len(columns) for r in data
+        ):
+            raise RequestError("dataframe_split.data", f"expected rows of {len(columns)} values")
+        values = {c: [r[i] for r in data] for i, c in enumerate(columns)}
+    elif "dataframe_records" in frame:
+        records = frame["dataframe_records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise RequestError("dataframe_records", "expected a list of objects")
+        names = list(dict.fromkeys(k for r in records for k in r))
+        values = {c: [r.get(c) for r in records] for c in names}
+    else:
+        raise RequestError("body", "expected dataframe_split or dataframe_records")
+    arrays = {}
+    for name, column in values.items():
+        try:
+            arrays[name] = pa.array(column)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise RequestError(f"column {name!r}", "mixes values of different types") from None
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+def app(plane: DataPlane) -> Starlette:
+    """The REST application over `plane`."""
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"live": True})
+
+    async def ready(request: Request) -> Response:
+        return JSONResponse({"ready": True})
+
+    async def server(request: Request) -> Response:
+        return JSONResponse(plane.server_metadata())
+
+    async def model(request: Request) -> Response:
+        p = request.path_params
+        return JSONResponse(plane.model_metadata(p["name"], p.get("version")))
+
+    async def model_ready(request: Request) -> Response:
+        p = request.path_params
+        plane.model(p["name"], p.get("version"))
+        return JSONResponse({"name": p["name"], "ready": True})
+
+    async def infer(request: Request) -> Response:
+        p = request.path_params
+        decoded = codec.decode(await _body(request), request.headers.get(codec.HEADER))
+        body, headers = codec.encode(plane.infer(p["name"], p.get("version"), decoded), decoded)
+        return Response(body, headers=headers)
+
+    async def invocations(request: Request) -> Response:
+        rows = _records(codec.loads(await _body(request)))
+        rt = plane.runtime
+        predicted = plane.predict(rt, rows)
+        headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
+        return JSONResponse({"predictions": predicted.to_pylist()}, headers=headers)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document(plane))
+
+    base = "/v2/models/{name}"
+    versioned = base + "/versions/{version}"
+    routes = [
+        Route("/v2/health/live", _guarded(live)),
+        Route("/v2/health/ready", _guarded(ready)),
+        Route("/v2", _guarded(server)),
+        Route("/invocations", _guarded(invocations), methods=["POST"]),
+        Route("/openapi.json", _guarded(openapi)),
+    ]
+    for path in (base, versioned):
+        routes += [
+            Route(path, _guarded(model)),
+            Route(path + "/ready", _guarded(model_ready)),
+            Route(path + "/infer", _guarded(infer), methods=["POST"]),
+        ]
+    handlers = {HTTPException: _http_error}
+    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+
+
+async def _http_error(request: Request, err: HTTPException) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) in the one error shape."""
+    what = {404: "no such route", 405: "method not allowed"}.get(err.status_code, err.detail)
+    return _error(err.status_code, f"{request.method} {request.url.path}: {what}")
+
+
+def _guarded(handler: Handler) -> Handler:
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except NotServedError as err:
+            return _error(404, str(err))
+        except RequestError as err:
+            return _error(400, str(err))
+        except HTTPException as err:
+            return _error(err.status_code, str(err.detail))
+        except Exception:
+            log.exception("%s %s failed", request.method, request.url.path)
+            return _error(500, "internal error; the server's log has the details")
+
+    return guarded
+
+
+def serve(plane: DataPlane, host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to 30 s)."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise InputError("--port", f"cannot listen on {host}:{port}: {err.strerror}") from None
+    config = uvicorn.Config(
+        app(plane),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,346 @@
+"""`gonogo serve` on loopback, driven by real clients: Triton's HTTP client (JSON and binary
+tensors) and httpx for MLflow's `/invocations`. The predictions equal the fitted candidate's
+and the batch path's, for a model and for a heuristic in production; every bad request is a
+4xx naming what was wrong; SIGTERM stops the server cleanly."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import tritonclient.http as triton
+
+from gonogo.serving.batch import Predictor
+from gonogo.serving.runtime import load
+
+CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
+HAWKS = pytest.mark.xdist_group("hawks-pipeline")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(ref, root, *args):
+    """A `gonogo serve` process and its address, once it answers ready."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gonogo", "serve", ref, "--port", str(port), "--store", root, *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"http://{url}/v2/health/ready", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"the server did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def _stop(proc) -> None:
+    """SIGTERM: uvicorn shuts down gracefully, then re-raises the signal to exit by it."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+@pytest.fixture(scope="module")
+def chicago_server(chicago_story):
+    proc, url = _serve("chicago-ridership@production", chicago_story.root)
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def hawks_server(hawks_story):
+    proc, url = _serve("hawks", hawks_story.root, "--max-batch", "50")
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def new_rows(chicago_spans):
+    return pd.read_parquet(chicago_spans / "chicago-2005.parquet").head(40)
+
+
+def _inputs(metadata, rows, binary):
+    made = []
+    for item in metadata["inputs"]:
+        values = rows[item["name"]]
+        if item["datatype"] == "BYTES":
+            data = values.astype(str).to_numpy(dtype=object)
+        else:
+            data = values.to_numpy(dtype=np.float64)
+        tensor = triton.InferInput(item["name"], [len(rows)], item["datatype"])
+        tensor.set_data_from_numpy(data, binary_data=binary)
+        made.append(tensor)
+    return made
+
+
+def _expected(story, rows):
+    tracker = story.tracker()
+    return tracker.candidate(tracker.production()).predict(rows)
+
+
+@CHICAGO
+@pytest.mark.parametrize("binary", [False, True])
+def test_triton_clients_get_the_candidates_predictions(
+    chicago_story, chicago_server, new_rows, binary
+):
+    client = triton.InferenceServerClient(chicago_server)
+    assert client.is_server_live() and client.is_server_ready()
+    assert client.is_model_ready("chicago-ridership")
+    assert client.is_model_ready("chicago-ridership", "2")
+    metadata = client.get_model_metadata("chicago-ridership")
+    assert metadata["versions"] == ["2"] and metadata["parameters"]["role"] == "model"
+    assert {i["name"] for i in metadata["inputs"]} == set(
+        chicago_story.tracker().candidate(chicago_story.tracker().production()).schema.names
+    )
+    wanted = [triton.InferRequestedOutput("prediction", binary_data=binary)]
+    result = client.infer(
+        "chicago-ridership", _inputs(metadata, new_rows, binary), outputs=wanted, request_id="r-1"
+    )
+    response = result.get_response()
+    assert (response["model_version"], response["id"]) == ("2", "r-1")
+    expected = _expected(chicago_story, new_rows)
+    np.testing.assert_allclose(result.as_numpy("prediction"), expected, rtol=0, atol=1e-12)
+    batch = next(Predictor(load("chicago-ridership", chicago_story.root))(
+        [pa.RecordBatch.from_pandas(new_rows, preserve_index=False)]
+    ))  # fmt: skip
+    np.testing.assert_allclose(result.as_numpy("prediction"), batch.column(0), rtol=0, atol=1e-12)
+
+
+@CHICAGO
+def test_mlflow_clients_post_frames_to_invocations(chicago_story, chicago_server, new_rows):
+    rows = new_rows.assign(date=new_rows["date"].astype(str))
+    expected = _expected(chicago_story, new_rows)
+    split = json.loads(rows.to_json(orient="split", index=False))
+    for body in ({"dataframe_split": split}, {"dataframe_records": rows.to_dict("records")}):
+        answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["x-gonogo-version"] == "2"
+        got = [p["prediction"] for p in answer.json()["predictions"]]
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+@CHICAGO
+def test_the_openapi_document_describes_the_served_inputs(chicago_story, chicago_server):
+    doc = httpx.get(f"http://{chicago_server}/openapi.json").json()
+    assert doc["openapi"] == "3.1.0" and doc["info"]["version"] == "2"
+    assert "/v2/models/{name}/versions/{version}/infer" in doc["paths"]
+    row = doc["components"]["schemas"]["Row"]
+    assert row["properties"]["date"] == {"type": "string"}
+    assert row["properties"]["temp"]["type"] == "number"
+
+
+def _tensor(name, datatype, data, shape=None):
+    return {"name": name, "datatype": datatype, "shape": shape or [len(data)], "data": data}
+
+
+@pytest.fixture(scope="module")
+def hawks_body(hawks_story):
+    rows = pd.read_parquet(hawks_story.problem.base_dir / "hawks-1.parquet").head(5)
+    tracker = hawks_story.tracker()
+    schema = tracker.candidate(tracker.production()).schema
+
+    def tensor(f):
+        values = [None if pd.isna(v) else v for v in rows[f.name]]
+        if f.kind == "number":
+            return _tensor(f.name, "FP64", [None if v is None else float(v) for v in values])
+        return _tensor(f.name, "BYTES", [None if v is None else str(v) for v in values])
+
+    return rows, [tensor(f) for f in schema.fields]
+
+
+@HAWKS
+def test_a_heuristic_in_production_is_served_by_the_same_path(
+    hawks_story, hawks_server, hawks_body
+):
+    rows, inputs = hawks_body  # with missing values (JSON null): the columns are optional
+    answer = httpx.post(f"http://{hawks_server}/v2/models/hawks/infer", json={"inputs": inputs})
+    assert answer.status_code == 200, answer.text
+    (out,) = answer.json()["outputs"]
+    assert out["name"] == "CH" and out["datatype"] == "FP64"
+    np.testing.assert_allclose(out["data"], _expected(hawks_story, rows), rtol=0, atol=1e-12)
+    meta = httpx.get(f"http://{hawks_server}/v2/models/hawks").json()
+    assert meta["parameters"]["role"] == "heuristic"
+
+
+def _replace(inputs, name, **changes):
+    return [t | changes if t["name"] == name else t for t in inputs]
+
+
+BAD_INFER = [
+    (lambda b: b"{not json", 400, "body: malformed JSON"),
+    (lambda b: {"inputs": []}, 400, "inputs: expected a non-empty list"),
+    (lambda b: {"inputs": b[1:]}, 400, "input 'Age': is missing"),
+    (
+        lambda b: {"inputs": [*b, _tensor("Colour", "BYTES", ["x"] * 5)]},
+        400,
+        "input 'Colour': is not an input of hawks",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", datatype="BYTES", data=["a"] * 5)},
+        400,
+        "input 'Wing': expected FP64 (number); found BYTES",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", data=["a"] * 5)},
+        400,
+        "input 'Wing': expected FP64 values; found 'a'",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", shape=[4])},
+        400,
+        "input 'Wing': its shape holds 4 values; data has 5",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", shape=[5, 2])},
+        400,
+        "input 'Wing': its shape holds 10 values",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", datatype="FLOAT")},
+        400,
+        "input 'Wing': datatype must be one of",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", shape=[1, 5], data=[[1, 2, 3, 4, 5]])},
+        400,
+        "input 'Wing': expected shape [rows] or [rows, 1]",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", shape=[4], data=[1, 2, 3, 4])},
+        400,
+        "inputs: every input needs the same number of rows",
+    ),
+    (
+        lambda b: {"inputs": [_tensor(t["name"], t["datatype"], t["data"] * 11) for t in b]},
+        400,
+        "inputs: 55 rows is over the limit of 50",
+    ),
+    (lambda b: {"inputs": b, "outputs": [{"name": "RT"}]}, 400, "output 'RT': is not an output"),
+    (lambda b: [1, 2], 400, "body: expected a JSON object; found list"),
+]
+
+
+@HAWKS
+@pytest.mark.parametrize(("make", "status", "message"), BAD_INFER)
+def test_bad_infer_requests_are_400_naming_the_input(
+    hawks_server, hawks_body, make, status, message
+):
+    body = make(hawks_body[1])
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    answer = httpx.post(f"http://{hawks_server}/v2/models/hawks/infer", content=content)
+    assert answer.status_code == status
+    assert answer.json()["error"].startswith(message), answer.json()
+
+
+@HAWKS
+@pytest.mark.parametrize(
+    ("method", "path", "status", "message"),
+    [
+        (
+            "POST",
+            "/v2/models/eagles/infer",
+            404,
+            "model 'eagles': is not served here; this server serves hawks",
+        ),
+        ("GET", "/v2/models/hawks/versions/9", 404, "hawks version 9: is not served; version 1 is"),
+        (
+            "GET",
+            "/v2/models/hawks/versions/9/ready",
+            404,
+            "hawks version 9: is not served; version 1 is",
+        ),
+        ("GET", "/v2/nowhere", 404, "GET /v2/nowhere: no such route"),
+        ("GET", "/v2/models/hawks/infer", 405, "GET /v2/models/hawks/infer: method not allowed"),
+    ],
+)
+def test_what_is_not_served_is_404(hawks_server, hawks_body, method, path, status, message):
+    answer = httpx.request(method, f"http://{hawks_server}{path}", json={"inputs": hawks_body[1]})
+    assert (answer.status_code, answer.json()) == (status, {"error": message})
+
+
+@HAWKS
+def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
+    def head(size):
+        wing = {"parameters": {"binary_data_size": size}}
+        inputs = [
+            {k: v for k, v in t.items() if k != "data"} | wing if t["name"] == "Wing" else t
+            for t in hawks_body[1]
+        ]
+        return json.dumps({"inputs": inputs}).encode()
+
+    base = f"http://{hawks_server}/v2/models/hawks/infer"
+    for size, extra, header, message in [
+        (40, 40, "x", "Inference-Header-Content-Length: expected the JSON part's length"),
+        (40, 16, None, "input 'Wing': binary_data_size is beyond the request's body"),
+        (40, 41, None, "body: has binary data no input claims"),
+        (80, 80, None, "input 'Wing': expected 40 bytes of FP64; got 80"),
+    ]:
+        length = header or str(len(head(size)))
+        answer = httpx.post(
+            base,
+            content=head(size) + b"\0" * extra,
+            headers={"Inference-Header-Content-Length": length},
+        )
+        assert answer.status_code == 400 and answer.json()["error"].startswith(message), answer.text
+
+
+@CHICAGO
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"dataframe_records": [{"temp": 1.0}]}, "inputs: column 'Austin' is missing"),
+        (
+            {"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}},
+            "dataframe_split.data: expected rows of 1 values",
+        ),
+        ({"records": []}, "body: expected dataframe_split or dataframe_records"),
+        (
+            {"dataframe_records": [{"date": 1}, {"date": "x"}]},
+            "column 'date': mixes values of different types",
+        ),
+    ],
+)
+def test_bad_invocations_are_400(chicago_server, body, message):
+    answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
+    assert answer.status_code == 400 and answer.json()["error"].startswith(message), answer.text
+
+
+@CHICAGO
+def test_a_date_the_model_cannot_read_is_400(chicago_server, new_rows):
+    rows = new_rows.head(2).assign(date=["2005-01-01", "the day after"])
+    body = {"dataframe_records": rows.to_dict("records")}
+    answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "inputs: column 'date' has 1 missing or unparsable dates"
+
+
+@HAWKS
+def test_a_taken_port_is_one_line_and_exit_2(hawks_story, hawks_server):
+    port = hawks_server.rsplit(":", 1)[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "gonogo", "serve", "hawks", "--port", port, "--store", hawks_story.root],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(
+        f"gonogo: --port: cannot listen on 127.0.0.1:{port}"
+    )
