@@ -347,9 +347,15 @@ def serve(
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="the REST port")] = 8080,
     max_batch: Annotated[int, typer.Option(help="the most rows in one request")] = 10_000,
+    poll: Annotated[
+        float, typer.Option(help="seconds between checks that the alias moved (0: never)")
+    ] = 5.0,
     store: StoreOption = Path(".gonogo"),
 ) -> None:
-    """Serve a registered version: Open Inference Protocol v2 and MLflow's /invocations."""
+    """Serve a registered version: Open Inference Protocol v2 and MLflow's /invocations.
+
+    Given an alias (or only the name: production), the server follows it: when the alias
+    moves, the new version is loaded and swapped in without dropping a request."""
     from importlib.util import find_spec
 
     with _input_errors():
@@ -358,6 +364,7 @@ def serve(
             raise GonogoError("serving needs uvicorn and starlette: pip install 'gonogo[serve]'")
         from gonogo.serving import rest, runtime
         from gonogo.serving.dataplane import DataPlane
+        from gonogo.serving.follow import following
 
         plane = DataPlane(runtime.load(ref, store), max_batch)
         rt = plane.runtime
@@ -365,7 +372,8 @@ def serve(
             f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2",
             err=True,
         )
-        rest.serve(plane, host, port)
+        with following(plane, ref, store, poll):
+            rest.serve(plane, host, port)
 
 
 def main() -> None:

@@ -6,10 +6,12 @@ and the batch path's, for a model and for a heuristic in production; every bad r
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -21,6 +23,7 @@ import tritonclient.http as triton
 
 from gonogo.serving.batch import Predictor
 from gonogo.serving.runtime import load
+from tests.stores import gonogo
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
 HAWKS = pytest.mark.xdist_group("hawks-pipeline")
@@ -344,3 +347,48 @@ def test_a_taken_port_is_one_line_and_exit_2(hawks_story, hawks_server):
     assert done.stderr.splitlines()[-1].startswith(
         f"gonogo: --port: cannot listen on 127.0.0.1:{port}"
     )
+
+
+@CHICAGO
+def test_the_server_follows_the_alias_without_dropping_a_request(chicago_story, new_rows, tmp_path):
+    root = tmp_path / "store"
+    shutil.copytree(chicago_story.root, root)  # the registry's own; artifacts are shared
+    proc, url = _serve("chicago-ridership", root, "--poll", "0.2")
+    rows = new_rows.head(3).assign(date=new_rows["date"].head(3).astype(str))
+    body = {"dataframe_records": rows.to_dict("records")}
+    seen: dict[int, list[tuple[int, str, list[float]]]] = {i: [] for i in range(4)}
+    stop = threading.Event()
+
+    def client(i):
+        with httpx.Client() as http:
+            while not stop.is_set():
+                answer = http.post(f"http://{url}/invocations", json=body)
+                version = answer.headers.get("x-gonogo-version", "")
+                got = [p["prediction"] for p in answer.json().get("predictions", [])]
+                seen[i].append((answer.status_code, version, got))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        assert gonogo("models", "rollback", "chicago-ridership", "--store", root).returncode == 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(s and s[-1][1] == "1" for s in seen.values()):
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        _stop(proc)
+    answers = [a for s in seen.values() for a in s]
+    assert {status for status, _, _ in answers} == {200}
+    for s in seen.values():  # each client saw 2, then 1, and never 2 again
+        versions = [v for _, v, _ in s]
+        assert versions[0] == "2" and versions[-1] == "1"
+        assert versions == sorted(versions, reverse=True)
+    tracker = chicago_story.tracker()
+    for number in (1, 2):
+        expected = tracker.candidate(tracker.version(number)).predict(rows)
+        got = next(g for _, v, g in answers if v == str(number))
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from gonogo.candidates.fitted import FittedCandidate
+
+if TYPE_CHECKING:
+    from gonogo.pipeline.tracking import Tracker
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,10 @@ def load(ref: str, root: Path) -> Runtime:
     from gonogo.pipeline.registry import parse, tracker
 
     name, at = parse(ref)
-    found = tracker(name, root)
-    version = found.version(at)
-    return Runtime(name, version.number, version.role, found.candidate(version))
+    return resolve(tracker(name, root), at)
+
+
+def resolve(registry: Tracker, at: str) -> Runtime:
+    """The version an alias or number names in `registry`, loaded."""
+    version = registry.version(at)
+    return Runtime(registry.name, version.number, version.role, registry.candidate(version))
