@@ -350,6 +350,9 @@ def serve(
     poll: Annotated[
         float, typer.Option(help="seconds between checks that the alias moved (0: never)")
     ] = 5.0,
+    log: Annotated[
+        bool, typer.Option(help="keep a prediction log (Parquet, in the store) for monitoring")
+    ] = True,
     store: StoreOption = Path(".gonogo"),
 ) -> None:
     """Serve a registered version: Open Inference Protocol v2 and MLflow's /invocations.
@@ -365,9 +368,11 @@ def serve(
         from gonogo.serving import rest, runtime
         from gonogo.serving.dataplane import DataPlane
         from gonogo.serving.follow import following
+        from gonogo.serving.predlog import PredictionLog
 
-        plane = DataPlane(runtime.load(ref, store), max_batch)
-        rt = plane.runtime
+        rt = runtime.load(ref, store)
+        kept = PredictionLog(store / rt.model / "predictions") if log else None
+        plane = DataPlane(rt, max_batch, kept)
         typer.echo(
             f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2",
             err=True,

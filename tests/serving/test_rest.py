@@ -392,3 +392,70 @@ def test_the_server_follows_the_alias_without_dropping_a_request(chicago_story, 
         expected = tracker.candidate(tracker.version(number)).predict(rows)
         got = next(g for _, v, g in answers if v == str(number))
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def _samples(url):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"http://{url}/metrics").text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+@HAWKS
+def test_prometheus_metrics_count_requests_errors_rows_and_name_the_version(
+    hawks_server, hawks_body
+):
+    infer = "/v2/models/{name}/infer"
+    ok = (("route", infer), ("status", "200"))
+    before = _samples(hawks_server)
+    url = f"http://{hawks_server}/v2/models/hawks/infer"
+    assert httpx.post(url, json={"inputs": hawks_body[1]}).status_code == 200
+    assert httpx.post(url, json={"inputs": hawks_body[1][1:]}).status_code == 400
+    after = _samples(hawks_server)
+
+    def grew(name, labels=()):
+        return after[(name, labels)] - before.get((name, labels), 0)
+
+    assert grew("gonogo_requests_total", ok) == 1
+    assert grew("gonogo_requests_total", (("route", infer), ("status", "400"))) == 1
+    assert grew("gonogo_errors_total", (("kind", "bad_request"),)) == 1
+    assert grew("gonogo_predicted_rows_total") == 5
+    assert grew("gonogo_request_seconds_count", (("route", infer),)) == 2
+    info = [k for k in after if k[0] == "gonogo_model_info"]
+    assert [dict(k[1])["version"] for k in info] == ["1"]
+    assert dict(info[0][1])["role"] == "heuristic"
+
+
+@HAWKS
+def test_the_prediction_log_holds_what_was_served_once_the_server_stops(
+    hawks_story, hawks_body, tmp_path
+):
+    root = tmp_path / "store"
+    shutil.copytree(hawks_story.root, root)
+    proc, url = _serve("hawks", root)
+    try:
+        first = httpx.post(
+            f"http://{url}/v2/models/hawks/infer", json={"id": "a-1", "inputs": hawks_body[1]}
+        )
+        records = hawks_body[0].drop(columns="Species").head(2)
+        second = httpx.post(
+            f"http://{url}/invocations",
+            json={"dataframe_records": json.loads(records.to_json(orient="records"))},
+            headers={"x-request-id": "b-2"},
+        )
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert first.json()["id"] == "a-1" and second.headers["x-request-id"] == "b-2"
+        assert not list((root / "hawks" / "predictions").glob("*.parquet"))  # still buffered
+    finally:
+        _stop(proc)
+    (path,) = (root / "hawks" / "predictions").glob("*.parquet")
+    log = pd.read_parquet(path)
+    assert list(log["request_id"]) == ["a-1"] * 5 + ["b-2"] * 2
+    assert set(log["version"]) == {1} and set(log["model"]) == {"hawks"}
+    served = first.json()["outputs"][0]["data"] + [p["CH"] for p in second.json()["predictions"]]
+    np.testing.assert_allclose(log["output:CH"], served, rtol=0, atol=0)
+    assert {"Wing", "Tail", "Age"} <= set(log.columns)

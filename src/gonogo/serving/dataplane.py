@@ -9,6 +9,7 @@ value (an unparsable date, text where a number is read) is one too.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import pyarrow as pa
 from gonogo.data.schema import Field, Kind
 from gonogo.errors import DataError, RequestError
 from gonogo.serving.codec import FIXED, InferRequest, InferResponse, Tensor
+from gonogo.serving.predlog import PredictionLog
 from gonogo.serving.runtime import Runtime
 
 MAX_BATCH = 10_000
@@ -46,6 +48,7 @@ class DataPlane:
 
     runtime: Runtime
     max_batch: int = MAX_BATCH
+    log: PredictionLog | None = None
 
     def model(self, name: str, version: str | None = None) -> Runtime:
         """The served runtime when `name` (and `version`, if given) is what is served."""
@@ -79,7 +82,8 @@ class DataPlane:
 
     def infer(self, name: str, version: str | None, request: InferRequest) -> InferResponse:
         rt = self.model(name, version)
-        predicted = self.predict(rt, self._batch(rt, request.inputs))
+        rid = request.id or uuid.uuid4().hex
+        predicted = self.predict(rt, self._batch(rt, request.inputs), rid)
         wanted = request.outputs if request.outputs is not None else tuple(rt.outputs)
         unknown = [o for o in wanted if o not in rt.outputs]
         if unknown:
@@ -87,19 +91,22 @@ class DataPlane:
         outputs = tuple(
             Tensor(o, "FP64", (predicted.num_rows,), predicted.column(o)) for o in wanted
         )
-        return InferResponse(rt.model, str(rt.version), outputs, request.id)
+        return InferResponse(rt.model, str(rt.version), outputs, rid)
 
-    def predict(self, rt: Runtime, rows: pa.RecordBatch) -> pa.RecordBatch:
+    def predict(self, rt: Runtime, rows: pa.RecordBatch, request_id: str) -> pa.RecordBatch:
         """The runtime's predictions, within the batch limit, the model's refusals as the
-        client's mistakes."""
+        client's mistakes; logged when the plane keeps a prediction log."""
         if rows.num_rows > self.max_batch:
             raise RequestError(
                 "inputs", f"{rows.num_rows} rows is over the limit of {self.max_batch} a request"
             )
         try:
-            return rt.predict(rows)
+            predicted = rt.predict(rows)
         except DataError as err:
             raise RequestError("inputs", err.problem) from None
+        if self.log is not None:
+            self.log.record(rt, request_id, rows, predicted)
+        return predicted
 
     def _batch(self, rt: Runtime, tensors: Iterable[Tensor]) -> pa.RecordBatch:
         """The input tensors as one batch, each checked against its column."""

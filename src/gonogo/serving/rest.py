@@ -9,10 +9,14 @@ the limit. A 500 means a bug of ours, never a client's mistake.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pyarrow as pa
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,6 +26,7 @@ from starlette.routing import Route
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
 from gonogo.serving.dataplane import DataPlane, NotServedError
+from gonogo.serving.metrics import Metrics
 from gonogo.serving.openapi import document
 
 MAX_BODY = 64 * 2**20
@@ -72,6 +77,7 @@ def _records(body: Any) -> pa.RecordBatch:
 
 def app(plane: DataPlane) -> Starlette:
     """The REST application over `plane`."""
+    metrics = Metrics()
 
     async def live(request: Request) -> Response:
         return JSONResponse({"live": True})
@@ -94,36 +100,54 @@ def app(plane: DataPlane) -> Starlette:
     async def infer(request: Request) -> Response:
         p = request.path_params
         decoded = codec.decode(await _body(request), request.headers.get(codec.HEADER))
-        body, headers = codec.encode(plane.infer(p["name"], p.get("version"), decoded), decoded)
+        answer = plane.infer(p["name"], p.get("version"), decoded)
+        metrics.rows.inc(answer.outputs[0].shape[0] if answer.outputs else 0)
+        body, headers = codec.encode(answer, decoded)
         return Response(body, headers=headers)
 
     async def invocations(request: Request) -> Response:
         rows = _records(codec.loads(await _body(request)))
-        rt = plane.runtime
-        predicted = plane.predict(rt, rows)
+        rt, rid = plane.runtime, request.headers.get("x-request-id") or uuid.uuid4().hex
+        predicted = plane.predict(rt, rows, rid)
+        metrics.rows.inc(predicted.num_rows)
         headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
+        headers["x-request-id"] = rid
         return JSONResponse({"predictions": predicted.to_pylist()}, headers=headers)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(document(plane))
 
+    async def scrape(request: Request) -> Response:
+        return Response(metrics.exposition(plane.runtime), media_type=CONTENT_TYPE_LATEST)
+
+    def route(path: str, handler: Handler, methods: list[str] | None = None) -> Route:
+        return Route(path, _guarded(path, handler, metrics), methods=methods)
+
     base = "/v2/models/{name}"
     versioned = base + "/versions/{version}"
     routes = [
-        Route("/v2/health/live", _guarded(live)),
-        Route("/v2/health/ready", _guarded(ready)),
-        Route("/v2", _guarded(server)),
-        Route("/invocations", _guarded(invocations), methods=["POST"]),
-        Route("/openapi.json", _guarded(openapi)),
+        route("/v2/health/live", live),
+        route("/v2/health/ready", ready),
+        route("/v2", server),
+        route("/invocations", invocations, ["POST"]),
+        route("/openapi.json", openapi),
+        route("/metrics", scrape),
     ]
     for path in (base, versioned):
         routes += [
-            Route(path, _guarded(model)),
-            Route(path + "/ready", _guarded(model_ready)),
-            Route(path + "/infer", _guarded(infer), methods=["POST"]),
+            route(path, model),
+            route(path + "/ready", model_ready),
+            route(path + "/infer", infer, ["POST"]),
         ]
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if plane.log is not None:  # the last predictions, on a graceful shutdown
+            plane.log.flush()
+
     handlers = {HTTPException: _http_error}
-    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
 
 
 async def _http_error(request: Request, err: HTTPException) -> Response:
@@ -132,21 +156,31 @@ async def _http_error(request: Request, err: HTTPException) -> Response:
     return _error(err.status_code, f"{request.method} {request.url.path}: {what}")
 
 
-def _guarded(handler: Handler) -> Handler:
+def _guarded(route: str, handler: Handler, metrics: Metrics) -> Handler:
+    """`handler` answering every error in the one shape, measured."""
+
     async def guarded(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except NotServedError as err:
-            return _error(404, str(err))
-        except RequestError as err:
-            return _error(400, str(err))
-        except HTTPException as err:
-            return _error(err.status_code, str(err.detail))
-        except Exception:
-            log.exception("%s %s failed", request.method, request.url.path)
-            return _error(500, "internal error; the server's log has the details")
+        start = time.perf_counter()
+        response, kind = await _answer(request, handler)
+        metrics.observe(route, response.status_code, time.perf_counter() - start, kind)
+        return response
 
     return guarded
+
+
+async def _answer(request: Request, handler: Handler) -> tuple[Response, str | None]:
+    """The response, and the kind of error it reports (None when it is not one)."""
+    try:
+        return await handler(request), None
+    except NotServedError as err:
+        return _error(404, str(err)), "not_served"
+    except RequestError as err:
+        return _error(400, str(err)), "bad_request"
+    except HTTPException as err:
+        return _error(err.status_code, str(err.detail)), "too_large"
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return _error(500, "internal error; the server's log has the details"), "internal"
 
 
 def serve(plane: DataPlane, host: str, port: int) -> None:

@@ -1,0 +1,54 @@
+"""The prediction log: buffered, written whole as Parquet, bounded in files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from gonogo.pipeline.train import train
+from gonogo.serving.predlog import PredictionLog
+from gonogo.serving.runtime import Runtime
+from tests.candidates.test_fitted import _penguins
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    problem, frame = _penguins()
+    return Runtime("penguins", 4, "heuristic", train(problem, "flippers", data=frame)), frame
+
+
+def _batch(frame):
+    return pa.RecordBatch.from_pandas(frame, preserve_index=False)
+
+
+def test_rows_are_written_once_the_buffer_is_full_and_files_are_bounded(runtime, tmp_path):
+    rt, frame = runtime
+    log = PredictionLog(tmp_path / "log", flush_rows=10, max_files=2)
+    for i in range(4):
+        rows = _batch(frame.iloc[i * 6 : i * 6 + 6])
+        log.record(rt, f"r{i}", rows, rt.predict(rows))
+    files = sorted((tmp_path / "log").glob("*"))
+    assert len(files) == 2 and all(f.suffix == ".parquet" for f in files)  # 12 rows, then 12
+    kept = pd.read_parquet(files[-1])
+    assert list(kept["request_id"]) == ["r2"] * 6 + ["r3"] * 6
+    assert list(kept.columns[:4]) == ["request_id", "time", "model", "version"]
+    assert {"output:Adelie", "output:Gentoo", "flipper_length_mm", "bill_length_mm"} <= set(kept)
+    assert "island" not in kept  # only what the version reads
+    for i in range(2):
+        rows = _batch(frame.iloc[:1])
+        log.record(rt, f"s{i}", rows, rt.predict(rows))
+    assert log.flush() is not None and log.flush() is None
+    assert len(list((tmp_path / "log").glob("*.parquet"))) == 2  # the oldest went
+
+
+def test_requests_of_different_types_share_one_file(runtime, tmp_path):
+    rt, frame = runtime
+    log = PredictionLog(tmp_path / "log")
+    whole = frame.iloc[:2].assign(flipper_length_mm=[181, 186])  # integers in one request
+    rows = _batch(whole)
+    log.record(rt, "ints", rows, rt.predict(rows))
+    rows = _batch(frame.iloc[2:3].assign(flipper_length_mm=[195.5]))
+    log.record(rt, "floats", rows, rt.predict(rows))
+    kept = pd.read_parquet(log.flush())
+    assert list(kept["flipper_length_mm"]) == [181.0, 186.0, 195.5]
