@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean proto
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest -q -n auto --dist loadgroup
+
+# The gRPC modules of the Open Inference Protocol, from its .proto (committed; a test checks).
+proto: install
+	cd src && ../$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. \
+	  --grpc_python_out=. gonogo/serving/proto/open_inference.proto
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -346,6 +346,7 @@ def serve(
     ref: Annotated[str, typer.Argument(help="NAME, NAME@ALIAS or NAME@VERSION")],
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="the REST port")] = 8080,
+    grpc_port: Annotated[int, typer.Option(help="the gRPC port (0: no gRPC)")] = 8081,
     max_batch: Annotated[int, typer.Option(help="the most rows in one request")] = 10_000,
     poll: Annotated[
         float, typer.Option(help="seconds between checks that the alias moved (0: never)")
@@ -374,11 +375,12 @@ def serve(
         kept = PredictionLog(store / rt.model / "predictions") if log else None
         plane = DataPlane(rt, max_batch, kept)
         typer.echo(
-            f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2",
+            f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2"
+            + (f" and grpc://{host}:{grpc_port}" if grpc_port else ""),
             err=True,
         )
         with following(plane, ref, store, poll):
-            rest.serve(plane, host, port)
+            rest.serve(plane, host, port, grpc_port or None)
 
 
 def main() -> None:

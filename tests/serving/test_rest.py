@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,62 +21,11 @@ import tritonclient.http as triton
 
 from gonogo.serving.batch import Predictor
 from gonogo.serving.runtime import load
+from tests.serving.conftest import _expected, _serve, _stop, _tensor
 from tests.stores import gonogo
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
 HAWKS = pytest.mark.xdist_group("hawks-pipeline")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(ref, root, *args):
-    """A `gonogo serve` process and its address, once it answers ready."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gonogo", "serve", ref, "--port", str(port), "--store", root, *args],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"http://{url}/v2/health/ready", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(f"the server did not start: {proc.stderr.read() if proc.stderr else ''}")
-
-
-def _stop(proc) -> None:
-    """SIGTERM: uvicorn shuts down gracefully, then re-raises the signal to exit by it."""
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
-    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
-
-
-@pytest.fixture(scope="module")
-def chicago_server(chicago_story):
-    proc, url = _serve("chicago-ridership@production", chicago_story.root)
-    yield url
-    _stop(proc)
-
-
-@pytest.fixture(scope="module")
-def hawks_server(hawks_story):
-    proc, url = _serve("hawks", hawks_story.root, "--max-batch", "50")
-    yield url
-    _stop(proc)
-
-
-@pytest.fixture(scope="module")
-def new_rows(chicago_spans):
-    return pd.read_parquet(chicago_spans / "chicago-2005.parquet").head(40)
 
 
 def _inputs(metadata, rows, binary):
@@ -93,11 +40,6 @@ def _inputs(metadata, rows, binary):
         tensor.set_data_from_numpy(data, binary_data=binary)
         made.append(tensor)
     return made
-
-
-def _expected(story, rows):
-    tracker = story.tracker()
-    return tracker.candidate(tracker.production()).predict(rows)
 
 
 @CHICAGO
@@ -149,25 +91,6 @@ def test_the_openapi_document_describes_the_served_inputs(chicago_story, chicago
     row = doc["components"]["schemas"]["Row"]
     assert row["properties"]["date"] == {"type": "string"}
     assert row["properties"]["temp"]["type"] == "number"
-
-
-def _tensor(name, datatype, data, shape=None):
-    return {"name": name, "datatype": datatype, "shape": shape or [len(data)], "data": data}
-
-
-@pytest.fixture(scope="module")
-def hawks_body(hawks_story):
-    rows = pd.read_parquet(hawks_story.problem.base_dir / "hawks-1.parquet").head(5)
-    tracker = hawks_story.tracker()
-    schema = tracker.candidate(tracker.production()).schema
-
-    def tensor(f):
-        values = [None if pd.isna(v) else v for v in rows[f.name]]
-        if f.kind == "number":
-            return _tensor(f.name, "FP64", [None if v is None else float(v) for v in values])
-        return _tensor(f.name, "BYTES", [None if v is None else str(v) for v in values])
-
-    return rows, [tensor(f) for f in schema.fields]
 
 
 @HAWKS

@@ -117,7 +117,7 @@ def _from_json(name: str, datatype: str, data: Any, count: int) -> pa.Array:
         raise RequestError(place, f"a value does not fit {datatype}") from None
 
 
-def _from_binary(name: str, datatype: str, raw: bytes, count: int) -> pa.Array:
+def from_binary(name: str, datatype: str, raw: bytes, count: int) -> pa.Array:
     place = f"input {name!r}"
     if datatype != "BYTES":
         size = np.dtype(FIXED[datatype]).itemsize
@@ -159,7 +159,7 @@ def _tensor(raw: Any, i: int, binary: memoryview, at: int) -> tuple[Tensor, int]
     if not isinstance(size, int) or size < 0 or at + size > len(binary):
         raise RequestError(f"input {name!r}", "binary_data_size is beyond the request's body")
     chunk = bytes(binary[at : at + size])
-    return Tensor(name, datatype, shape, _from_binary(name, datatype, chunk, count)), at + size
+    return Tensor(name, datatype, shape, from_binary(name, datatype, chunk, count)), at + size
 
 
 def decode(body: bytes, header_length: str | None) -> InferRequest:

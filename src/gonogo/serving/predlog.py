@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +38,7 @@ class PredictionLog:
         self._rows = 0
         self._since: dt.datetime | None = None
         self._count = itertools.count()
+        self._lock = threading.Lock()  # REST answers in its event loop, gRPC in threads
 
     def record(
         self, rt: Runtime, request_id: str, rows: pa.RecordBatch, predicted: pa.RecordBatch
@@ -65,12 +67,13 @@ class PredictionLog:
 
     def flush(self) -> Path | None:
         """Write the buffered rows as one file; its path (None when there were none)."""
-        if not self._tables:
+        with self._lock:
+            tables, self._tables, self._rows, self._since = self._tables, [], 0, None
+        if not tables:
             return None
         import pyarrow.parquet as pq
 
-        table = pa.concat_tables(self._tables, promote_options="permissive")
-        self._tables, self._rows, self._since = [], 0, None
+        table = pa.concat_tables(tables, promote_options="permissive")
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.folder / f"predictions-{stamp}-{os.getpid()}-{next(self._count)}.parquet"

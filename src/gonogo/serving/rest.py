@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -75,8 +75,9 @@ def _records(body: Any) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(arrays)
 
 
-def app(plane: DataPlane) -> Starlette:
-    """The REST application over `plane`."""
+def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
+    """The REST application over `plane`; `on_shutdown` runs as it stops (before the
+    prediction log's last flush)."""
     metrics = Metrics()
 
     async def live(request: Request) -> Response:
@@ -143,6 +144,8 @@ def app(plane: DataPlane) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        for stop in on_shutdown:
+            stop()
         if plane.log is not None:  # the last predictions, on a graceful shutdown
             plane.log.flush()
 
@@ -183,8 +186,9 @@ async def _answer(request: Request, handler: Handler) -> tuple[Response, str | N
         return _error(500, "internal error; the server's log has the details"), "internal"
 
 
-def serve(plane: DataPlane, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM; in-flight requests finish first (up to 30 s)."""
+def serve(plane: DataPlane, host: str, port: int, grpc_port: int | None = None) -> None:
+    """Serve REST on `port` (and gRPC on `grpc_port`) until SIGINT or SIGTERM; requests in
+    flight finish first (up to 30 s)."""
     import socket
 
     import uvicorn
@@ -194,8 +198,13 @@ def serve(plane: DataPlane, host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as err:
             raise InputError("--port", f"cannot listen on {host}:{port}: {err.strerror}") from None
+    stops = []
+    if grpc_port is not None:
+        from gonogo.serving import rpc
+
+        stops.append(rpc.start(plane, host, grpc_port))
     config = uvicorn.Config(
-        app(plane),
+        app(plane, stops),
         host=host,
         port=port,
         log_level="warning",
