@@ -354,6 +354,13 @@ def serve(
     log: Annotated[
         bool, typer.Option(help="keep a prediction log (Parquet, in the store) for monitoring")
     ] = True,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GONOGO_TOKEN",
+            help="require 'Authorization: Bearer <token>' (health probes excepted)",
+        ),
+    ] = None,
     store: StoreOption = Path(".gonogo"),
 ) -> None:
     """Serve a registered version: Open Inference Protocol v2 and MLflow's /invocations.
@@ -373,7 +380,7 @@ def serve(
 
         rt = runtime.load(ref, store)
         kept = PredictionLog(store / rt.model / "predictions") if log else None
-        plane = DataPlane(rt, max_batch, kept)
+        plane = DataPlane(rt, max_batch, kept, token or None)
         typer.echo(
             f"serving {rt.ref} ({rt.role}, {rt.candidate.name}) at http://{host}:{port}/v2"
             + (f" and grpc://{host}:{grpc_port}" if grpc_port else ""),

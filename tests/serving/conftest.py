@@ -26,7 +26,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(ref, root, *args):
+def _serve(ref, root, *args, env=None):
     """A `gonogo serve` process and its address, once it answers ready."""
     port, grpc_port = _free_port(), _free_port()
     ports = ["--port", str(port), "--grpc-port", str(grpc_port)]
@@ -34,6 +34,7 @@ def _serve(ref, root, *args):
         [sys.executable, "-m", "gonogo", "serve", ref, *ports, "--store", root, *args],
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     url = Address(f"127.0.0.1:{port}")
     url.grpc = f"127.0.0.1:{grpc_port}"

@@ -136,3 +136,39 @@ def test_raw_contents_that_do_not_add_up_are_invalid_argument(hawks_server):
             stub.ModelInfer(request)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert caught.value.details() == message
+
+
+@HAWKS
+def test_a_token_guards_every_call_but_the_probes(hawks_story, hawks_body):
+    import os
+
+    import httpx
+
+    from tests.serving.conftest import _serve, _stop
+
+    proc, url = _serve(
+        "hawks", hawks_story.root, "--no-log", env=os.environ | {"GONOGO_TOKEN": "s3cret"}
+    )
+    infer = f"http://{url}/v2/models/hawks/infer"
+    body = {"inputs": hawks_body[1]}
+    try:
+        assert httpx.get(f"http://{url}/v2/health/ready").status_code == 200
+        for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": "s3cret"}):
+            answer = httpx.post(infer, json=body, headers=headers)
+            assert (answer.status_code, answer.headers["www-authenticate"]) == (401, "Bearer")
+            assert answer.json() == {"error": "authorization: expected the header 'Bearer <token>'"}
+        assert httpx.get(f"http://{url}/metrics").status_code == 401
+        ok = httpx.post(infer, json=body, headers={"authorization": "Bearer s3cret"})
+        assert ok.status_code == 200
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(url.grpc))
+        assert stub.ServerLive(service_pb2.ServerLiveRequest()).live
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ModelInfer(_typed_request(hawks_body[1][2:]))
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as caught:  # past the token: the request is read
+            stub.ModelInfer(
+                _typed_request(hawks_body[1][2:]), metadata=[("authorization", "Bearer s3cret")]
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        _stop(proc)

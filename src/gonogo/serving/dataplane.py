@@ -9,6 +9,7 @@ value (an unparsable date, text where a number is read) is one too.
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ class NotServedError(RequestError):
     """A model or version this server does not serve (a 404)."""
 
 
+class UnauthorizedError(RequestError):
+    """A request without the server's bearer token (a 401)."""
+
+
 def _input(f: Field) -> dict[str, Any]:
     return {"name": f.name, "datatype": ACCEPTS[f.kind][0], "shape": [-1]}
 
@@ -49,6 +54,15 @@ class DataPlane:
     runtime: Runtime
     max_batch: int = MAX_BATCH
     log: PredictionLog | None = None
+    token: str | None = None
+
+    def authorize(self, header: str | None) -> None:
+        """Pass when the server has no token or `header` is `Bearer <token>`."""
+        if self.token is None:
+            return
+        scheme, _, given = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), self.token):
+            raise UnauthorizedError("authorization", "expected the header 'Bearer <token>'")
 
     def model(self, name: str, version: str | None = None) -> Runtime:
         """The served runtime when `name` (and `version`, if given) is what is served."""

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
-from gonogo.serving.dataplane import DataPlane, NotServedError
+from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
 from gonogo.serving.metrics import Metrics
 from gonogo.serving.openapi import document
 
@@ -122,13 +122,14 @@ def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Sta
         return Response(metrics.exposition(plane.runtime), media_type=CONTENT_TYPE_LATEST)
 
     def route(path: str, handler: Handler, methods: list[str] | None = None) -> Route:
-        return Route(path, _guarded(path, handler, metrics), methods=methods)
+        return Route(path, _guarded(path, _authorized(plane, handler), metrics), methods=methods)
 
     base = "/v2/models/{name}"
     versioned = base + "/versions/{version}"
     routes = [
-        route("/v2/health/live", live),
-        route("/v2/health/ready", ready),
+        # Probes need no token: a kubelet or a load balancer asks them.
+        Route("/v2/health/live", _guarded("/v2/health/live", live, metrics)),
+        Route("/v2/health/ready", _guarded("/v2/health/ready", ready, metrics)),
         route("/v2", server),
         route("/invocations", invocations, ["POST"]),
         route("/openapi.json", openapi),
@@ -159,6 +160,14 @@ async def _http_error(request: Request, err: HTTPException) -> Response:
     return _error(err.status_code, f"{request.method} {request.url.path}: {what}")
 
 
+def _authorized(plane: DataPlane, handler: Handler) -> Handler:
+    async def authorized(request: Request) -> Response:
+        plane.authorize(request.headers.get("authorization"))
+        return await handler(request)
+
+    return authorized
+
+
 def _guarded(route: str, handler: Handler, metrics: Metrics) -> Handler:
     """`handler` answering every error in the one shape, measured."""
 
@@ -177,6 +186,10 @@ async def _answer(request: Request, handler: Handler) -> tuple[Response, str | N
         return await handler(request), None
     except NotServedError as err:
         return _error(404, str(err)), "not_served"
+    except UnauthorizedError as err:
+        response = _error(401, str(err))
+        response.headers["www-authenticate"] = "Bearer"
+        return response, "unauthorized"
     except RequestError as err:
         return _error(400, str(err)), "bad_request"
     except HTTPException as err:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
-from gonogo.serving.dataplane import DataPlane, NotServedError
+from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
 from gonogo.serving.proto import open_inference_pb2 as pb
 from gonogo.serving.proto import open_inference_pb2_grpc as pb_grpc
 
@@ -103,7 +103,10 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
 
     def _call(self, context: Any, action: Callable[[], T]) -> T:
         try:
+            self.plane.authorize(dict(context.invocation_metadata()).get("authorization"))
             return action()
+        except UnauthorizedError as err:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(err))
         except NotServedError as err:
             context.abort(grpc.StatusCode.NOT_FOUND, str(err))
         except RequestError as err:
@@ -124,7 +127,7 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
         return pb.ModelReadyResponse(ready=True)
 
     def ServerMetadata(self, request: Any, context: Any) -> Any:
-        return pb.ServerMetadataResponse(**self.plane.server_metadata())
+        return pb.ServerMetadataResponse(**self._call(context, self.plane.server_metadata))
 
     def ModelMetadata(self, request: Any, context: Any) -> Any:
         meta = self._call(
