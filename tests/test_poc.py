@@ -75,7 +75,7 @@ def test_churn_beats_the_support_teams_rule(churn_result):
     assert hyps["service"] == "supported"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", [1, 3])  # two seeds besides 0: four cost CI two minutes
 @pytest.mark.parametrize("example", ["chicago", "churn"])
 def test_the_examples_keep_their_verdict_under_other_seeds(example, seed, request):
     at_zero = request.getfixturevalue(f"{example}_result")

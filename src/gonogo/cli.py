@@ -378,6 +378,7 @@ def serve(
         from gonogo.serving.follow import following
         from gonogo.serving.predlog import PredictionLog
 
+        rest.check_ports(host, port, grpc_port or None)
         rt = runtime.load(ref, store)
         kept = PredictionLog(store / rt.model / "predictions") if log else None
         plane = DataPlane(rt, max_batch, kept, token or None)

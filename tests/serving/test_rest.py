@@ -21,7 +21,7 @@ import tritonclient.http as triton
 
 from gonogo.serving.batch import Predictor
 from gonogo.serving.runtime import load
-from tests.serving.conftest import _expected, _serve, _stop, _tensor
+from tests.serving.conftest import _expected, _free_port, _serve, _stop, _tensor
 from tests.stores import gonogo
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -261,15 +261,22 @@ def test_a_date_the_model_cannot_read_is_400(chicago_server, new_rows):
 
 @HAWKS
 def test_a_taken_port_is_one_line_and_exit_2(hawks_story, hawks_server):
-    port = hawks_server.rsplit(":", 1)[1]
-    done = subprocess.run(
-        [sys.executable, "-m", "gonogo", "serve", "hawks", "--port", port, "--store", hawks_story.root],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.splitlines()[-1].startswith(
-        f"gonogo: --port: cannot listen on 127.0.0.1:{port}"
-    )
+    rest, grpc = hawks_server.rsplit(":", 1)[1], hawks_server.grpc.rsplit(":", 1)[1]
+    free = str(_free_port())
+    for ports, option, taken in [
+        ((rest, free), "--port", rest),
+        ((free, grpc), "--grpc-port", grpc),
+    ]:
+        args = ["--port", ports[0], "--grpc-port", ports[1], "--store", hawks_story.root]
+        done = subprocess.run(
+            [sys.executable, "-m", "gonogo", "serve", "hawks", *args],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 2 and done.stdout == ""
+        assert (
+            done.stderr
+            == f"gonogo: {option}: cannot listen on 127.0.0.1:{taken}: Address already in use\n"
+        )
 
 
 @CHICAGO

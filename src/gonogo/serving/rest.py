@@ -199,18 +199,29 @@ async def _answer(request: Request, handler: Handler) -> tuple[Response, str | N
         return _error(500, "internal error; the server's log has the details"), "internal"
 
 
+def check_ports(host: str, port: int, grpc_port: int | None = None) -> None:
+    """An InputError naming the option when a port cannot be listened on: checked before the
+    model loads, so a taken port costs no wait."""
+    import socket
+
+    for option, number in (("--port", port), ("--grpc-port", grpc_port)):
+        if number is None:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, number))
+            except OSError as err:
+                raise InputError(
+                    option, f"cannot listen on {host}:{number}: {err.strerror}"
+                ) from None
+
+
 def serve(plane: DataPlane, host: str, port: int, grpc_port: int | None = None) -> None:
     """Serve REST on `port` (and gRPC on `grpc_port`) until SIGINT or SIGTERM; requests in
     flight finish first (up to 30 s)."""
-    import socket
-
     import uvicorn
 
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as err:
-            raise InputError("--port", f"cannot listen on {host}:{port}: {err.strerror}") from None
+    check_ports(host, port, grpc_port)
     stops = []
     if grpc_port is not None:
         from gonogo.serving import rpc
