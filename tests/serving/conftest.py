@@ -53,7 +53,8 @@ def _stop(proc) -> None:
     """SIGTERM: uvicorn shuts down gracefully, then re-raises the signal to exit by it."""
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
-    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+    log = proc.stderr.read() if proc.stderr else ""
+    assert "Traceback" not in log, log[-3000:]
 
 
 @pytest.fixture(scope="module")

@@ -162,6 +162,13 @@ BAD_INFER = [
     ),
     (lambda b: {"inputs": b, "outputs": [{"name": "RT"}]}, 400, "output 'RT': is not an output"),
     (lambda b: [1, 2], 400, "body: expected a JSON object; found list"),
+    (
+        lambda b: {
+            "inputs": [t | {"data": [3e264] * 5} if t["datatype"] == "FP64" else t for t in b]
+        },
+        400,
+        "inputs: the model cannot read them: ",
+    ),
 ]
 
 
@@ -241,6 +248,10 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
         ({"records": []}, "body: expected dataframe_split or dataframe_records"),
         (
             {"dataframe_records": [{"date": 1}, {"date": "x"}]},
+            "column 'date': mixes values of different types",
+        ),
+        (
+            {"dataframe_records": [{"date": 10**30}]},
             "column 'date': mixes values of different types",
         ),
     ],

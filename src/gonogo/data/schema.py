@@ -134,10 +134,14 @@ _PARSE: dict[Kind, tuple[Callable[[pd.Series], pd.Series], str]] = {
 
 
 def _conform(field: Field, values: pd.Series, place: str) -> pd.Series:
-    """Values in the field's type; unchanged when they already have it."""
-    if kind_of(values) == field.kind or values.isna().all():
-        return values
+    """Values in the field's type; unchanged when they already have it. A column of only
+    missing values (a JSON request's nulls) of a number, date or duration field is made
+    missing values of that type: left as objects, a model would fail on it."""
     parse, what = _PARSE[field.kind]
+    if values.isna().all():
+        return parse(values) if field.kind in ("number", "datetime", "duration") else values
+    if kind_of(values) == field.kind:
+        return values
     made = parse(values)
     bad = made.isna() & values.notna()
     if bad.any():

@@ -113,7 +113,7 @@ def _from_json(name: str, datatype: str, data: Any, count: int) -> pa.Array:
     kind = pa.string() if datatype == "BYTES" else pa.from_numpy_dtype(np.dtype(FIXED[datatype]))
     try:
         return pa.array(values, type=kind)
-    except (OverflowError, pa.ArrowInvalid):
+    except (OverflowError, pa.ArrowException):
         raise RequestError(place, f"a value does not fit {datatype}") from None
 
 

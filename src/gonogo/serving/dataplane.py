@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from gonogo.data.schema import Field, Kind
+from gonogo.data.sources import first_line
 from gonogo.errors import DataError, RequestError
 from gonogo.serving.codec import FIXED, InferRequest, InferResponse, Tensor
 from gonogo.serving.predlog import PredictionLog
@@ -118,6 +119,8 @@ class DataPlane:
             predicted = rt.predict(rows)
         except DataError as err:
             raise RequestError("inputs", err.problem) from None
+        except ValueError as err:  # the estimator's own refusal: a value too large, say
+            raise RequestError("inputs", f"the model cannot read them: {first_line(err)}") from None
         if self.log is not None:
             self.log.record(rt, request_id, rows, predicted)
         return predicted
@@ -141,7 +144,12 @@ class DataPlane:
         lengths = {n: t.shape[0] for n, t in by.items()}
         if len(set(lengths.values())) > 1:
             raise RequestError("inputs", f"every input needs the same number of rows; {lengths}")
-        return pa.RecordBatch.from_arrays([by[n].values for n in fields], names=list(fields))
+        # Numbers as the model was fitted on them (float64), whatever width they travelled in.
+        columns = [
+            by[n].values.cast(pa.float64()) if fields[n].kind == "number" else by[n].values
+            for n in fields
+        ]
+        return pa.RecordBatch.from_arrays(columns, names=list(fields))
 
 
 def _check(f: Field, t: Tensor) -> None:

@@ -70,7 +70,7 @@ def _records(body: Any) -> pa.RecordBatch:
     for name, column in values.items():
         try:
             arrays[name] = pa.array(column)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowException, OverflowError):  # text and numbers, a number too large
             raise RequestError(f"column {name!r}", "mixes values of different types") from None
     return pa.RecordBatch.from_pydict(arrays)
 
