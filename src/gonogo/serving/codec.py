@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,7 +63,6 @@ class InferResponse:
     version: str
     outputs: tuple[Tensor, ...]
     id: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def loads(body: bytes, place: str = "body") -> Any:
@@ -231,8 +230,6 @@ def encode(response: InferResponse, request: InferRequest) -> tuple[bytes, dict[
     }
     if response.id is not None:
         document["id"] = response.id
-    if response.parameters:
-        document["parameters"] = response.parameters
     head = json.dumps(document, allow_nan=False).encode()
     headers = {"content-type": "application/json"}
     if not blobs:
