@@ -376,7 +376,7 @@ def test_the_prediction_log_holds_what_was_served_once_the_server_stops(
     hawks_story, hawks_body, tmp_path
 ):
     root = tmp_path / "store"
-    shutil.copytree(hawks_story.root, root)
+    shutil.copytree(hawks_story.root, root, ignore=shutil.ignore_patterns("predictions"))
     proc, url = _serve("hawks", root)
     try:
         first = httpx.post(
