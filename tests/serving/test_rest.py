@@ -75,7 +75,9 @@ def test_mlflow_clients_post_frames_to_invocations(chicago_story, chicago_server
     rows = new_rows.assign(date=new_rows["date"].astype(str))
     expected = _expected(chicago_story, new_rows)
     split = json.loads(rows.to_json(orient="split", index=False))
-    for body in ({"dataframe_split": split}, {"dataframe_records": rows.to_dict("records")}):
+    # A column the model does not read is ignored, whatever it holds (as MLflow does).
+    records = [r | {"note": [1, "x"][i % 2]} for i, r in enumerate(rows.to_dict("records"))]
+    for body in ({"dataframe_split": split}, {"dataframe_records": records}):
         answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
         assert answer.status_code == 200, answer.text
         assert answer.headers["x-gonogo-version"] == "2"

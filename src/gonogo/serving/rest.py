@@ -45,8 +45,9 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def _records(body: Any) -> pa.RecordBatch:
-    """MLflow's JSON frames: `dataframe_split` (columns and rows) or `dataframe_records`."""
+def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
+    """MLflow's JSON frames, `dataframe_split` (columns and rows) or `dataframe_records`, as a
+    batch of the columns in `reads` (others are ignored, as MLflow ignores them)."""
     frame = codec.as_object(body, "body")
     if "dataframe_split" in frame:
         split = codec.as_object(frame["dataframe_split"], "dataframe_split")
@@ -68,6 +69,8 @@ def _records(body: Any) -> pa.RecordBatch:
         raise RequestError("body", "expected dataframe_split or dataframe_records")
     arrays = {}
     for name, column in values.items():
+        if name not in reads:
+            continue
         try:
             arrays[name] = pa.array(column)
         except (pa.ArrowException, OverflowError):  # text and numbers, a number too large
@@ -107,8 +110,8 @@ def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Sta
         return Response(body, headers=headers)
 
     async def invocations(request: Request) -> Response:
-        rows = _records(codec.loads(await _body(request)))
         rt, rid = plane.runtime, request.headers.get("x-request-id") or uuid.uuid4().hex
+        rows = _records(codec.loads(await _body(request)), rt.candidate.schema.names)
         predicted = plane.predict(rt, rows, rid)
         metrics.rows.inc(predicted.num_rows)
         headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
