@@ -163,11 +163,17 @@ app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 
 
-def _pipeline_installed() -> None:
+def _needs(modules: list[str], extra: str, what: str) -> None:
+    """Exit with the extra to install when a module of an optional part is missing."""
     from importlib.util import find_spec
 
-    if find_spec("mlflow") is None or find_spec("filelock") is None:
-        raise GonogoError("the pipeline needs MLflow: pip install 'gonogo[pipeline]'")
+    missing = [m for m in modules if find_spec(m) is None]
+    if missing:
+        raise GonogoError(f"{what} needs {missing[0]}: pip install 'gonogo[{extra}]'")
+
+
+def _pipeline_installed() -> None:
+    _needs(["mlflow", "filelock"], "pipeline", "the pipeline")
 
 
 def _registry(call: Callable[[ModuleType], Any]) -> Any:
@@ -342,6 +348,32 @@ def predict(
 
 
 @app.command()
+def export(
+    ref: Ref,
+    out: Annotated[Path, typer.Option("--out", help="the file to write, e.g. model.onnx")],
+    format_: Annotated[str, typer.Option("--format", help="onnx, the one format")] = "onnx",
+    data: Annotated[
+        str | None,
+        typer.Option(help="rows to check parity on [default: the version's training data]"),
+    ] = None,
+    store: StoreOption = Path(".gonogo"),
+    as_json: Json = False,
+) -> None:
+    """Export a registered version (featurizer and model) as one ONNX file, checked for
+    parity with gonogo's own predictions before it is written."""
+    with _input_errors():
+        if format_ != "onnx":
+            raise GonogoError(f"--format: expected onnx; found {format_!r}")
+        _pipeline_installed()
+        _needs(["onnx", "onnxruntime"], "onnx", "export")
+        from gonogo.serving import export as exporting
+
+        rt, rows = exporting.load(ref, store, data)
+        done = exporting.export(rt, out, rows)
+    typer.echo(json.dumps(done.to_dict(), indent=2) if as_json else "\n".join(done.lines()))
+
+
+@app.command()
 def serve(
     ref: Annotated[str, typer.Argument(help="NAME, NAME@ALIAS or NAME@VERSION")],
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
@@ -367,12 +399,9 @@ def serve(
 
     Given an alias (or only the name: production), the server follows it: when the alias
     moves, the new version is loaded and swapped in without dropping a request."""
-    from importlib.util import find_spec
-
     with _input_errors():
         _pipeline_installed()
-        if find_spec("uvicorn") is None or find_spec("starlette") is None:
-            raise GonogoError("serving needs uvicorn and starlette: pip install 'gonogo[serve]'")
+        _needs(["uvicorn", "starlette"], "serve", "serving")
         from gonogo.serving import rest, runtime
         from gonogo.serving.dataplane import DataPlane
         from gonogo.serving.follow import following

@@ -21,9 +21,9 @@ def codes(values: pd.Series, levels: list[Any]) -> np.ndarray[Any, np.dtype[np.f
     """Each value's position among `levels`; NaN for missing and unseen values."""
     index = pd.Index(levels)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = index.get_indexer(values.cat.categories)
-        raw = values.cat.codes.to_numpy()
-        found = np.where(raw >= 0, lookup[raw], -1)
+        # A missing value's code is -1, which picks the -1 put last.
+        lookup = np.append(index.get_indexer(values.cat.categories), -1)
+        found = lookup[values.cat.codes.to_numpy()]
     else:
         found = index.get_indexer(values)
     out = found.astype(np.float64)

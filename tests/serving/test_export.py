@@ -1,0 +1,129 @@
+"""On-device export: featurizer and model in one ONNX file whose predictions equal gonogo's
+on real holdouts, for both model kinds and every task; refused, with nothing written, when
+something has no ONNX form or parity fails."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import gonogo
+from gonogo.data.dataset import load as load_data
+from gonogo.errors import InputError
+from gonogo.serving import export as exporting
+from gonogo.serving.export import TOLERANCE, export, session
+from gonogo.serving.onnxgraph.convert import feeds
+from gonogo.serving.runtime import Runtime
+from tests.candidates.test_fitted import _penguins
+from tests.stores import gonogo as cli
+
+CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
+HAWKS = pytest.mark.xdist_group("hawks-pipeline")
+
+
+def _holdout(problem, result, frame=None) -> pd.DataFrame:
+    raw = load_data(problem, frame).raw
+    return raw.iloc[result.fits[-1].test].reset_index(drop=True)
+
+
+def _check(result, holdout: pd.DataFrame, name: str, tmp_path) -> None:
+    """Export `name` of `result` and compare the written file's predictions with gonogo's."""
+    rt = Runtime("problem", 1, "model", result.fitted(name))
+    rows = pa.Table.from_pandas(rt.candidate.schema.conform(holdout, "rows"), preserve_index=False)
+    done = export(rt, tmp_path / "model.onnx", rows)
+    assert done.rows_checked == len(holdout) and done.largest_difference <= TOLERANCE
+    run = session((tmp_path / "model.onnx").read_bytes())
+    assert [o.name for o in run.get_outputs()] == rt.outputs
+    got = np.column_stack(run.run(None, feeds(rt.candidate, rows)))
+    want = rt.candidate.predict(holdout).reshape(len(holdout), -1)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+    assert done.onnx_ms > 0 and done.native_ms > 0 and done.bytes == len(run._model_bytes)
+
+
+@pytest.mark.parametrize("name", ["gbm", "linear"])
+def test_chicago_exports_with_its_calendar_holidays_and_trend(
+    name, chicago_problem, chicago_result, tmp_path
+):
+    _check(chicago_result, _holdout(chicago_problem, chicago_result), name, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["gbm", "linear"])
+def test_churn_exports_with_its_category_splits(name, churn_problem, churn_result, tmp_path):
+    holdout = _holdout(churn_problem, churn_result)
+    # A state never seen and a missing one: codes the model never learned, as gonogo reads them.
+    holdout.loc[0, "state"], holdout.loc[1, "state"] = "ZZ", None
+    _check(churn_result, holdout, name, tmp_path)
+
+
+def test_a_multiclass_model_exports_one_probability_per_class(tmp_path):
+    problem, frame = _penguins()
+    result = gonogo.run(problem, data=frame)
+    for name in ("gbm", "linear"):
+        _check(result, _holdout(problem, result, frame), name, tmp_path)
+
+
+def test_a_heuristic_is_refused_naming_what_has_no_onnx_form(churn_result, tmp_path):
+    rt = Runtime("churn", 1, "heuristic", churn_result.fitted("plan-rate"))
+    with pytest.raises(InputError, match="plan-rate.*no ONNX form: only models"):
+        export(rt, tmp_path / "model.onnx", pa.table({"x": [1]}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_parity_writes_nothing(churn_problem, churn_result, tmp_path, monkeypatch):
+    monkeypatch.setattr(exporting, "TOLERANCE", -1.0)
+    rt = Runtime("churn", 1, "model", churn_result.fitted("gbm"))
+    holdout = _holdout(churn_problem, churn_result)
+    rows = pa.Table.from_pandas(rt.candidate.schema.conform(holdout, "rows"), preserve_index=False)
+    with pytest.raises(InputError, match="differ from gonogo's .* nothing was written"):
+        export(rt, tmp_path / "model.onnx", rows)
+    assert list(tmp_path.iterdir()) == []
+
+
+@CHICAGO
+def test_the_command_exports_production_checked_on_its_training_data(chicago_story, tmp_path):
+    out = tmp_path / "chicago.onnx"
+    done = cli(
+        "export", "chicago-ridership@production", "--out", out, "--store", chicago_story.root
+    )
+    assert done.returncode == 0, done.stderr
+    tracker = chicago_story.tracker()
+    production = tracker.production()
+    assert production is not None and production.role == "model"
+    assert f"exported chicago-ridership@{production.number}" in done.stdout
+    assert "parity:" in done.stdout and "one row:" in done.stdout
+    import onnx
+
+    props = {p.key: p.value for p in onnx.load(out).metadata_props}
+    assert props["gonogo.version"] == str(production.number)
+    assert [c["name"] for c in json.loads(props["gonogo.inputs"])["columns"]] == (
+        tracker.candidate(production).schema.names
+    )
+
+
+@CHICAGO
+def test_the_command_names_what_is_wrong_and_writes_nothing(chicago_story, tmp_path):
+    root = chicago_story.root
+    cases = {
+        ("--data", tmp_path / "none-*.parquet"): "--data: no file matches",
+        ("--format", "tflite"): "--format: expected onnx; found 'tflite'",
+    }
+    for extra, message in cases.items():
+        done = cli(
+            "export", "chicago-ridership", "--out", tmp_path / "m.onnx", *extra, "--store", root
+        )
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+    done = cli("export", "chicago-ridership", "--out", tmp_path / "no" / "m.onnx", "--store", root)
+    assert done.returncode == 2 and "--out: folder" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@HAWKS
+def test_a_heuristic_in_production_is_refused_by_the_command(hawks_story, tmp_path):
+    out = tmp_path / "hawks.onnx"
+    done = cli("export", "hawks", "--out", out, "--store", hawks_story.root)
+    assert done.returncode == 2 and "no ONNX form" in done.stderr
+    assert not out.exists()
