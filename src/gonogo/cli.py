@@ -374,6 +374,29 @@ def export(
 
 
 @app.command()
+def package(
+    ref: Ref,
+    out: Annotated[Path, typer.Option("--out", help="a new folder for the image's files")],
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="serve the alias from this registry, following it, instead of a copy of the store"
+        ),
+    ] = None,
+    store: StoreOption = Path(".gonogo"),
+) -> None:
+    """Write a Dockerfile, gonogo's wheel, the store and Kubernetes manifests (a Deployment
+    with health probes, a Service) for serving a registered version."""
+    with _input_errors():
+        _pipeline_installed()
+        from gonogo.serving import runtime
+        from gonogo.serving.package import package as packaging
+
+        done = packaging(runtime.load(ref, store), ref, store, out, tracking_uri)
+    typer.echo("\n".join(done.lines()))
+
+
+@app.command()
 def serve(
     ref: Annotated[str, typer.Argument(help="NAME, NAME@ALIAS or NAME@VERSION")],
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
