@@ -12,11 +12,12 @@ import pyarrow as pa
 import pytest
 
 import gonogo
+from gonogo.candidates.onnxgraph import check
+from gonogo.candidates.onnxgraph.check import TOLERANCE, session
+from gonogo.candidates.onnxgraph.feeds import feeds
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import InputError
-from gonogo.serving import export as exporting
-from gonogo.serving.export import TOLERANCE, export, session
-from gonogo.serving.onnxgraph.convert import feeds
+from gonogo.serving.export import export
 from gonogo.serving.runtime import Runtime
 from tests.candidates.test_fitted import _penguins
 from tests.stores import gonogo as cli
@@ -74,7 +75,7 @@ def test_a_heuristic_is_refused_naming_what_has_no_onnx_form(churn_result, tmp_p
 
 
 def test_failed_parity_writes_nothing(churn_problem, churn_result, tmp_path, monkeypatch):
-    monkeypatch.setattr(exporting, "TOLERANCE", -1.0)
+    monkeypatch.setattr(check, "TOLERANCE", -1.0)
     rt = Runtime("churn", 1, "model", churn_result.fitted("gbm"))
     holdout = _holdout(churn_problem, churn_result)
     rows = pa.Table.from_pandas(rt.candidate.schema.conform(holdout, "rows"), preserve_index=False)

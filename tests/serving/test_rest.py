@@ -53,6 +53,7 @@ def test_triton_clients_get_the_candidates_predictions(
     assert client.is_model_ready("chicago-ridership", "2")
     metadata = client.get_model_metadata("chicago-ridership")
     assert metadata["versions"] == ["2"] and metadata["parameters"]["role"] == "model"
+    assert metadata["parameters"]["engine"] == "onnxruntime"  # the fast path
     assert {i["name"] for i in metadata["inputs"]} == set(
         chicago_story.tracker().candidate(chicago_story.tracker().production()).schema.names
     )
@@ -107,6 +108,7 @@ def test_a_heuristic_in_production_is_served_by_the_same_path(
     np.testing.assert_allclose(out["data"], _expected(hawks_story, rows), rtol=0, atol=1e-12)
     meta = httpx.get(f"http://{hawks_server}/v2/models/hawks").json()
     assert meta["parameters"]["role"] == "heuristic"
+    assert meta["parameters"]["engine"] == "native"  # a heuristic has no ONNX form
 
 
 def _replace(inputs, name, **changes):

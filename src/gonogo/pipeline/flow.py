@@ -111,7 +111,7 @@ def _models(ctx: _Context, trained: steps.Trained, roles: list[str]) -> dict[str
     rows = trained.holdout()
     fp = trained.output["fingerprint"]
     for role in roles:
-        ctx.log.models[role] = (trained.folder / "final" / role, rows.head(5))
+        ctx.log.models[role] = (trained.folder / "final" / role, rows)
     return dict.fromkeys(roles, fp)
 
 

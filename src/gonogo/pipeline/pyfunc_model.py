@@ -8,6 +8,7 @@ after the class) for binary problems, one probability column per class for multi
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
@@ -25,10 +26,13 @@ def output(candidate: FittedCandidate, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 class GonogoModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]  # mlflow's types are not checked
-    """The fitted candidate saved beside this file, in the artifacts under `candidate`."""
+    """The fitted candidate saved beside this file, in the artifacts under `candidate`, and
+    its ONNX model under `onnx` when it has one (gonogo's servers predict with it)."""
 
     def load_context(self, context: Any) -> None:
         self.candidate = load(context.artifacts["candidate"])
+        onnx = context.artifacts.get("onnx")
+        self.onnx = Path(onnx).read_bytes() if onnx else None
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None

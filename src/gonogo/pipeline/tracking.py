@@ -189,12 +189,19 @@ class Tracker:
 
     def candidate(self, v: Version) -> FittedCandidate:
         """The fitted candidate of a version, loaded as MLflow loads it (its digest checked)."""
+        return self.loaded(v)[0]
+
+    def loaded(self, v: Version) -> tuple[FittedCandidate, bytes | None]:
+        """A version's fitted candidate, and its ONNX model when one was logged beside it."""
         import mlflow
 
         with self.errors():
-            model = mlflow.pyfunc.load_model(f"models:/{self.name}/{v.number}")
-            candidate: FittedCandidate = model.unwrap_python_model().candidate
-        return candidate
+            model = mlflow.pyfunc.load_model(
+                f"models:/{self.name}/{v.number}"
+            ).unwrap_python_model()
+        candidate: FittedCandidate = model.candidate
+        onnx: bytes | None = model.onnx
+        return candidate, onnx
 
     def reference(self, v: Version) -> tuple[Statistics, set[str]]:
         """The statistics of the data that trained a version, and those files' digests."""
@@ -256,21 +263,33 @@ class RunLog:
 
 
 def _log_model(role: str, folder: Path, rows: Any) -> str:
+    """Log the candidate saved in `folder` as a pyfunc model and, when it converts and its
+    predictions of the holdout `rows` match, its ONNX model beside it (the servers' fast
+    path); a tag says which, and why not."""
     import mlflow
     from mlflow.models import infer_signature
 
+    from gonogo.candidates.onnxgraph.check import attempt
     from gonogo.pipeline import pyfunc_model
 
     candidate = load(folder)
     inputs = rows[[c for c in candidate.schema.names if c in rows.columns]]
-    signature = infer_signature(inputs, pyfunc_model.output(candidate, inputs))
-    info = mlflow.pyfunc.log_model(
-        name=role,
-        python_model=pyfunc_model.__file__,
-        artifacts={"candidate": str(folder)},
-        signature=signature,
-        pip_requirements=[f"gonogo=={package_version('gonogo')}"],
-    )
+    example = inputs.head(5)
+    signature = infer_signature(example, pyfunc_model.output(candidate, example))
+    onnx, said = attempt(candidate, inputs, {"gonogo.candidate": candidate.name})
+    mlflow.set_tag(f"gonogo.onnx.{role}", said)
+    with tempfile.TemporaryDirectory() as tmp:
+        artifacts = {"candidate": str(folder)}
+        if onnx is not None:
+            artifacts["onnx"] = str(Path(tmp) / "model.onnx")
+            Path(artifacts["onnx"]).write_bytes(onnx)
+        info = mlflow.pyfunc.log_model(
+            name=role,
+            python_model=pyfunc_model.__file__,
+            artifacts=artifacts,
+            signature=signature,
+            pip_requirements=[f"gonogo=={package_version('gonogo')}"],
+        )
     return str(info.model_uri)
 
 

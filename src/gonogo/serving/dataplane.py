@@ -92,7 +92,7 @@ class DataPlane:
             "platform": "gonogo",
             "inputs": [_input(f) for f in rt.candidate.schema.fields],
             "outputs": [{"name": o, "datatype": "FP64", "shape": [-1]} for o in rt.outputs],
-            "parameters": {"role": rt.role, "candidate": rt.candidate.name},
+            "parameters": {"role": rt.role, "candidate": rt.candidate.name, "engine": rt.engine},
         }
 
     def infer(self, name: str, version: str | None, request: InferRequest) -> InferResponse:

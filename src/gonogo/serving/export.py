@@ -1,9 +1,9 @@
 """On-device export: a registered version as one ONNX file, checked against gonogo itself.
 
-The file holds the featurizer and the model in one graph (`onnxgraph`), so a phone, a browser
-or a C++ service needs only ONNX Runtime and the raw columns. Before anything is written, the
-graph predicts rows of the version's own data (or rows given) and must agree with the native
-predictions to `TOLERANCE`; the file is written whole or not at all.
+The file holds the featurizer and the model in one graph (`candidates.onnxgraph`), so a
+phone, a browser or a C++ service needs only ONNX Runtime and the raw columns. Before anything
+is written, the graph predicts rows of the version's own data (or rows given) and must agree
+with the native predictions to the parity tolerance; the file is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from gonogo.candidates.onnxgraph.check import TOLERANCE, ParityError, checked, inputs, session
 from gonogo.data.sources import batches, files, form_of
 from gonogo.errors import InputError
 from gonogo.serving.runtime import Runtime, resolve
 
-TOLERANCE = 1e-9  # |onnx - native| <= TOLERANCE * max(1, |native|)
 PARITY_ROWS = 20_000
 _TIMED = 300  # single-row predictions timed for the latency
 
@@ -55,30 +55,6 @@ class Exported:
         ]
 
 
-def session(model: bytes) -> Any:
-    """An ONNX Runtime session on one thread: a request of a few rows gains nothing from
-    more, and a server runs one per worker."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-
-def build(rt: Runtime) -> bytes:
-    """The version's candidate as a checked ONNX model, serialized."""
-    import onnx
-
-    from gonogo.serving.onnxgraph.convert import convert
-
-    described = rt.metadata | {"gonogo.inputs": json.dumps(rt.candidate.schema.to_dict())}
-    model = convert(rt.candidate, described)
-    onnx.checker.check_model(model, full_check=True)
-    made: bytes = model.SerializeToString()
-    return made
-
-
 def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
     """The version `ref` names, and rows to check its export on: of the files `data` names,
     or else of the files the version was trained on."""
@@ -106,27 +82,22 @@ def rows_of(paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS) -> pa.Tabl
     read = rt.candidate.schema.names
     found = (b for p in paths for b in batches(p, form, place, 4096, columns=read))
     table = pa.Table.from_batches(list(islice(found, limit // 4096 + 1))).slice(0, limit)
-    conformed = rt.candidate.schema.conform(table.to_pandas(), place)
-    return pa.Table.from_pandas(conformed, preserve_index=False)
+    return inputs(rt.candidate, table.to_pandas(), place)
 
 
 def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
     """Write `rt` as ONNX to `out` once its predictions of `rows` match the native ones."""
-    from gonogo.serving.onnxgraph.convert import feeds
+    from gonogo.candidates.onnxgraph.feeds import feeds
 
-    model = build(rt)
-    run = session(model)
-    onnx_out = np.column_stack(run.run(None, feeds(rt.candidate, rows)))
-    native = np.column_stack([c.to_numpy() for c in rt.predict(rows).columns])
-    difference = _largest(onnx_out, native)
-    if not difference <= TOLERANCE:
-        raise InputError(
-            f"{rt.ref} ({rt.candidate.name})",
-            f"ONNX predictions differ from gonogo's by up to {difference:.3g} relative "
-            f"(tolerance {TOLERANCE:g}); nothing was written",
-        )
+    described = rt.metadata | {"gonogo.inputs": json.dumps(rt.candidate.schema.to_dict())}
+    try:
+        model, difference = checked(rt.candidate, rows, described)
+    except ParityError as err:
+        raise ParityError(
+            f"{rt.ref} ({err.place})", f"{err.problem}; nothing was written"
+        ) from None
     _write(out, model)
-    one = rows.slice(0, 1)
+    run, one = session(model), rows.slice(0, 1)
     return Exported(
         str(out),
         rt.model,
@@ -136,16 +107,8 @@ def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
         rows.num_rows,
         difference,
         _median_ms(lambda: run.run(None, feeds(rt.candidate, one))),
-        _median_ms(lambda: rt.predict(one)),
+        _median_ms(lambda: rt.candidate.predict(one)),
     )
-
-
-def _largest(got: Any, want: Any) -> float:
-    """The largest difference, relative to the value (absolute below 1)."""
-    both_missing = np.isnan(got) & np.isnan(want)
-    scale = np.maximum(1.0, np.abs(want))
-    gap = np.where(both_missing, 0.0, np.abs(got - want) / scale)
-    return float(np.max(gap, initial=0.0)) if not np.isnan(gap).any() else float("inf")
 
 
 def _median_ms(call: Any) -> float:

@@ -40,8 +40,10 @@ class Follower:
         if number == self.plane.runtime.version:
             return False
         before = self.plane.runtime.ref
-        self.plane.runtime = resolve(self.registry, str(number))
-        log.warning("%s moved: %s → %s", self.alias, before, self.plane.runtime.ref)
+        moved = resolve(self.registry, str(number))
+        moved.engine  # noqa: B018  # its session made here, not on the first request
+        self.plane.runtime = moved
+        log.warning("%s moved: %s → %s (%s)", self.alias, before, moved.ref, moved.engine)
         return True
 
     def _run(self) -> None:

@@ -29,7 +29,7 @@ class Metrics:
         self.model = Gauge(
             "gonogo_model_info",
             "The version served.",
-            ["model", "version", "role", "candidate"],
+            ["model", "version", "role", "candidate", "engine"],
             registry=r,
         )
 
@@ -42,5 +42,5 @@ class Metrics:
     def exposition(self, rt: Runtime) -> bytes:
         """The text format, with the version `rt` as the one served."""
         self.model.clear()
-        self.model.labels(rt.model, str(rt.version), rt.role, rt.candidate.name).set(1)
+        self.model.labels(rt.model, str(rt.version), rt.role, rt.candidate.name, rt.engine).set(1)
         return generate_latest(self.registry)

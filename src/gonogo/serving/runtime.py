@@ -8,14 +8,18 @@ when the alias moves meanwhile.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.onnxgraph.check import predict as onnx_predict
+from gonogo.candidates.onnxgraph.feeds import ready
 
 if TYPE_CHECKING:
     from gonogo.pipeline.tracking import Tracker
@@ -23,12 +27,32 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Runtime:
-    """A registered version of a problem's model (a model or a heuristic) and its candidate."""
+    """A registered version of a problem's model (a model or a heuristic) and its candidate;
+    with the candidate's ONNX model (checked for parity when it was registered), rows that
+    need no conversion are predicted by ONNX Runtime: a server's fast path."""
 
     model: str
     version: int
     role: str
     candidate: FittedCandidate
+    onnx: bytes | None = field(default=None, repr=False)
+
+    @cached_property
+    def fast(self) -> Any:
+        """An ONNX Runtime session, or None: no ONNX model, or the onnx extra missing."""
+        if self.onnx is None or find_spec("onnxruntime") is None:
+            return None
+        from gonogo.candidates.onnxgraph.check import session
+
+        return session(self.onnx)
+
+    @property
+    def engine(self) -> str:
+        return "onnxruntime" if self.fast is not None else "native"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A session is not picklable (a batch job ships the runtime to workers): made anew.
+        return {k: v for k, v in self.__dict__.items() if k != "fast"}
 
     @property
     def ref(self) -> str:
@@ -58,6 +82,8 @@ class Runtime:
         if rows.num_rows == 0:  # checked all the same; nothing to predict
             self.candidate.schema.conform(read.to_pandas(), "rows")
             values = np.empty((0, len(self.outputs)))
+        elif self.fast is not None and ready(self.candidate, read):
+            values = onnx_predict(self.fast, self.candidate, read)
         else:
             values = self.candidate.predict(read).reshape(rows.num_rows, -1)
         return pa.RecordBatch.from_arrays(
@@ -78,4 +104,5 @@ def load(ref: str, root: Path) -> Runtime:
 def resolve(registry: Tracker, at: str) -> Runtime:
     """The version an alias or number names in `registry`, loaded."""
     version = registry.version(at)
-    return Runtime(registry.name, version.number, version.role, registry.candidate(version))
+    candidate, onnx = registry.loaded(version)
+    return Runtime(registry.name, version.number, version.role, candidate, onnx)

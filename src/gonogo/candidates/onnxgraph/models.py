@@ -20,9 +20,9 @@ import pandas as pd
 from onnx import TensorProto, numpy_helper
 
 from gonogo.candidates.encode import CategoryCodes
+from gonogo.candidates.onnxgraph.builder import Graph
+from gonogo.candidates.onnxgraph.features import Levels
 from gonogo.errors import InputError
-from gonogo.serving.onnxgraph.builder import Graph
-from gonogo.serving.onnxgraph.features import Levels
 
 Column = Callable[[str], str]  # a model input's name to its [n] double tensor
 _LEAF = -1

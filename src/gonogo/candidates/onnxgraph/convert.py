@@ -1,4 +1,4 @@
-"""A fitted candidate as one ONNX model, and rows as that model's inputs.
+"""A fitted candidate as one ONNX model.
 
 The model's inputs are the raw columns the candidate reads (see `features`), its outputs the
 candidate's predictions, one [n] double tensor each, named as `FittedCandidate.outputs` names
@@ -10,17 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from onnx import ModelProto
 
 from gonogo.candidates.fitted import FittedCandidate
-from gonogo.data.featurize import as_datetime
-from gonogo.data.schema import Field
+from gonogo.candidates.onnxgraph.builder import Graph
+from gonogo.candidates.onnxgraph.features import Features, inputs
+from gonogo.candidates.onnxgraph.models import parts, scores
 from gonogo.errors import InputError
-from gonogo.serving.onnxgraph.builder import Graph
-from gonogo.serving.onnxgraph.features import Features, inputs, is_text
-from gonogo.serving.onnxgraph.models import parts, scores
 
 _IDENTITY_LOSSES = {"squared_error", "absolute_error", "quantile"}
 
@@ -66,48 +62,3 @@ def _link(g: Graph, raw: str, model: Any, candidate: FittedCandidate, place: str
 def _take(g: Graph, matrix: str, j: int) -> str:
     """Column j of an [n, k] matrix, as an [n] tensor."""
     return g.op("Gather", matrix, g.const(np.int64(j), "index"), axis=1)
-
-
-def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[str, Any]:
-    """Rows as the model's inputs: each column the candidate reads, in the type the graph
-    takes (see `features`), from columns of the schema's types; dates may be strings."""
-    return {
-        f.name: _feed(f, rows.column(f.name), is_text(f, candidate.featurizer))
-        for f in candidate.schema.fields
-    }
-
-
-def _feed(f: Field, values: pa.Array | pa.ChunkedArray, text: bool) -> Any:
-    if text:
-        strings = pc.fill_null(values.cast(pa.string()), "")
-        return np.asarray(strings.to_numpy(zero_copy_only=False), dtype=object)
-    if f.kind in ("text", "datetime", "duration"):
-        return _seconds(f, values)
-    return values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-
-
-def _seconds(f: Field, values: pa.Array | pa.ChunkedArray) -> Any:
-    """Dates as seconds since 1970-01-01 on their own clock; durations as seconds."""
-    kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        values = _dates(f, values)
-    elif pa.types.is_date(kind):
-        values = values.cast(pa.timestamp("ns"))
-    elif pa.types.is_timestamp(kind) and kind.tz is not None:
-        values = pc.local_timestamp(values)
-    unit = pa.timestamp("ns") if pa.types.is_timestamp(values.type) else pa.duration("ns")
-    ns = values.cast(unit).cast(pa.int64())
-    whole = pc.fill_null(ns, 0).to_numpy(zero_copy_only=False)
-    # Whole seconds and their fraction apart: nanoseconds since 1970 exceed a double's 53 bits.
-    seconds = (whole // 10**9).astype(np.float64) + (whole % 10**9) / 1e9
-    seconds[pc.is_null(ns).to_numpy(zero_copy_only=False)] = np.nan
-    return seconds
-
-
-def _dates(f: Field, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Date strings parsed: ISO 8601 by Arrow, other forms as the featurizer parses them."""
-    try:
-        return values.cast(pa.timestamp("ns"))
-    except pa.ArrowInvalid:
-        parsed = as_datetime(values.to_pandas(), f.name)
-        return pa.array(parsed.dt.tz_localize(None) if parsed.dt.tz else parsed)

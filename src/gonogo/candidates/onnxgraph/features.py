@@ -18,10 +18,11 @@ import pandas as pd
 from onnx import TensorProto, ValueInfoProto, helper
 
 from gonogo.candidates.encode import codes
+from gonogo.candidates.onnxgraph.builder import Graph
+from gonogo.candidates.onnxgraph.feeds import is_text
 from gonogo.data.featurize import Derivation, Featurizer
-from gonogo.data.schema import Field, InputSchema
+from gonogo.data.schema import InputSchema
 from gonogo.errors import InputError
-from gonogo.serving.onnxgraph.builder import Graph
 
 HOLIDAY_YEARS = range(1950, 2101)
 DAY = 86_400.0
@@ -32,12 +33,6 @@ _MONTH_NAMES = list(pd.date_range("2024-01-01", periods=12, freq="MS").month_nam
 # Each category column's levels and whether rarer levels share the last code, as the models'
 # CategoryCodes learned them.
 Levels = dict[str, tuple[list[Any], bool]]
-
-
-def is_text(f: Field, featurizer: Featurizer) -> bool:
-    """Whether a raw column goes in as strings: text that no calendar or trend reads as
-    dates (those go in as seconds, however the data holds them)."""
-    return f.kind == "text" and f.name not in {d.source for d in featurizer.derivations}
 
 
 def inputs(schema: InputSchema, featurizer: Featurizer) -> list[ValueInfoProto]:

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gonogo.candidates.onnxgraph.builder import Graph
+from gonogo.candidates.onnxgraph.check import session
+from gonogo.candidates.onnxgraph.features import HOLIDAY_YEARS, Features, inputs
 from gonogo.data.derive import calendar
 from gonogo.data.featurize import Derivation, Featurizer
 from gonogo.data.schema import Field, InputSchema
-from gonogo.serving.export import session
-from gonogo.serving.onnxgraph.builder import Graph
-from gonogo.serving.onnxgraph.features import HOLIDAY_YEARS, Features, inputs
 
 COLUMNS = ("day_of_week", "day_of_year", "month", "year", "weekend", "hour", "holiday")
 

@@ -1,0 +1,87 @@
+"""The runtime's fast path: a version registered with its ONNX model predicts with ONNX
+Runtime what the candidate predicts, and rows it cannot take as they are go the native way,
+so both ways accept and refuse the same rows."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from gonogo.candidates.onnxgraph.check import attempt
+from gonogo.data.dataset import load as load_data
+from gonogo.errors import DataError
+from gonogo.serving.runtime import Runtime
+
+CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
+
+
+@pytest.fixture(scope="module")
+def churn_runtimes(churn_problem, churn_result):
+    holdout = load_data(churn_problem).raw.iloc[churn_result.fits[-1].test]
+    candidate = churn_result.fitted("gbm")
+    onnx, said = attempt(candidate, holdout, {})
+    assert onnx is not None and said.startswith("parity ")
+    fast = Runtime("churn", 1, "model", candidate, onnx)
+    return fast, Runtime("churn", 1, "model", candidate), holdout
+
+
+def _batch(frame: pd.DataFrame) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+
+
+def test_the_fast_path_predicts_what_the_candidate_does(churn_runtimes):
+    fast, native, holdout = churn_runtimes
+    assert (fast.engine, native.engine) == ("onnxruntime", "native")
+    got, want = fast.predict(_batch(holdout)), native.predict(_batch(holdout))
+    assert got.schema.names == want.schema.names == ["yes"]
+    np.testing.assert_allclose(got.column(0), want.column(0), rtol=1e-9, atol=1e-9)
+
+
+def test_rows_of_other_types_go_the_native_way_and_are_refused_alike(churn_runtimes):
+    fast, native, holdout = churn_runtimes
+    as_text = holdout.head(3).astype({"total_day_minutes": str})  # numbers sent as text
+    np.testing.assert_allclose(
+        fast.predict(_batch(as_text)).column(0), native.predict(_batch(as_text)).column(0)
+    )
+    wrong = holdout.head(3).assign(total_day_minutes=["warm", "1", "2"])
+    for rt in (fast, native):
+        with pytest.raises(DataError, match="'total_day_minutes' expects numbers; found 'warm'"):
+            rt.predict(_batch(wrong))
+
+
+def test_a_runtime_crosses_to_a_worker_without_its_session(churn_runtimes):
+    fast, _, holdout = churn_runtimes
+    fast.predict(_batch(holdout.head(2)))  # the session exists now
+    again = pickle.loads(pickle.dumps(fast))
+    assert "fast" not in again.__dict__ and again.engine == "onnxruntime"
+    np.testing.assert_array_equal(
+        again.predict(_batch(holdout.head(2))).column(0),
+        fast.predict(_batch(holdout.head(2))).column(0),
+    )
+
+
+def test_a_heuristic_gets_no_onnx_model_and_says_why(churn_problem, churn_result):
+    holdout = load_data(churn_problem).raw.head(20)
+    onnx, said = attempt(churn_result.fitted("plan-rate"), holdout, {})
+    assert onnx is None and "no ONNX form" in said
+
+
+@CHICAGO
+def test_the_pipeline_registers_a_model_with_its_checked_onnx_model(chicago_story):
+    tracker = chicago_story.tracker()
+    production = tracker.production()
+    candidate, onnx = tracker.loaded(production)
+    assert production.role == "model" and onnx is not None
+    tags = tracker.client.get_run(production.run_id).data.tags
+    assert tags["gonogo.onnx.model"].startswith("parity ")
+    first = tracker.version(1)  # the first run ships the heuristic, which has no ONNX form
+    assert first.role == "heuristic" and tracker.loaded(first)[1] is None
+    assert "no ONNX form" in tracker.client.get_run(first.run_id).data.tags["gonogo.onnx.heuristic"]
+    # A missing date is refused on the fast path as natively: the date is read, not guessed.
+    rows = pd.DataFrame({n: [1.0] for n in candidate.schema.names}).assign(date=[None])
+    with pytest.raises(DataError, match="'date' has 1 missing or unparsable dates"):
+        Runtime("chicago", production.number, "model", candidate, onnx).predict(_batch(rows))
