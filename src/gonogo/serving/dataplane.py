@@ -146,7 +146,9 @@ class DataPlane:
             raise RequestError("inputs", f"every input needs the same number of rows; {lengths}")
         # Numbers as the model was fitted on them (float64), whatever width they travelled in.
         columns = [
-            by[n].values.cast(pa.float64()) if fields[n].kind == "number" else by[n].values
+            by[n].values.cast(pa.float64())
+            if fields[n].kind == "number" and by[n].datatype != "FP64"
+            else by[n].values
             for n in fields
         ]
         return pa.RecordBatch.from_arrays(columns, names=list(fields))

@@ -87,7 +87,7 @@ def rows_of(paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS) -> pa.Tabl
 
 def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
     """Write `rt` as ONNX to `out` once its predictions of `rows` match the native ones."""
-    from gonogo.candidates.onnxgraph.feeds import feeds
+    from gonogo.candidates.onnxgraph.check import predict
 
     described = rt.metadata | {"gonogo.inputs": json.dumps(rt.candidate.schema.to_dict())}
     try:
@@ -106,15 +106,17 @@ def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
         len(model),
         rows.num_rows,
         difference,
-        _median_ms(lambda: run.run(None, feeds(rt.candidate, one))),
+        _median_ms(lambda: predict(run, rt.candidate, one)),
         _median_ms(lambda: rt.candidate.predict(one)),
     )
 
 
 def _median_ms(call: Any) -> float:
+    """The median time of `call`, over _TIMED calls or a second, whichever ends first."""
     call()  # warm: first calls allocate
-    taken = []
-    for _ in range(_TIMED):
+    taken: list[float] = []
+    until = time.perf_counter() + 1.0
+    while len(taken) < _TIMED and (len(taken) < 10 or time.perf_counter() < until):
         start = time.perf_counter()
         call()
         taken.append(time.perf_counter() - start)

@@ -18,8 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from gonogo.candidates.fitted import FittedCandidate
-from gonogo.candidates.onnxgraph.check import predict as onnx_predict
-from gonogo.candidates.onnxgraph.feeds import ready
+from gonogo.candidates.onnxgraph.feeds import feeds
 
 if TYPE_CHECKING:
     from gonogo.pipeline.tracking import Tracker
@@ -77,19 +76,19 @@ class Runtime:
 
         Only the columns the candidate reads are converted for it; the schema checks them
         (a missing column or a wrong type is a DataError naming the column)."""
+        fed = feeds(self.candidate, rows) if self.fast is not None and rows.num_rows else None
+        outputs = self.fast.run(None, fed) if fed is not None else list(self._native(rows).T)
+        return pa.RecordBatch.from_arrays(
+            [pa.array(values, pa.float64()) for values in outputs], names=self.outputs
+        )
+
+    def _native(self, rows: pa.RecordBatch | pa.Table) -> Any:
         have = set(rows.schema.names)
         read = rows.select([c for c in self.candidate.schema.names if c in have])
         if rows.num_rows == 0:  # checked all the same; nothing to predict
             self.candidate.schema.conform(read.to_pandas(), "rows")
-            values = np.empty((0, len(self.outputs)))
-        elif self.fast is not None and ready(self.candidate, read):
-            values = onnx_predict(self.fast, self.candidate, read)
-        else:
-            values = self.candidate.predict(read).reshape(rows.num_rows, -1)
-        return pa.RecordBatch.from_arrays(
-            [pa.array(values[:, j], pa.float64()) for j in range(values.shape[1])],
-            names=self.outputs,
-        )
+            return np.empty((0, len(self.outputs)))
+        return self.candidate.predict(read).reshape(rows.num_rows, -1)
 
 
 def load(ref: str, root: Path) -> Runtime:

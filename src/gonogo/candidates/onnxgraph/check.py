@@ -58,7 +58,10 @@ def predict(run: Any, candidate: FittedCandidate, rows: pa.Table | pa.RecordBatc
     """The graph's predictions for `rows`, an [n, outputs] matrix."""
     from gonogo.candidates.onnxgraph.feeds import feeds
 
-    return np.column_stack(run.run(None, feeds(candidate, rows)))
+    fed = feeds(candidate, rows)
+    if fed is None:
+        raise InputError("rows", "hold values the ONNX model cannot take as they are")
+    return np.column_stack(run.run(None, fed))
 
 
 def largest(got: Any, want: Any) -> float:

@@ -1,26 +1,28 @@
 """Rows as the inputs of a candidate's ONNX model, from Arrow, without pandas on the way.
 
 Each raw column the candidate reads becomes the tensor the graph takes (see `features`): text
-as strings, everything else as doubles; dates as seconds. `ready` says whether a batch's
-columns already have types that convert as they are; any other batch (text where a number is
-read, a missing date, an infinite number) goes the native way, which converts what it can and
-names what it cannot, so both ways accept and refuse the same rows.
+as strings (a missing value as the empty string), everything else as doubles, dates as
+seconds. `feeds` gives None for a batch whose columns do not convert as they are: text where
+a number is read, a missing or non-ISO date, an infinite number. Such a batch goes the native
+way, which converts what it can and names what it cannot, so both ways accept and refuse the
+same rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from gonogo.candidates.fitted import FittedCandidate
-from gonogo.data.featurize import Featurizer, as_datetime
+from gonogo.data.featurize import Featurizer
 from gonogo.data.schema import Field
 
+Values: TypeAlias = "pa.Array | pa.ChunkedArray"
+_NUMBERS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
 _DATES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_timestamp, pa.types.is_date)
-_NUMBERS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_null)
 
 
 def is_text(f: Field, featurizer: Featurizer) -> bool:
@@ -29,67 +31,62 @@ def is_text(f: Field, featurizer: Featurizer) -> bool:
     return f.kind == "text" and f.name not in {d.source for d in featurizer.derivations}
 
 
-def ready(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> bool:
-    """Whether every column the candidate reads converts as it is."""
-    return all(
-        f.name in rows.schema.names and _ready(f, rows.column(f.name), candidate)
-        for f in candidate.schema.fields
-    )
+def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[str, Any] | None:
+    """The graph's inputs for `rows`, or None when a column does not convert as it is."""
+    made: dict[str, Any] = {}
+    names = set(rows.schema.names)
+    for f in candidate.schema.fields:
+        value = _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None
+        if value is None:
+            return None
+        made[f.name] = value
+    return made
 
 
-def _ready(f: Field, values: pa.Array | pa.ChunkedArray, candidate: FittedCandidate) -> bool:
+def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
     kind = values.type
-    if is_text(f, candidate.featurizer):
-        return bool(pa.types.is_string(kind) or pa.types.is_null(kind))
+    if is_text(f, featurizer):
+        if pa.types.is_null(kind):
+            return np.full(len(values), "", dtype=object)
+        if not pa.types.is_string(kind):
+            return None
+        filled = pc.fill_null(values, "") if values.null_count else values
+        return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
     if f.kind in ("text", "datetime"):
-        return any(t(kind) for t in _DATES) and values.null_count == 0
+        return _dates(values) if any(t(kind) for t in _DATES) else None
     if f.kind == "duration":
-        return bool(pa.types.is_duration(kind))
-    if not any(t(kind) for t in _NUMBERS):
-        return False
-    return not (pa.types.is_floating(kind) and bool(pc.any(pc.is_inf(values)).as_py()))
+        if not pa.types.is_duration(kind) or values.null_count:
+            return None
+        return _seconds(values.cast(pa.duration("ns")).to_numpy(zero_copy_only=False))
+    return _numbers(values)
 
 
-def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[str, Any]:
-    """Rows as the model's inputs: each column the candidate reads, in the type the graph
-    takes (see `features`), from columns of the schema's types; dates may be strings."""
-    return {
-        f.name: _feed(f, rows.column(f.name), is_text(f, candidate.featurizer))
-        for f in candidate.schema.fields
-    }
+def _numbers(values: Values) -> Any:
+    if pa.types.is_null(values.type):
+        return np.full(len(values), np.nan)
+    if not any(t(values.type) for t in _NUMBERS):
+        return None
+    # Nulls of a number column come out as NaN; booleans as 0 and 1.
+    made = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return None if np.isinf(made).any() else made
 
 
-def _feed(f: Field, values: pa.Array | pa.ChunkedArray, text: bool) -> Any:
-    if text:
-        strings = pc.fill_null(values.cast(pa.string()), "")
-        return np.asarray(strings.to_numpy(zero_copy_only=False), dtype=object)
-    if f.kind in ("text", "datetime", "duration"):
-        return _seconds(f, values)
-    return values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-
-
-def _seconds(f: Field, values: pa.Array | pa.ChunkedArray) -> Any:
-    """Dates as seconds since 1970-01-01 on their own clock; durations as seconds."""
+def _dates(values: Values) -> Any:
+    """Dates (ISO 8601 text, timestamps, days) as seconds on their own clock; None when one
+    is missing or not ISO 8601 (the native way parses more forms, or names the bad one)."""
+    if values.null_count:
+        return None
     kind = values.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        values = _dates(f, values)
-    elif pa.types.is_date(kind):
-        values = values.cast(pa.timestamp("ns"))
-    elif pa.types.is_timestamp(kind) and kind.tz is not None:
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
         values = pc.local_timestamp(values)
-    unit = pa.timestamp("ns") if pa.types.is_timestamp(values.type) else pa.duration("ns")
-    ns = values.cast(unit).cast(pa.int64())
-    whole = pc.fill_null(ns, 0).to_numpy(zero_copy_only=False)
-    # Whole seconds and their fraction apart: nanoseconds since 1970 exceed a double's 53 bits.
-    seconds = (whole // 10**9).astype(np.float64) + (whole % 10**9) / 1e9
-    seconds[pc.is_null(ns).to_numpy(zero_copy_only=False)] = np.nan
-    return seconds
-
-
-def _dates(f: Field, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Date strings parsed: ISO 8601 by Arrow, other forms as the featurizer parses them."""
     try:
-        return values.cast(pa.timestamp("ns"))
-    except pa.ArrowInvalid:
-        parsed = as_datetime(values.to_pandas(), f.name)
-        return pa.array(parsed.dt.tz_localize(None) if parsed.dt.tz else parsed)
+        stamps = values.cast(pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return _seconds(stamps.to_numpy(zero_copy_only=False))
+
+
+def _seconds(times: Any) -> Any:
+    # Whole seconds and their fraction apart: nanoseconds since 1970 exceed a double's 53 bits.
+    ns = np.asarray(times).view(np.int64)
+    return (ns // 10**9).astype(np.float64) + (ns % 10**9) / 1e9

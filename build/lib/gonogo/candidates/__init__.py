@@ -1,0 +1,1 @@
+"""Everything that predicts: baselines, the found simple rule, the existing system, models."""

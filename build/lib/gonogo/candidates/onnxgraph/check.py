@@ -1,0 +1,102 @@
+"""Parity: a candidate's ONNX model is used only when it predicts what the candidate does.
+
+`checked` converts a candidate, runs the graph on rows and compares with the candidate's own
+predictions: within `TOLERANCE` (relative, absolute below 1) it gives the model's bytes,
+otherwise a ParityError. Export checks on the version's data before writing a file; the
+pipeline checks on the holdout before it logs the model beside the candidate for serving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.errors import InputError
+
+TOLERANCE = 1e-9  # |onnx - native| <= TOLERANCE * max(1, |native|)
+
+
+class ParityError(InputError):
+    """The ONNX model's predictions differ from the candidate's."""
+
+
+def session(model: bytes) -> Any:
+    """An ONNX Runtime session on one thread: a request of a few rows gains nothing from
+    more, and a server runs one per worker."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def build(candidate: FittedCandidate, doc: dict[str, str]) -> bytes:
+    """The candidate as a checked ONNX model, serialized; an InputError names what has no
+    ONNX form."""
+    import onnx
+
+    from gonogo.candidates.onnxgraph.convert import convert
+
+    model = convert(candidate, doc)
+    onnx.checker.check_model(model, full_check=True)
+    made: bytes = model.SerializeToString()
+    return made
+
+
+def inputs(candidate: FittedCandidate, rows: pd.DataFrame, place: str) -> pa.Table:
+    """Raw rows in the candidate's trained types, as the graph's inputs are made from."""
+    conformed = candidate.schema.conform(rows.reset_index(drop=True), place)
+    return pa.Table.from_pandas(conformed, preserve_index=False)
+
+
+def predict(run: Any, candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> Any:
+    """The graph's predictions for `rows`, an [n, outputs] matrix."""
+    from gonogo.candidates.onnxgraph.feeds import feeds
+
+    fed = feeds(candidate, rows)
+    if fed is None:
+        raise InputError("rows", "hold values the ONNX model cannot take as they are")
+    return np.column_stack(run.run(None, fed))
+
+
+def largest(got: Any, want: Any) -> float:
+    """The largest difference, relative to the value (absolute below 1); both missing is
+    no difference, one missing is an infinite one."""
+    both_missing = np.isnan(got) & np.isnan(want)
+    gap = np.where(both_missing, 0.0, np.abs(got - want) / np.maximum(1.0, np.abs(want)))
+    return float(np.max(gap, initial=0.0)) if not np.isnan(gap).any() else float("inf")
+
+
+def checked(candidate: FittedCandidate, rows: pa.Table, doc: dict[str, str]) -> tuple[bytes, float]:
+    """The candidate's ONNX model and its largest difference on `rows` (made by `inputs`)."""
+    model = build(candidate, doc)
+    got = predict(session(model), candidate, rows)
+    difference = largest(got, candidate.predict(rows).reshape(rows.num_rows, -1))
+    if not difference <= TOLERANCE:
+        raise ParityError(
+            f"candidate {candidate.name!r}",
+            f"ONNX predictions differ from gonogo's by up to {difference:.3g} relative "
+            f"(tolerance {TOLERANCE:g})",
+        )
+    return model, difference
+
+
+def attempt(
+    candidate: FittedCandidate, rows: pd.DataFrame, doc: dict[str, str]
+) -> tuple[bytes | None, str]:
+    """The candidate's ONNX model checked on raw `rows`, and a line on it; or None and why
+    not: the `onnx` extra missing, no ONNX form, a failed check."""
+    from importlib.util import find_spec
+
+    if find_spec("onnx") is None or find_spec("onnxruntime") is None:
+        return None, "none: the onnx extra is not installed"
+    try:
+        model, difference = checked(candidate, inputs(candidate, rows, "rows"), doc)
+    except InputError as err:
+        return None, f"none: {err}"
+    return model, f"parity {difference:.1e} on {len(rows)} rows"

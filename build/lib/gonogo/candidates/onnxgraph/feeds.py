@@ -1,0 +1,92 @@
+"""Rows as the inputs of a candidate's ONNX model, from Arrow, without pandas on the way.
+
+Each raw column the candidate reads becomes the tensor the graph takes (see `features`): text
+as strings (a missing value as the empty string), everything else as doubles, dates as
+seconds. `feeds` gives None for a batch whose columns do not convert as they are: text where
+a number is read, a missing or non-ISO date, an infinite number. Such a batch goes the native
+way, which converts what it can and names what it cannot, so both ways accept and refuse the
+same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.data.featurize import Featurizer
+from gonogo.data.schema import Field
+
+Values: TypeAlias = "pa.Array | pa.ChunkedArray"
+_NUMBERS = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+_DATES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_timestamp, pa.types.is_date)
+
+
+def is_text(f: Field, featurizer: Featurizer) -> bool:
+    """Whether a raw column goes in as strings: text that no calendar or trend reads as
+    dates (those go in as seconds, however the data holds them)."""
+    return f.kind == "text" and f.name not in {d.source for d in featurizer.derivations}
+
+
+def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[str, Any] | None:
+    """The graph's inputs for `rows`, or None when a column does not convert as it is."""
+    made: dict[str, Any] = {}
+    names = set(rows.schema.names)
+    for f in candidate.schema.fields:
+        value = _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None
+        if value is None:
+            return None
+        made[f.name] = value
+    return made
+
+
+def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
+    kind = values.type
+    if is_text(f, featurizer):
+        if pa.types.is_null(kind):
+            return np.full(len(values), "", dtype=object)
+        if not pa.types.is_string(kind):
+            return None
+        filled = pc.fill_null(values, "") if values.null_count else values
+        return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+    if f.kind in ("text", "datetime"):
+        return _dates(values) if any(t(kind) for t in _DATES) else None
+    if f.kind == "duration":
+        if not pa.types.is_duration(kind) or values.null_count:
+            return None
+        return _seconds(values.cast(pa.duration("ns")).to_numpy(zero_copy_only=False))
+    return _numbers(values)
+
+
+def _numbers(values: Values) -> Any:
+    if pa.types.is_null(values.type):
+        return np.full(len(values), np.nan)
+    if not any(t(values.type) for t in _NUMBERS):
+        return None
+    # Nulls of a number column come out as NaN; booleans as 0 and 1.
+    made = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return None if np.isinf(made).any() else made
+
+
+def _dates(values: Values) -> Any:
+    """Dates (ISO 8601 text, timestamps, days) as seconds on their own clock; None when one
+    is missing or not ISO 8601 (the native way parses more forms, or names the bad one)."""
+    if values.null_count:
+        return None
+    kind = values.type
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        values = pc.local_timestamp(values)
+    try:
+        stamps = values.cast(pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return _seconds(stamps.to_numpy(zero_copy_only=False))
+
+
+def _seconds(times: Any) -> Any:
+    # Whole seconds and their fraction apart: nanoseconds since 1970 exceed a double's 53 bits.
+    ns = np.asarray(times).view(np.int64)
+    return (ns // 10**9).astype(np.float64) + (ns % 10**9) / 1e9

@@ -1,0 +1,284 @@
+"""`simple-rule`: the best heuristic a person could write down, found automatically.
+
+It answers the talk's "can the problem be solved using heuristics?" even when the team wrote
+none. The families tried are the ones a person would: one threshold on one feature, a rate per
+category of one feature, and a depth-2 tree. The family is chosen on the last (or a random)
+quarter of the training part, then refitted on all of it, and printed as readable rules.
+Categories are ordered by their label mean before the trees see them, so a threshold on the
+codes is the best two-way grouping of the categories (the classic CART result). Every family
+fits the metric's loss: absolute error for mae (medians), log loss for classes, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from gonogo.candidates.baselines import GroupStatistic
+from gonogo.candidates.encode import codes
+from gonogo.candidates.predict import as_frame, fit_inputs
+from gonogo.data.split import Index
+from gonogo.metrics import METRICS, Array
+
+_MAX_LEVELS = 12
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _quote(values: list[str]) -> str:
+    inner = ", ".join(f'"{v}"' for v in values)
+    return f'== "{values[0]}"' if len(values) == 1 else f"in {{{inner}}}"
+
+
+@dataclass
+class _Tree:
+    """A fitted decision tree over (some of) the encoded features."""
+
+    columns: list[str]
+    model: object
+
+
+_CRITERION = {
+    "absolute": "absolute_error",
+    "relative": "absolute_error",
+    "squared": "squared_error",
+}
+
+
+class SimpleRule(BaseEstimator):  # type: ignore[misc]
+    """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
+
+    def __init__(
+        self,
+        task: str,
+        classes: tuple[str, ...],
+        metric: str,
+        ordered: bool,
+        seed: int,
+        categorical: list[str],
+    ) -> None:
+        self.task = task
+        self.classes = classes
+        self.metric = metric
+        self.ordered = ordered
+        self.seed = seed
+        self.categorical = categorical
+
+    # encoding -----------------------------------------------------------------------------
+    def _target(self, y: Array) -> Array:
+        if self.task != "multiclass":
+            return y
+        return np.asarray(y == np.bincount(y.astype(int)).argmax(), dtype=np.float64)
+
+    def _learn_order(self, X: pd.DataFrame, y: Array) -> None:
+        t = pd.Series(self._target(y), index=X.index)
+        self.order_ = {
+            c: list(t.groupby(X[c].astype("string"), observed=True).mean().sort_values().index)
+            for c in self.categorical
+            if c in X
+        }
+
+    def _integral(self, X: pd.DataFrame) -> dict[str, tuple[float, float]]:
+        """Whole-number columns (with their range), whose thresholds read better as integers."""
+        out = {}
+        for c in X.columns:
+            if c in self.order_:
+                continue
+            values = X[c].dropna().to_numpy(np.float64)
+            if len(values) and np.all(values == np.round(values)):
+                out[str(c)] = (float(values.min()), float(values.max()))
+        return out
+
+    def _encode(self, X: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Numbers as they are, categories as their rank by label mean (NaN if unseen)."""
+        out = {}
+        for c in columns:
+            if c in self.order_:
+                out[c] = codes(X[c].astype("string"), self.order_[c])
+            else:
+                out[c] = X[c].to_numpy(np.float64)
+        return pd.DataFrame(out, index=X.index)
+
+    # families -----------------------------------------------------------------------------
+    @property
+    def _loss(self) -> str:
+        return METRICS[self.metric].loss
+
+    def _tree(
+        self, E: pd.DataFrame, y: Array, w: Array | None, columns: list[str], depth: int
+    ) -> _Tree:
+        """A tree on the encoded columns `E`."""
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        leaf = max(20, len(y) // 100)
+        if self.task == "regression":
+            model = DecisionTreeRegressor(
+                criterion=_CRITERION[self._loss],
+                max_depth=depth,
+                min_samples_leaf=leaf,
+                random_state=self.seed,
+            )
+        else:
+            model = DecisionTreeClassifier(
+                criterion="log_loss", max_depth=depth, min_samples_leaf=leaf, random_state=self.seed
+            )
+        return _Tree(columns, model.fit(E[columns], y, sample_weight=w))
+
+    def _table(self, X: pd.DataFrame, y: Array, w: Array | None, column: str) -> GroupStatistic:
+        stat = "median" if self._loss in ("absolute", "relative") else "mean"
+        table = GroupStatistic([column], stat, self.task, self.classes, "simple-rule")
+        return table.fit(X, y, sample_weight=w)
+
+    def _families(
+        self, X: pd.DataFrame, E: pd.DataFrame, y: Array, w: Array | None
+    ) -> list[object]:
+        cols = list(X.columns)
+        found: list[object] = [self._tree(E, y, w, [c], 1) for c in cols]
+        found += [
+            self._table(X, y, w, c)
+            for c in self.categorical
+            if c in X and X[c].nunique() <= _MAX_LEVELS
+        ]
+        found.append(self._tree(E, y, w, cols, 2))
+        return found
+
+    def _predict_with(self, rule: object, X: pd.DataFrame, E: pd.DataFrame | None = None) -> Array:
+        if isinstance(rule, GroupStatistic):
+            return rule.predict_scores(X)
+        assert isinstance(rule, _Tree)
+        enc = self._encode(X, rule.columns) if E is None else E[rule.columns]
+        model = rule.model
+        if self.task == "regression":
+            return np.asarray(model.predict(enc), dtype=np.float64)  # type: ignore[attr-defined]
+        proba = np.zeros((len(X), len(self.classes)))
+        proba[:, model.classes_.astype(int)] = model.predict_proba(enc)  # type: ignore[attr-defined]
+        return proba[:, 1] if self.task == "binary" else proba
+
+    # estimator ----------------------------------------------------------------------------
+    def _validation(self, n: int) -> tuple[Index, Index]:
+        rows = np.arange(n) if self.ordered else np.random.default_rng(self.seed).permutation(n)
+        cut = int(n * 0.75)
+        return np.sort(rows[:cut]), np.sort(rows[cut:])
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # trees and tables send missing values to a side
+        return tags
+
+    def fit(self, X: pd.DataFrame, y: Array, sample_weight: Array | None = None) -> SimpleRule:
+        X, y, sample_weight = fit_inputs(X, y, sample_weight)
+        if len(y) < 2:
+            raise ValueError(f"a rule is found on 2 rows or more; got n_samples = {len(y)}")
+        self.n_features_in_ = X.shape[1]
+        fit_rows, val_rows = self._validation(len(y))
+        Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
+        wf = None if sample_weight is None else sample_weight[fit_rows]
+        self._learn_order(Xf, y[fit_rows])
+        cols = list(X.columns)
+        trials = self._families(Xf, self._encode(Xf, cols), y[fit_rows], wf)
+        Ev = self._encode(Xv, cols)
+        preds = [self._predict_with(r, Xv, Ev) for r in trials]
+        best = self._choose(y[val_rows], preds)
+        self._learn_order(X, y)
+        self.integral_ = self._integral(X)
+        self.rule_ = self._refit(trials[best], X, y, sample_weight)
+        return self
+
+    def _choose(self, y: Array, preds: list[Array]) -> int:
+        """The family scoring best on validation; by squared error where the metric is
+        undefined there (e.g. ROC AUC on a stretch of time with one class)."""
+        metric = METRICS[self.metric]
+        values = [metric.value(y, p) for p in preds]
+        if not np.isfinite(values).any():
+            metric = METRICS["rmse" if self.task == "regression" else "brier"]
+            values = [metric.value(y, p) for p in preds]
+        sign = -1 if metric.greater_is_better else 1
+        return int(np.nanargmin([sign * v for v in values]))
+
+    def _refit(self, rule: object, X: pd.DataFrame, y: Array, w: Array | None) -> object:
+        if isinstance(rule, GroupStatistic):
+            return self._table(X, y, w, rule.group_by[0])
+        assert isinstance(rule, _Tree)
+        depth = int(rule.model.get_depth()) or 1  # type: ignore[attr-defined]
+        return self._tree(self._encode(X, rule.columns), y, w, rule.columns, depth)
+
+    def predict_scores(self, X: pd.DataFrame) -> Array:
+        return self._predict_with(self.rule_, as_frame(X))
+
+    # printing -----------------------------------------------------------------------------
+    def _value(self, v: Array) -> str:
+        v = np.atleast_1d(v)
+        if self.task == "regression":
+            return _fmt(float(v[0]))
+        if self.task == "binary":
+            return _fmt(float(v[-1]) if len(v) > 1 else float(v[0]))
+        k = int(np.argmax(v))
+        return f'"{self.classes[k]}" ({v[k]:.0%})'
+
+    def _numeric(self, column: str, lo: float, hi: float) -> str:
+        """`lo < column <= hi` (either end may be open), as a person would write it."""
+        if column in self.integral_:
+            if self.integral_[column] == (0, 1):
+                return f"{column} == {0 if hi < 1 else 1}"
+            if np.isfinite(lo) and np.isfinite(hi):
+                first, last = math.floor(lo) + 1, math.floor(hi)
+                return f"{column} == {first}" if first == last else f"{first} <= {column} <= {last}"
+            return (
+                f"{column} >= {math.floor(lo) + 1}"
+                if np.isfinite(lo)
+                else f"{column} <= {math.floor(hi)}"
+            )
+        if np.isfinite(lo) and np.isfinite(hi):
+            return f"{_fmt(lo)} < {column} <= {_fmt(hi)}"
+        return f"{column} > {_fmt(lo)}" if np.isfinite(lo) else f"{column} <= {_fmt(hi)}"
+
+    def _conditions(self, bounds: dict[str, tuple[float, float]]) -> list[str]:
+        out = []
+        for column, (lo, hi) in bounds.items():
+            if column not in self.order_:
+                out.append(self._numeric(column, lo, hi))
+                continue
+            levels = self.order_[column]
+            side = [v for i, v in enumerate(levels) if lo < i <= hi]
+            out.append(f"{column} {_quote(side)}")
+        return out
+
+    def _leaves(self, tree: _Tree) -> list[tuple[list[str], Array]]:
+        """Each leaf's conditions, one per column (splits on one column merge into a range)."""
+        t = tree.model.tree_  # type: ignore[attr-defined]
+        out: list[tuple[list[str], Array]] = []
+
+        def walk(node: int, bounds: dict[str, tuple[float, float]]) -> None:
+            if t.children_left[node] == -1:
+                v = np.asarray(t.value[node][0], dtype=np.float64)
+                value = v if self.task == "regression" else v / v.sum()
+                out.append((self._conditions(bounds), value))
+                return
+            col, thr = tree.columns[t.feature[node]], float(t.threshold[node])
+            lo, hi = bounds.get(col, (-np.inf, np.inf))
+            walk(t.children_left[node], {**bounds, col: (lo, min(hi, thr))})
+            walk(t.children_right[node], {**bounds, col: (max(lo, thr), hi)})
+
+        walk(0, {})
+        return out
+
+    def describe(self) -> str:
+        """The rule as a person would write it."""
+        if isinstance(self.rule_, GroupStatistic):
+            col = self.rule_.group_by[0]
+            parts = [f"{k} → {self._value(v)}" for k, v in self.rule_.rules()]
+            return f"by {col}: " + ", ".join(parts) + f" (else {self._value(self.rule_.fallback_)})"
+        leaves = self._leaves(self.rule_)  # type: ignore[arg-type]
+        if len(leaves) == 1:
+            return f"always {self._value(leaves[0][1])}"
+        lines = [f"if {' and '.join(c)} then {self._value(v)}" for c, v in leaves[:-1]]
+        return "\n".join(
+            [lines[0], *("el" + line for line in lines[1:]), f"else {self._value(leaves[-1][1])}"]
+        )

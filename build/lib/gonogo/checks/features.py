@@ -1,0 +1,52 @@
+"""Are the features usable: mostly present, not too many categories? (Constant columns are
+left out at binding, and listed with the reason.)"""
+
+from __future__ import annotations
+
+from gonogo.checks.finding import Finding, Severity
+from gonogo.data.dataset import Dataset
+from gonogo.data.split import Split
+from gonogo.problem import Problem
+
+MISSING_WARN = 0.30
+MAX_LEVELS = 50
+
+
+def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    shares = {c: float(ds.frame[c].isna().mean()) for c in ds.features}
+    shares = {c: s for c, s in shares.items() if s > 0}
+    if not shares:
+        return []
+    heavy = {c: s for c, s in shares.items() if s >= MISSING_WARN}
+    listed = heavy or shares
+    text = ", ".join(f"{c} {s:.0%}" for c, s in sorted(listed.items(), key=lambda kv: -kv[1])[:8])
+    severity: Severity = "warn" if heavy else "info"
+    return [
+        Finding(
+            "features.missing",
+            severity,
+            f"missing values: {text}; models impute them, heuristics fall back",
+            tuple(listed),
+            {"fractions": shares},
+        )
+    ]
+
+
+def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    levels = {c: int(ds.frame[c].nunique()) for c in ds.features if ds.is_categorical(c)}
+    many = {c: n for c, n in levels.items() if n > MAX_LEVELS}
+    if not many:
+        return []
+    text = ", ".join(f"{c} ({n} levels)" for c, n in many.items())
+    return [
+        Finding(
+            "features.high_cardinality",
+            "warn",
+            f"{text}: rare levels are pooled; an id in disguise, or worth grouping?",
+            tuple(many),
+            {"levels": many},
+        )
+    ]
+
+
+CHECKS = (missing, high_cardinality)

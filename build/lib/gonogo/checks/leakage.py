@@ -1,0 +1,293 @@
+"""Is the evaluation honest: no label copies, no ids, no rows or entities on both sides?"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from gonogo.checks.finding import Finding
+from gonogo.checks.probe import (
+    compare,
+    determination,
+    quick_model,
+    single_feature,
+    strength_of,
+)
+from gonogo.data.dataset import Dataset
+from gonogo.data.split import Split, split_like
+from gonogo.metrics import Array
+from gonogo.problem import Problem, derivations
+
+DETERMINES = 0.99
+# A feature worth a second look: strong on its own (R² or ROC AUC)...
+STRONG = {"regression": 0.5, "binary": 0.85, "multiclass": 0.85}
+# ...and the rest of the features together have less than this share of its skill.
+DOMINATES = 0.5
+PREDICTS = {"regression": 0.10, "binary": 0.60, "multiclass": 0.60}
+DUPLICATE_SHARE = 0.02  # copies that can move a score; a survey's few repeated answers cannot
+MIN_ENTITIES = 20
+ENTITY_GAIN = 0.10
+
+
+def _strength_name(ds: Dataset) -> str:
+    return "R²" if ds.task == "regression" else "AUC"
+
+
+def _skill(ds: Dataset, strength: float) -> float:
+    """Strength above chance: R² itself, AUC above one half."""
+    return strength if ds.task == "regression" else strength - 0.5
+
+
+def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Block a column that reproduces the label on the holdout (a copy or a consequence of
+    it); warn about one so strong that all the others together have less than half its skill.
+    A strong legitimate feature sorts most rows, not every row of every class, and is quiet
+    unless it dwarfs the rest."""
+    if len(split.holdout) == 0:
+        return []
+    y = ds.y[split.holdout]
+    preds = {
+        c: single_feature(ds, c, split.train, split.holdout, problem.seed) for c in ds.features
+    }
+    exact = {c: determination(ds, y, p) for c, p in preds.items()}
+    copies = [c for c, v in exact.items() if v >= DETERMINES]
+    if copies:
+        what = "R²" if ds.task == "regression" else "the lowest recall of any class"
+        return [
+            Finding(
+                "leakage.single_feature",
+                "block",
+                f"{', '.join(copies)} alone reproduce(s) the label on the holdout ({what} "
+                f"{max(exact[c] for c in copies):.3f}); a copy or consequence of the label? "
+                "Remove it or move it to exclude",
+                tuple(copies),
+                {"determination": {c: exact[c] for c in copies}},
+            )
+        ]
+    strengths = {c: strength_of(ds, y, p) for c, p in preds.items()}
+    return _dominant(problem, ds, split, strengths)
+
+
+def _dominant(
+    problem: Problem, ds: Dataset, split: Split, strengths: dict[str, float]
+) -> list[Finding]:
+    """Warn when one strong column has over twice the skill of all the others together."""
+    finite = {c: s for c, s in strengths.items() if np.isfinite(s)}
+    if len(ds.features) < 2 or not finite:
+        return []
+    top = max(finite, key=lambda c: finite[c])
+    if finite[top] < STRONG[ds.task]:
+        return []
+    others = [c for c in ds.features if c != top]
+    pred = quick_model(ds, others, split.train, split.holdout, problem.seed)
+    rest = strength_of(ds, ds.y[split.holdout], pred)
+    if not _skill(ds, rest) < DOMINATES * _skill(ds, finite[top]):
+        return []
+    name = _strength_name(ds)
+    return [
+        Finding(
+            "leakage.single_feature",
+            "warn",
+            f"{top} alone ({name} {finite[top]:.3f}) has over twice the skill of all the other "
+            f"features together ({name} {rest:.3f}); is {top} known at prediction time?",
+            (top,),
+            {"strength": name, "alone": finite[top], "all_others": rest},
+        )
+    ]
+
+
+def _id_like(s: pd.Series) -> bool:
+    n = len(s)
+    if n < 2 or s.isna().any():
+        return False
+    categorical = isinstance(s.dtype, pd.CategoricalDtype)
+    integral = pd.api.types.is_integer_dtype(s) or (
+        pd.api.types.is_float_dtype(s) and bool(np.all(np.mod(s.to_numpy(), 1) == 0))
+    )
+    unique = s.nunique() == n
+    if unique and (categorical or integral):
+        return True
+    if categorical or s.nunique() < 0.9 * n:
+        return False
+    return bool(s.is_monotonic_increasing or s.is_monotonic_decreasing)
+
+
+def identifier(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    # Derived columns (the trend counts time) are gonogo's own, not ids.
+    derived = {c for g in derivations(problem) for c in ds.groups.get(g, ())}
+    suspects = [c for c in ds.features if c not in derived and _id_like(ds.frame[c])]
+    if not suspects:
+        return []
+    # A random split: on a time split an increasing id is out of range on the whole holdout.
+    train, test = split_like("random", problem, ds)
+    out = []
+    for col in suspects:
+        pred = single_feature(ds, col, train, test, problem.seed)
+        value = strength_of(ds, ds.y[test], pred)
+        if value >= PREDICTS[ds.task]:
+            out.append(
+                Finding(
+                    "leakage.identifier",
+                    "warn",
+                    f"{col} looks like an identifier (unique per row or ordered with "
+                    f"the rows) yet predicts the label ({_strength_name(ds)} "
+                    f"{value:.3f}); rows may be ordered or numbered by outcome",
+                    (col,),
+                    {"strength": value},
+                )
+            )
+    return out
+
+
+def _fine(ds: Dataset, columns: list[str]) -> bool:
+    """Whether some column is fine-grained (mostly distinct numbers), so that two rows that
+    agree on every column are copies, not a coincidence."""
+    frame = ds.frame
+    return any(
+        pd.api.types.is_float_dtype(frame[c]) and frame[c].nunique() >= 0.5 * len(frame)
+        for c in columns
+    ) or (ds.task == "regression" and len(np.unique(ds.y)) >= 0.5 * len(ds.y))
+
+
+def duplicates(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Holdout rows copied from the training part, label included, beyond what chance makes.
+
+    Where some column is fine-grained, any match is a copy. Where every column is coarse (a few
+    discrete values), identical rows occur naturally; the training part's own rate of repeated
+    rows is what chance makes, and only the excess counts.
+    """
+    if len(split.holdout) == 0:
+        return []
+    rows = ds.frame[ds.features].assign(_label=ds.y)
+    hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    train, hold = hashes[split.train], hashes[split.holdout]
+    seen = np.isin(hold, train)
+    share = float(seen.mean())
+    expected = 0.0
+    if not _fine(ds, ds.features):
+        _, counts = np.unique(train, return_counts=True)
+        expected = float(counts[counts > 1].sum() / len(train))
+    noise = 3 * np.sqrt(expected * (1 - expected) / len(hold))
+    if share - expected < max(DUPLICATE_SHARE, noise):
+        return []
+    beyond = f", against {expected:.1%} that chance makes here" if expected else ""
+    return [
+        Finding(
+            "leakage.duplicates",
+            "warn",
+            f"{int(seen.sum())} holdout rows ({share:.1%}) are copies of training rows, label "
+            f"included{beyond}; the holdout score is optimistic: drop the copies",
+            (),
+            {"rows": int(seen.sum()), "fraction": share, "expected": expected},
+        )
+    ]
+
+
+def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    if ds.entity is None:
+        return []
+    entity = ds.frame[ds.entity].astype("string")
+    both = set(entity.iloc[split.train].dropna()) & set(entity.iloc[split.holdout].dropna())
+    if not both:
+        return []
+    rows = float(entity.iloc[split.holdout].isin(both).mean())
+    return [
+        Finding(
+            "leakage.entity_overlap",
+            "block",
+            f"{len(both)} {ds.entity} value(s) appear in both training data and holdout "
+            f"({rows:.1%} of holdout rows); use split strategy 'group'",
+            (ds.entity,),
+            {"entities": len(both), "holdout_fraction": rows},
+        )
+    ]
+
+
+_ID_WORDS = frozenset(
+    {
+        *("id", "ids", "uid", "pid", "nr", "no", "num", "number", "key", "code", "case"),
+        *("person", "customer", "client", "user", "patient", "subject", "account", "member"),
+        *("household", "firm", "company", "store", "shop", "respondent", "individual"),
+    }
+)
+
+
+def _id_named(column: str) -> bool:
+    words = re.findall(r"[a-z]+|[A-Z][a-z]*", column)
+    return any(w.lower() in _ID_WORDS for w in words) or column.lower().endswith("id")
+
+
+def _repeats(column: str, s: pd.Series) -> bool:
+    """Many values, each on a few rows, that name something rather than measure it: text, or
+    whole numbers under an identifier's name (a panel's person `nr`, not `experience`)."""
+    if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        whole = bool(np.all(np.mod(s.dropna(), 1) == 0))
+        if not (whole and _id_named(column)):
+            return False
+    counts = s.value_counts()
+    n = int(counts.sum())
+    return (
+        len(counts) >= MIN_ENTITIES
+        and n / 50 <= len(counts) <= n / 1.5
+        and counts[counts > 1].sum() >= 0.5 * n
+    )
+
+
+def repeated_id(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """An undeclared entity: a column naming something that repeats over rows (a panel's
+    person id), whose rows share more than the features explain."""
+    if ds.entity is not None or split.strategy == "group":
+        return []
+    skip = {ds.label, ds.time}
+    columns = [str(c) for c in ds.frame.columns if c not in skip]
+    found = (_entity_gain(problem, ds, c) for c in columns if _repeats(c, ds.frame[c]))
+    return [f for f in found if f is not None]
+
+
+def _entity_gain(problem: Problem, ds: Dataset, column: str) -> Finding | None:
+    """What knowing the entity is worth. A quick model learns from other entities' rows; the
+    test rows are half the rows of a fifth of the entities, whose other half tells each
+    entity's mean residual. Adding it (shrunk) is what a random split lets a model memorise."""
+    ids = ds.frame[column].astype("string").fillna("<missing>").to_numpy()
+    values = np.unique(ids)
+    rng = np.random.default_rng(problem.seed)
+    held = np.isin(ids, rng.choice(values, size=max(2, len(values) // 5), replace=False))
+    shuffled = rng.permutation(np.flatnonzero(held))
+    test, seen = np.sort(shuffled[::2]), np.sort(shuffled[1::2])
+    pred = quick_model(ds, ds.features, np.flatnonzero(~held), np.r_[test, seen], problem.seed)
+    truth = np.eye(ds.n_classes)[ds.y.astype(int)] if ds.task == "multiclass" else ds.y
+    residual = truth[seen] - pred[len(test) :]
+    base = pred[: len(test)]
+    known = base + _offsets(residual, ids[seen], ids[test])
+    if ds.task != "regression":
+        known = np.clip(known, 1e-3, 1 - 1e-3)
+        known = known / known.sum(axis=1, keepdims=True) if known.ndim == 2 else known
+    effect = compare(problem, ds, test, {"apart": base, "known": known}, False).gain(
+        "known", "apart"
+    )
+    if not (effect.value > ENTITY_GAIN and effect.ci[0] > 0):
+        return None
+    per = len(ids) / len(values)
+    return Finding(
+        "leakage.repeated_id",
+        "warn",
+        f"{column} repeats over rows ({len(values)} values, {per:.1f} rows each), and knowing "
+        f"a {column}'s other rows improves a model by {effect.value:.0%} (95% CI "
+        f"{effect.ci[0]:.0%} to {effect.ci[1]:.0%}), which a random split credits to the "
+        f"model: if new cases are new {column}s, declare data.entity: {column}",
+        (column,),
+        {"values": len(values), "relative": effect.value, "ci": list(effect.ci)},
+    )
+
+
+def _offsets(residual: Array, seen: Array, test: Array) -> Array:
+    """Each test row's entity mean residual over the seen rows, shrunk by one pseudo-row."""
+    grouped = pd.DataFrame(residual.reshape(len(seen), -1)).groupby(seen)
+    shrunk = grouped.sum().div(grouped.size() + 1, axis=0)
+    out = shrunk.reindex(test).fillna(0.0).to_numpy(np.float64)
+    return out if residual.ndim == 2 else out[:, 0]
+
+
+CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id)

@@ -1,0 +1,36 @@
+"""Findings that only the fitted candidates can show."""
+
+from __future__ import annotations
+
+from gonogo.candidates.candidate import Candidate
+from gonogo.checks.finding import Finding
+from gonogo.evaluation.compare import Scores
+
+
+def worse_than_constant(scores: Scores, candidates: list[Candidate]) -> list[Finding]:
+    """A heuristic or existing system of the spec that always predicting the constant beats,
+    with the whole paired interval: a finding in itself, whatever the models do."""
+    out = []
+    m = scores.metric
+    constant = scores.point["candidate:constant"].value
+    for cand in candidates:
+        if cand.kind != "baseline" or not cand.place:
+            continue
+        key = f"candidate:{cand.name}"
+        gain = scores.gain(key, "candidate:constant")
+        if gain.ci[1] >= 0:
+            continue
+        value = scores.point[key].value
+        out.append(
+            Finding(
+                "baseline.worse_than_constant",
+                "warn",
+                f"the heuristic {cand.name!r} does worse than always predicting the constant: "
+                f"{m.name} {value:.4g} vs {constant:.4g} ({gain.value:+.1%}, 95% CI "
+                f"{gain.ci[0]:+.1%} to {gain.ci[1]:+.1%}); if it is in use today, replacing it "
+                "with the constant is already an improvement",
+                (),
+                {"candidate": cand.name, "relative": gain.value, "ci": list(gain.ci)},
+            )
+        )
+    return out

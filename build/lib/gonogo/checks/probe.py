@@ -1,0 +1,96 @@
+"""Small models used by checks to ask "how much does this column say about the label?".
+
+Strength is R² for regression and ROC AUC (one-vs-rest for several classes) otherwise: both are
+scale-free, so one threshold (0.99, "nearly determines") fits every problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gonogo.candidates import models
+from gonogo.candidates.predict import scores
+from gonogo.data.dataset import Dataset
+from gonogo.data.split import Index
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import Scores, Stack, score_all
+from gonogo.metrics import DEFAULT_METRIC, METRICS
+from gonogo.problem import Problem
+
+ROUNDS = 500
+
+
+def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
+    """R² or AUC of predictions; nan when undefined (e.g. one class in the holdout)."""
+    metric = METRICS["r2" if ds.task == "regression" else "roc_auc"]
+    return metric.value(y, pred)
+
+
+def _encoded(column: pd.Series) -> pd.DataFrame:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.astype("float64").replace(-1, np.nan)
+        return codes.to_frame()
+    return column.astype("float64").to_frame()
+
+
+def single_feature(
+    ds: Dataset, column: str, train: Index, test: Index, seed: int
+) -> np.ndarray[Any, Any]:
+    """Holdout predictions of a 64-leaf tree on one column: enough to spot a label copy."""
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    X = _encoded(ds.frame[column])
+    cls = DecisionTreeRegressor if ds.task == "regression" else DecisionTreeClassifier
+    tree = cls(max_leaf_nodes=64, min_samples_leaf=5, random_state=seed)
+    tree.fit(X.iloc[train], ds.y[train])
+    return scores(tree, X.iloc[test], ds.task, ds.n_classes)
+
+
+def determination(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
+    """How exactly predictions reproduce the label: R² for numbers; for classes, the lowest
+    per-class recall of the likeliest class, so that sorting most rows right (a strong,
+    legitimate measurement) is not mistaken for a copy, which gets every row of every class."""
+    if ds.task == "regression":
+        return strength_of(ds, y, pred)
+    label = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)
+    recalls = [float(np.mean(label[y == k] == k)) for k in np.unique(y).astype(int)]
+    return min(recalls) if recalls else float("nan")
+
+
+def quick_model(
+    ds: Dataset, columns: list[str], train: Index, test: Index, seed: int
+) -> np.ndarray[Any, Any]:
+    """Holdout predictions of a default gradient boosting model on the given columns."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    cls = (
+        HistGradientBoostingRegressor if ds.task == "regression" else HistGradientBoostingClassifier
+    )
+    recipe = models.Recipe("probe", cls, {"max_iter": 100, "random_state": seed})
+    est = models.build(recipe, {}, ds, columns)
+    est.fit(ds.frame.iloc[train][columns], ds.y[train])
+    return scores(est, ds.frame.iloc[test][columns], ds.task, ds.n_classes)
+
+
+def paired(
+    problem: Problem, ds: Dataset, test: Index, trains: dict[str, Index], ordered: bool
+) -> Scores:
+    """The same quick model trained on each set of rows, scored on the same test rows with
+    paired bootstrap intervals: how much the choice of training rows alone changes."""
+    preds = {
+        name: quick_model(ds, ds.features, rows, test, problem.seed)
+        for name, rows in trains.items()
+    }
+    return compare(problem, ds, test, preds, ordered)
+
+
+def compare(
+    problem: Problem, ds: Dataset, test: Index, preds: dict[str, Any], ordered: bool
+) -> Scores:
+    """Predictions for the same test rows, on the run's metric, with paired intervals."""
+    metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
+    resampler = Resampler.for_holdout(len(test), ROUNDS, problem.seed, ordered)
+    return score_all(metric, ds.y[test], preds, Stack.single(len(test)), resampler)

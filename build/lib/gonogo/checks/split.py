@@ -1,0 +1,55 @@
+"""Will the estimate hold in production, where the future is unknown?
+
+A model trained on a random sample of rows has seen the days around every test day; one trained
+on the past has not. Both are trained on as many rows and scored on the same test rows (every
+other row of the most recent period), so the difference is the optimism of a random split, with
+a paired block-bootstrap interval instead of the noise of two different holdouts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gonogo.checks.finding import Finding
+from gonogo.checks.probe import paired
+from gonogo.data.dataset import Dataset
+from gonogo.data.split import Split, split_like
+from gonogo.problem import Problem
+
+OPTIMISM = 0.10
+
+
+def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    if ds.time is None or len(split.holdout) < 20:
+        return []
+    past, recent = split_like("time", problem, ds)
+    test = recent[::2]
+    pool = np.concatenate([past, recent[1::2]])
+    rng = np.random.default_rng(problem.seed)
+    shuffled = np.sort(rng.choice(pool, size=len(past), replace=False))
+    scores = paired(problem, ds, test, {"time": past, "random": shuffled}, ordered=True)
+    effect = scores.gain("random", "time")
+    (lo, hi), gain = effect.ci, effect.value
+    values = {name: scores.point[name].value for name in ("time", "random")}
+    metric = scores.metric
+    if not (gain > OPTIMISM and lo > 0):
+        return []
+    using = (
+        "this run's estimates come from a random split and will not hold in production"
+        if split.strategy != "time"
+        else "this run uses the time split; expect drift and plan retraining"
+    )
+    return [
+        Finding(
+            "split.optimism",
+            "warn",
+            f"trained on a random sample instead of the past, the same model scores {gain:.0%} "
+            f"better (95% CI {lo:.0%} to {hi:.0%}; {metric.name} {values['random']:.4g} vs "
+            f"{values['time']:.4g}): {using}",
+            (ds.time,),
+            {"random": values["random"], "time": values["time"], "relative": gain, "ci": [lo, hi]},
+        )
+    ]
+
+
+CHECKS = (optimism,)

@@ -1,0 +1,1 @@
+"""Reading tables, binding them to a problem (roles, derived groups), and splitting them."""

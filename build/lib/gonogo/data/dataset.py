@@ -1,0 +1,298 @@
+"""A table bound to a problem: which column plays which role, the label encoded, derived groups.
+
+Binding is where a spec meets its data, so it is where "the column does not exist" and "the
+label is not numeric" are found; every such error names the spec field and the column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from gonogo.data import label
+from gonogo.data.derive import calendar, calendar_columns
+from gonogo.data.featurize import Derivation, Featurizer, as_datetime, conversion
+from gonogo.data.label import LabelCodec
+from gonogo.data.schema import InputSchema
+from gonogo.data.sources import read_table
+from gonogo.errors import DataError, SpecError
+from gonogo.problem import Problem, Task, derivations, systems
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Rows with a label, time-ordered when there is a time column, plus the columns' roles.
+
+    `frame` holds the model inputs (the featurizer's output), `raw` the same rows as they
+    were read; `schema` describes the raw columns, `codec` the label.
+    """
+
+    frame: pd.DataFrame
+    raw: pd.DataFrame
+    y: NDArray[np.float64]
+    codec: LabelCodec
+    featurizer: Featurizer
+    schema: InputSchema
+    groups: dict[str, tuple[str, ...]]
+    time: str | None
+    entity: str | None
+    label: str
+    missing_label: int
+    unused: dict[str, str]
+
+    @property
+    def task(self) -> Task:
+        return self.codec.task
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.codec.classes
+
+    @property
+    def features(self) -> list[str]:
+        """Every feature column, in group order, each once."""
+        return list(dict.fromkeys(c for cols in self.groups.values() for c in cols))
+
+    @property
+    def n_classes(self) -> int:
+        """How many classes (0 for regression)."""
+        return len(self.codec)
+
+    @property
+    def raw_datetimes(self) -> tuple[str, ...]:
+        """Feature columns of dates, read by the models as day counts."""
+        return tuple(c for c, how in self.featurizer.conversions if how == "datetime")
+
+    @cached_property
+    def digest(self) -> str:
+        """A digest of the rows and the label, for provenance."""
+        try:
+            rows = pd.util.hash_pandas_object(self.raw, index=False)
+        except TypeError:  # values pandas cannot hash (lists, dicts): hash their text
+            rows = pd.util.hash_pandas_object(self.raw.astype(str), index=False)
+        h = hashlib.sha256(rows.to_numpy().tobytes())
+        h.update(self.y.tobytes())
+        return h.hexdigest()
+
+    def is_categorical(self, column: str) -> bool:
+        """Whether a column holds categories rather than quantities."""
+        s = self.frame[column]
+        return not pd.api.types.is_numeric_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
+
+
+def _missing_column(place: str, column: str, columns: list[str]) -> SpecError:
+    near = difflib.get_close_matches(column, columns, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return SpecError(place, f"column {column!r} not found in the data{hint}")
+
+
+def _require(place: str, columns: list[str] | None, known: list[str]) -> None:
+    for i, col in enumerate(columns or []):
+        if col not in known:
+            raise _missing_column(f"{place}[{i}]", col, known)
+
+
+def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...]:
+    """Each derived group, with its columns prefixed by their source where a name is taken."""
+    taken = set(frame.columns)
+    out = []
+    for group, spec in derivations(problem).items():
+        place = _derive_place(problem, group)
+        if spec.source not in frame.columns:
+            raise _missing_column(place, spec.source, list(frame.columns))
+        dates = as_datetime(frame[spec.source], place)
+        if spec.country is not None:  # an unknown country is the spec's error, found here
+            calendar(dates.head(1), spec.country, f"{problem.source}: derive.{group}")
+        names = _derived_names(spec.kind, spec.country, dates)
+        prefix = f"{spec.source}_" if taken & set(names) else ""
+        columns = tuple(prefix + n for n in names)
+        taken |= set(columns)
+        origin = dates.min().isoformat() if spec.kind == "trend" else None
+        out.append(Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin))
+    return tuple(out)
+
+
+def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
+    """The trend, or the calendar's columns: the hour only when timestamps carry one."""
+    if kind == "trend":
+        return ["trend"]
+    hours = bool((dates != dates.dt.normalize()).any())
+    return calendar_columns(hours, country is not None)
+
+
+def _derive_place(problem: Problem, group: str) -> str:
+    given = group in problem.derive
+    return f"{problem.source}: " + (f"derive.{group}.from" if given else "data.time")
+
+
+def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> None:
+    known = list(frame.columns)
+    src = problem.source
+    roles = {
+        "label.column": problem.label.column,
+        "data.time": problem.data.time,
+        "data.entity": problem.data.entity,
+    }
+    for place, col in roles.items():
+        if col is not None and col not in known:
+            raise _missing_column(f"{src}: {place}", col, known)
+    for group, cols in (problem.features or {}).items():
+        _require(f"{src}: features.{group}", cols, known)
+    _require(f"{src}: exclude", problem.exclude, known)
+    _require(f"{src}: slices", problem.slices, known + derived)
+    for i, base in enumerate(problem.baselines):
+        _require(f"{src}: baselines[{i}].group_by", base.group_by, known + derived)
+        _require(f"{src}: baselines[{i}].column", [base.column] if base.column else [], known)
+
+
+def _roles(problem: Problem) -> dict[str, str]:
+    """Columns that are not features because of their role in the spec."""
+    roles = {c: "excluded" for c in problem.exclude}
+    for column, role in ((problem.data.entity, "entity"), (problem.data.time, "time")):
+        if column is not None:
+            roles[column] = role
+    roles[problem.label.column] = "label"
+    return roles
+
+
+def _feature_groups(
+    problem: Problem, columns: list[str], derived: tuple[Derivation, ...]
+) -> dict[str, tuple[str, ...]]:
+    if problem.features is not None:
+        groups = {g: tuple(cols) for g, cols in problem.features.items()}
+    else:
+        reserved = set(_roles(problem)) | set(systems(problem).values())
+        groups = {"all": tuple(c for c in columns if c not in reserved)}
+    groups |= {name: (col,) for name, col in systems(problem).items()}
+    groups |= {d.group: d.columns for d in derived}
+    label = problem.label.column
+    for group, cols in groups.items():
+        if label in cols:
+            raise SpecError(f"{problem.source}: features.{group}", f"lists the label {label!r}")
+    return groups
+
+
+def watched(problem: Problem, columns: list[str]) -> list[str]:
+    """The raw columns among `columns` that a run of the problem reads: its features (all but
+    the excluded and reserved ones when the spec lists none), the existing systems' columns,
+    the label, time and entity, the sources of derived groups and the baselines' groupings."""
+    groups = _feature_groups(problem, columns, ())
+    used = {c for cols in groups.values() for c in cols}
+    used |= {c for c, role in _roles(problem).items() if role != "excluded"}
+    used |= {d.source for d in problem.derive.values() if d}
+    used |= {c for b in problem.baselines for c in b.group_by or ()}
+    return [c for c in columns if c in used]
+
+
+def _unusable(s: pd.Series) -> str | None:
+    """Why a column cannot be a feature, or None when it can."""
+    if s.nunique(dropna=True) <= 1:
+        return "constant"
+    if pd.api.types.is_complex_dtype(s):
+        return f"unsupported type ({s.dtype})"
+    if s.dtype == object:
+        kinds = {type(v) for v in s.dropna().iloc[:1000]}
+        odd = sorted(k.__name__ for k in kinds if not issubclass(k, str | int | float | bool))
+        if odd:
+            return f"unsupported type ({', '.join(odd)})"
+    return None
+
+
+def _usable(
+    problem: Problem, frame: pd.DataFrame, groups: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Groups without the columns a model cannot use, and every column left out, with why."""
+    features = set(c for cols in groups.values() for c in cols)
+    unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
+    kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
+    roles = _roles(problem)
+    unused = {
+        str(c): unfit.get(c) or roles.get(c) or "not in features"
+        for c in frame.columns
+        if c not in features or c in unfit
+    }
+    return kept, unused
+
+
+def _ordered(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
+    """The labeled rows, in time order when there is a time column."""
+    time = problem.data.time
+    if time is not None:
+        order = as_datetime(frame[time], f"{problem.source}: data.time").argsort(kind="stable")
+        frame = frame.iloc[order.to_numpy()]
+    frame = frame[frame[problem.label.column].notna()].reset_index(drop=True)
+    if frame.empty:
+        raise DataError(
+            f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
+        )
+    return frame
+
+
+def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
+    """Check a table against the spec and give it roles; raises SpecError/DataError."""
+    if frame.empty:
+        raise DataError(f"{problem.source}: data", "the table has no rows")
+    made = _derivations(problem, frame)
+    _check_roles(problem, frame, [c for d in made for c in d.columns])
+    columns = [str(c) for c in frame.columns]
+    raw = _ordered(problem, frame)
+    places = {d.group: _derive_place(problem, d.group) for d in made}
+    derived = Featurizer(made).derive(raw, places)
+    time = problem.data.time
+    if time is not None:
+        derived[time] = as_datetime(derived[time], f"{problem.source}: data.time")
+    y, codec = label.learn(problem, raw[problem.label.column])
+    groups, unused = _usable(problem, derived, _feature_groups(problem, columns, made))
+    features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
+    if not features:
+        raise SpecError(
+            f"{problem.source}: features",
+            "no usable feature columns are left: "
+            + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6]),
+        )
+    conversions = tuple((c, how) for c in features if (how := conversion(derived[c])) is not None)
+    featurizer = Featurizer(made, conversions)
+    inputs = [c for c in columns if c != problem.label.column]
+    return Dataset(
+        featurizer.convert(derived),
+        raw,
+        y,
+        codec,
+        featurizer,
+        InputSchema.learn(raw, inputs),
+        groups,
+        time,
+        problem.data.entity,
+        problem.label.column,
+        len(frame) - len(raw),
+        unused,
+    )
+
+
+def as_pandas(data: Any, place: str) -> pd.DataFrame:
+    """A pandas frame from a pandas, polars or Arrow table or record batch."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if hasattr(data, "to_pandas"):
+        return as_pandas(data.to_pandas(), place)
+    raise DataError(place, f"expected a pandas, polars or Arrow table; found {type(data).__name__}")
+
+
+def load(problem: Problem, data: Any = None) -> Dataset:
+    """The problem's data (from `data` if given, else from `data.path`) bound to the spec.
+
+    `data` may be a pandas DataFrame, a polars DataFrame or a pyarrow Table.
+    """
+    if data is None:
+        if problem.data.path is None:
+            raise SpecError(f"{problem.source}: data.path", "required when no frame is passed")
+        path = problem.base_dir / problem.data.path
+        data = read_table(path, f"{problem.source}: data.path")
+    return bind(problem, as_pandas(data, "data"))

@@ -1,0 +1,159 @@
+"""The featurizer: every transform from raw rows to model inputs, as data rather than code.
+
+Binding a table derives the calendar and trend groups and turns dates, durations, booleans and
+text into what the models read; the featurizer records exactly which, so the same transform
+runs on the rows a server or a batch job receives. Each transform is a function of one row, so
+a model's inputs for a row are the same whichever table the row arrives in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from gonogo.data.derive import calendar, trend
+from gonogo.data.schema import kind_of
+from gonogo.errors import DataError
+
+Conversion = Literal["datetime", "duration", "boolean", "text"]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derived group: `kind` of column `source`, giving `columns` (named with `prefix`);
+    a trend counts from `origin` (ISO 8601), learned when the group was."""
+
+    group: str
+    kind: Literal["calendar", "trend"]
+    source: str
+    country: str | None
+    prefix: str
+    columns: tuple[str, ...]
+    origin: str | None = None
+
+    def make(self, dates: pd.Series, place: str) -> pd.DataFrame:
+        if self.kind == "trend":
+            assert self.origin is not None, "a trend is learned with its origin"
+            made = trend(dates, pd.Timestamp(self.origin), self.prefix)
+        else:
+            made = calendar(dates, self.country, place, self.prefix)
+        return made[list(self.columns)]
+
+
+def as_datetime(values: pd.Series, place: str) -> pd.Series:
+    """Dates as datetimes; raises DataError naming the column when one is missing or bad."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    bad = int(parsed.isna().sum())
+    if bad:
+        raise DataError(place, f"column {values.name!r} has {bad} missing or unparsable dates")
+    return parsed
+
+
+def conversion(values: pd.Series) -> Conversion | None:
+    """How a feature column becomes a model input, or None when it is one already (numbers,
+    and categories that binding or a derivation made)."""
+    kind = kind_of(values)
+    if kind == "number" or isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    return kind
+
+
+def _text(values: pd.Series) -> pd.Categorical:
+    # Missing as NaN, not pd.NA: scikit-learn's encoders reject pd.NA.
+    return pd.Categorical(values.astype("string").to_numpy(dtype=object, na_value=np.nan))
+
+
+_CONVERT: dict[Conversion, Any] = {
+    "datetime": lambda s: (s - pd.Timestamp("1970-01-01")).dt.days.astype("float64"),
+    "duration": lambda s: s.dt.total_seconds() / 86400.0,
+    "boolean": lambda s: s.astype("float64"),
+    "text": _text,
+}
+
+
+@dataclass(frozen=True)
+class Featurizer:
+    """Derived groups to add, then conversions of feature columns to model inputs."""
+
+    derivations: tuple[Derivation, ...] = ()
+    conversions: tuple[tuple[str, Conversion], ...] = ()
+
+    @property
+    def derived(self) -> dict[str, str]:
+        """Each derived column and the raw column it comes from."""
+        return {c: d.source for d in self.derivations for c in d.columns}
+
+    def inputs(self, columns: list[str]) -> list[str]:
+        """The raw columns needed to give `columns`, in order."""
+        derived = self.derived
+        return list(dict.fromkeys(derived.get(c, c) for c in columns))
+
+    def restrict(self, columns: list[str]) -> Featurizer:
+        """Only what giving `columns` takes."""
+        wanted = set(columns)
+        return Featurizer(
+            tuple(d for d in self.derivations if wanted & set(d.columns)),
+            tuple((c, how) for c, how in self.conversions if c in wanted),
+        )
+
+    def derive(self, frame: pd.DataFrame, places: dict[str, str] | None = None) -> pd.DataFrame:
+        """A copy of `frame` with the derived columns; errors name `places[group]` if given."""
+        made: list[pd.DataFrame | pd.Series] = []
+        for d in self.derivations:
+            place = (places or {}).get(d.group, "rows")
+            if d.source not in frame.columns:
+                raise DataError(place, f"column {d.source!r} is missing")
+            made.append(d.make(as_datetime(frame[d.source], place), place))
+        return frame.join(made) if made else frame.copy()
+
+    def convert(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with its feature columns as model inputs."""
+        if not self.conversions:
+            return frame
+        out = frame.copy()
+        for column, how in self.conversions:
+            out[column] = _CONVERT[how](out[column])
+        return out
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Raw rows as model inputs."""
+        return self.convert(self.derive(frame))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "derivations": [
+                {
+                    "group": d.group,
+                    "kind": d.kind,
+                    "from": d.source,
+                    "country": d.country,
+                    "prefix": d.prefix,
+                    "columns": list(d.columns),
+                    "origin": d.origin,
+                }
+                for d in self.derivations
+            ],
+            "conversions": dict(self.conversions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Featurizer:
+        derivations = tuple(
+            Derivation(
+                d["group"],
+                d["kind"],
+                d["from"],
+                d["country"],
+                d["prefix"],
+                tuple(d["columns"]),
+                d["origin"],
+            )
+            for d in data["derivations"]
+        )
+        return cls(derivations, tuple(data["conversions"].items()))

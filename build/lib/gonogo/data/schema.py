@@ -1,0 +1,151 @@
+"""The input schema: which raw columns something reads, of which type, and what was seen.
+
+Learned from the rows a candidate was fitted on, so a new table (a server's request, a batch)
+can be checked against it before anything predicts: a missing column or a wrong type is a
+one-line error naming the column, never a wrong number. Types are the few a spec's data can
+hold; a column may be missing in a row (`optional`) when it was in training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from gonogo.errors import DataError
+
+Kind = Literal["number", "boolean", "text", "datetime", "duration"]
+MAX_CATEGORIES = 1_000  # text columns with more levels keep no list of them
+
+
+@dataclass(frozen=True)
+class Field:
+    """One raw column: its type, whether it held missing values, its levels (text)."""
+
+    name: str
+    kind: Kind
+    optional: bool
+    categories: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.kind, "optional": self.optional}
+        if self.categories is not None:
+            out["categories"] = list(self.categories)
+        bounds = {"minimum": self.minimum, "maximum": self.maximum}
+        return out | {k: v for k, v in bounds.items() if v is not None}
+
+
+def kind_of(values: pd.Series) -> Kind:
+    """The type of a column's values, as a schema names it."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "datetime"
+    if pd.api.types.is_timedelta64_dtype(values):
+        return "duration"
+    if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        return "number"
+    return "text"
+
+
+def _field(name: str, values: pd.Series) -> Field:
+    kind = kind_of(values)
+    levels = None
+    if kind == "text":
+        seen = values.dropna().astype("string").unique()
+        levels = tuple(sorted(str(v) for v in seen)) if len(seen) <= MAX_CATEGORIES else None
+    return Field(name, kind, bool(values.isna().any()), levels)
+
+
+@dataclass(frozen=True)
+class InputSchema:
+    """The raw columns read, in order."""
+
+    fields: tuple[Field, ...]
+
+    @classmethod
+    def learn(cls, frame: pd.DataFrame, columns: list[str]) -> InputSchema:
+        return cls(tuple(_field(c, frame[c]) for c in columns))
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def only(self, names: list[str]) -> InputSchema:
+        """The fields of `names`, in that order."""
+        by = {f.name: f for f in self.fields}
+        return InputSchema(tuple(by[n] for n in names))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [f.to_dict() for f in self.fields]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InputSchema:
+        return cls(
+            tuple(
+                Field(
+                    f["name"],
+                    f["type"],
+                    bool(f["optional"]),
+                    tuple(f["categories"]) if f.get("categories") is not None else None,
+                    f.get("minimum"),
+                    f.get("maximum"),
+                )
+                for f in data["columns"]
+            )
+        )
+
+    def conform(self, frame: pd.DataFrame, place: str) -> pd.DataFrame:
+        """The schema's columns of `frame`, in their trained types; raises DataError naming
+        the first missing column or a value of the wrong type."""
+        missing = [n for n in self.names if n not in frame.columns]
+        if missing:
+            raise DataError(
+                place, f"column {missing[0]!r} is missing; expected columns {self.names}"
+            )
+        return pd.DataFrame(
+            {f.name: _conform(f, frame[f.name], place) for f in self.fields}, index=frame.index
+        )
+
+
+def _booleans(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.lower()
+    return text.map({"true": True, "1": True, "false": False, "0": False})
+
+
+def _text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").to_numpy(dtype=object, na_value=np.nan)
+    return pd.Series(text, index=values.index, name=values.name)
+
+
+# How values of another type become the field's, and what the field expects, in words.
+_PARSE: dict[Kind, tuple[Callable[[pd.Series], pd.Series], str]] = {
+    "number": (lambda v: pd.to_numeric(v, errors="coerce"), "numbers"),
+    "boolean": (_booleans, "true/false"),
+    "datetime": (lambda v: pd.to_datetime(v, errors="coerce", format="mixed"), "dates"),
+    "duration": (lambda v: pd.to_timedelta(v, errors="coerce"), "durations"),
+    "text": (_text, "text"),
+}
+
+
+def _conform(field: Field, values: pd.Series, place: str) -> pd.Series:
+    """Values in the field's type; unchanged when they already have it. A column of only
+    missing values (a JSON request's nulls) of a number, date or duration field is made
+    missing values of that type: left as objects, a model would fail on it."""
+    parse, what = _PARSE[field.kind]
+    if values.isna().all():
+        return parse(values) if field.kind in ("number", "datetime", "duration") else values
+    if kind_of(values) == field.kind:
+        return values
+    made = parse(values)
+    bad = made.isna() & values.notna()
+    if bad.any():
+        raise DataError(
+            place, f"column {field.name!r} expects {what}; found {values[bad].iloc[0]!r}"
+        )
+    return made

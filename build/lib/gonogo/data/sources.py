@@ -1,0 +1,122 @@
+"""Reading tables from disk: Parquet or CSV, through Arrow; whole, or batch by batch."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gonogo.errors import DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+def read_table(path: Path, place: str) -> pd.DataFrame:
+    """The table at `path` as a pandas frame; `place` names the spec field in errors."""
+    kind = _READERS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(place, f"expected a .csv or .parquet file; found {path.name!r}")
+    if not path.is_file():
+        raise DataError(place, f"file not found: {path}")
+    import pyarrow as pa
+
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+        else:
+            import pyarrow.csv as pacsv
+
+            table = pacsv.read_csv(path)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise DataError(place, f"cannot read {path.name} as {kind}: {first_line(err)}") from None
+    frame: pd.DataFrame = table.to_pandas()
+    if frame.empty or frame.shape[1] == 0:
+        raise DataError(place, f"{path.name} has no rows")
+    return frame
+
+
+def first_line(err: BaseException) -> str:
+    """An error's message, its first line (its type when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def files(pattern: str | Path, place: str) -> list[Path]:
+    """The Parquet or CSV files a path or a glob names, in sorted order."""
+    found = sorted(Path(p) for p in glob.glob(str(pattern)))
+    if not found:
+        raise DataError(place, f"no file matches {str(pattern)!r}")
+    return found
+
+
+def form_of(paths: Sequence[Path], place: str) -> str:
+    """`parquet` or `csv`: the one format of `paths`."""
+    kinds = {p.suffix.lower() for p in paths}
+    if len(kinds) != 1 or kinds - {".parquet", ".csv"}:
+        raise DataError(
+            place, f"expected .parquet or .csv files of one kind; found {sorted(kinds)}"
+        )
+    return kinds.pop().lstrip(".")
+
+
+def batches(
+    path: Path,
+    form: str,
+    place: str,
+    batch_size: int,
+    row_groups: Sequence[int] | None = None,
+    columns: Sequence[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """One file's record batches (of a Parquet file, only `row_groups` if given; only those of
+    `columns` the file has, if given: a missing one is for the caller to name), read as they
+    are consumed. A Parquet file is read a few row groups at a time, about a batch: asked for
+    many, Arrow buffers all of them ahead (8M rows took 1.05 GB against 0.15 GB), and a
+    dataset scanner reads ahead of a slow consumer too."""
+    import pyarrow as pa
+
+    try:
+        if form == "parquet":
+            import pyarrow.parquet as pq
+
+            file = pq.ParquetFile(path)
+            wanted = _present(columns, file.schema_arrow)
+            groups = range(file.num_row_groups) if row_groups is None else row_groups
+            for run in _runs(file.metadata, groups, batch_size):
+                yield from file.iter_batches(batch_size, row_groups=run, columns=wanted)
+        else:
+            import pyarrow.dataset as pads
+
+            found = pads.dataset(str(path), format=form)
+            yield from found.to_batches(
+                columns=_present(columns, found.schema), batch_size=batch_size
+            )
+    except (pa.ArrowException, OSError) as err:
+        raise DataError(place, f"cannot read {path.name}: {first_line(err)}") from None
+
+
+def _present(columns: Sequence[str] | None, schema: pa.Schema) -> list[str] | None:
+    return None if columns is None else [c for c in columns if c in schema.names]
+
+
+def _runs(meta: Any, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
+    """Consecutive row groups, together up to `rows` rows (a larger group alone): small groups
+    make full batches, and no more than a batch is buffered."""
+    run: list[int] = []
+    count = 0
+    for group in groups:
+        n = meta.row_group(group).num_rows
+        if run and count + n > rows:
+            yield run
+            run, count = [], 0
+        run.append(group)
+        count += n
+    if run:
+        yield run

@@ -1,0 +1,232 @@
+"""Outer splits and cross-validation folds that respect how the model will be used.
+
+Time-ordered data is split by time (the future is never in training), data with an entity is
+split by entity (no entity on both sides), anything else at random, stratified for classes.
+
+The comparison runs over `outer` splits. On a large table that is one holdout, scored once. On
+a small one (under `SMALL` labeled rows) a single holdout is too noisy to decide on: the same
+spec could say go under one seed and no-go under the next. There the comparison runs over
+repeated K-fold splits (grouped by entity when there is one), or over rolling origins when the
+data are time-ordered: the holdout period cut into blocks, each predicted by a model trained on
+everything before it. Model selection only ever sees an outer split's `inner` folds, which
+live inside its training rows; the outer test rows are scored once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gonogo.data.dataset import Dataset
+from gonogo.errors import SpecError
+from gonogo.problem import Problem
+
+Index = NDArray[np.intp]
+Folds = tuple[tuple[Index, Index], ...]
+SMALL = 10_000
+ORIGINS = 3
+MIN_TESTED = 2_000  # repeated K-fold makes at least this many test predictions...
+MAX_PASSES = 2  # ...with at most this many passes over the rows
+NESTED_FOLDS = 3  # inner folds when there are several outer splits
+MIN_BLOCK = 30
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One outer split: settings are chosen by CV over `inner` (inside `train`), then the
+    candidate is fitted on `train` and scores `test`. Folds with the same `selection` share
+    their inner folds, so a choice made once serves all of them. `repeat` numbers the passes
+    over the rows (repeated K-fold); each pass tests every row once."""
+
+    train: Index
+    test: Index
+    inner: Folds
+    selection: int = 0
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class Split:
+    """The primary split (training part, holdout, CV folds inside training), which the
+    checks read, and the outer splits the comparison runs over."""
+
+    strategy: str
+    train: Index
+    holdout: Index
+    folds: Folds
+    outer: tuple[Fold, ...] = ()
+
+    @property
+    def ordered(self) -> bool:
+        """Whether both parts are in time order (block bootstrap, recent-first subsets)."""
+        return self.strategy == "time"
+
+    @property
+    def scheme(self) -> str:
+        """How the outer splits were made, in words."""
+        if len(self.outer) <= 1:
+            return "holdout"
+        return "rolling origins" if self.ordered else "repeated k-fold"
+
+    @property
+    def tested(self) -> Index:
+        """Every row some outer split tests, in order."""
+        return np.unique(np.concatenate([f.test for f in self.outer]))
+
+
+def _strategy(problem: Problem, ds: Dataset) -> str:
+    wanted = problem.split.strategy
+    needs = {"time": ("data.time", ds.time), "group": ("data.entity", ds.entity)}
+    if wanted in needs and needs[wanted][1] is None:
+        raise SpecError(
+            f"{problem.source}: split.strategy",
+            f"{wanted!r} needs {needs[wanted][0]} to name a column",
+        )
+    # An entity is a promise that its rows never straddle the split, so it outranks time.
+    return wanted or ("group" if ds.entity else "time" if ds.time else "random")
+
+
+def _time_cut(ds: Dataset, holdout: float) -> int:
+    """First holdout row; rows sharing a timestamp stay on one side."""
+    assert ds.time is not None
+    stamps = ds.frame[ds.time].to_numpy()
+    cut = int(np.floor(len(stamps) * (1 - holdout)))
+    while 0 < cut < len(stamps) and stamps[cut] == stamps[cut - 1]:
+        cut += 1
+    return cut
+
+
+def _stratify(ds: Dataset, rows: Index, k: int) -> NDArray[np.float64] | None:
+    if ds.task == "regression":
+        return None
+    counts = np.bincount(ds.y[rows].astype(int))
+    return ds.y[rows] if counts[counts > 0].min() >= k else None
+
+
+def split_like(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Index]:
+    """Train/holdout rows of a strategy; checks use it to compare strategies (split.optimism)."""
+    n, h, seed = len(ds.y), problem.split.holdout, problem.seed
+    rows = np.arange(n)
+    if strategy == "time":
+        cut = _time_cut(ds, h)
+        return rows[:cut], rows[cut:]
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+    if strategy == "group":
+        entity = ds.frame[ds.entity].astype("string").fillna("<missing>").to_numpy()
+        train, hold = next(
+            GroupShuffleSplit(1, test_size=h, random_state=seed).split(rows, groups=entity)
+        )
+        return np.sort(train), np.sort(hold)
+    train, hold = train_test_split(
+        rows, test_size=h, random_state=seed, stratify=_stratify(ds, rows, 2)
+    )
+    return np.sort(train), np.sort(hold)
+
+
+def _entity(ds: Dataset) -> NDArray[np.str_]:
+    assert ds.entity is not None
+    return np.asarray(ds.frame[ds.entity].astype("string").fillna("<missing>").to_numpy())
+
+
+def _inner(strategy: str, problem: Problem, ds: Dataset, train: Index, seed: int, k: int) -> Folds:
+    """`k` CV folds inside `train`, for choosing settings; () when it is too small for them."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+
+    if len(train) < 2 * k:
+        return ()
+    if strategy == "time":
+        parts = TimeSeriesSplit(n_splits=k).split(train)
+    elif strategy == "group":
+        groups = _entity(ds)[train]
+        k = min(k, len(set(groups)))
+        if k < 2:
+            return ()
+        parts = GroupKFold(n_splits=k).split(train, groups=groups)
+    else:
+        strata = _stratify(ds, train, k)
+        splitter = StratifiedKFold if strata is not None else KFold
+        parts = splitter(k, shuffle=True, random_state=seed).split(train, strata)
+    return tuple((train[a], train[b]) for a, b in parts)
+
+
+def _outer_count(problem: Problem, ds: Dataset, strategy: str) -> int:
+    if problem.split.outer is not None:
+        return problem.split.outer
+    if len(ds.y) >= SMALL:
+        return 1
+    if strategy == "time":
+        return ORIGINS
+    passes = min(MAX_PASSES, -(-MIN_TESTED // len(ds.y)))
+    return passes * _k(problem)
+
+
+def _k(problem: Problem) -> int:
+    """Outer folds per pass: as many as make test parts of the holdout's size."""
+    return max(2, round(1 / problem.split.holdout))
+
+
+def _origins(ds: Dataset, train: Index, holdout: Index, inner: Folds, count: int) -> list[Fold]:
+    """Rolling origins: the holdout cut into `count` blocks, each tested by a model trained
+    on every row before it; settings are chosen once, before the first origin."""
+    assert ds.time is not None
+    count = max(1, min(count, len(holdout) // MIN_BLOCK))
+    stamps = ds.frame[ds.time].to_numpy()
+    starts = [int(holdout[0])]
+    for i in range(1, count):
+        cut = int(holdout[0]) + round(i * len(holdout) / count)
+        while cut < len(stamps) and stamps[cut] == stamps[cut - 1]:
+            cut += 1
+        if starts[-1] < cut < int(holdout[-1]) + 1:
+            starts.append(cut)
+    ends = [*starts[1:], int(holdout[-1]) + 1]
+    rows = np.arange(len(stamps))
+    return [Fold(rows[:a], rows[a:b], inner) for a, b in zip(starts, ends, strict=True)]
+
+
+def _repeated(strategy: str, problem: Problem, ds: Dataset, count: int) -> list[Fold]:
+    """Repeated K-fold over every row (grouped by entity, stratified for classes); `count`
+    is rounded up to whole passes over the rows."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+
+    rows, k = np.arange(len(ds.y)), _k(problem)
+    out: list[Fold] = []
+    for repeat in range(-(-count // k)):
+        seed = problem.seed + repeat
+        if strategy == "group":
+            groups = _entity(ds)
+            splitter = GroupKFold(min(k, len(set(groups))), shuffle=True, random_state=seed)
+            parts = splitter.split(rows, groups=groups)
+        else:
+            strata = _stratify(ds, rows, k)
+            cls = StratifiedKFold if strata is not None else KFold
+            parts = cls(k, shuffle=True, random_state=seed).split(rows, strata)
+        for train, test in parts:
+            k_inner = min(problem.split.folds, NESTED_FOLDS)
+            inner = _inner(strategy, problem, ds, train, seed, k_inner)
+            out.append(Fold(train, test, inner, len(out), repeat))
+    return out
+
+
+def make_split(problem: Problem, ds: Dataset) -> Split:
+    """The split the spec asks for, or the one the data's roles call for."""
+    strategy = _strategy(problem, ds)
+    count = _outer_count(problem, ds, strategy)
+    if count > 1 and strategy != "time":
+        outer = _repeated(strategy, problem, ds, count)
+        first = outer[0]
+        if not first.inner:
+            return Split(strategy, first.train, first.test, ())
+        return Split(strategy, first.train, first.test, first.inner, tuple(outer))
+    train, holdout = split_like(strategy, problem, ds)
+    k = problem.split.folds if count == 1 else min(problem.split.folds, NESTED_FOLDS)
+    inner = _inner(strategy, problem, ds, train, problem.seed, k)
+    if not inner or len(holdout) == 0:
+        return Split(strategy, train, holdout, ())
+    if count > 1:
+        outer = _origins(ds, train, holdout, inner, count)
+    else:
+        outer = [Fold(train, holdout, inner)]
+    return Split(strategy, train, holdout, inner, tuple(outer))

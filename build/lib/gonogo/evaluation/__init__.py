@@ -1,0 +1,1 @@
+"""Bootstrap intervals, paired comparisons, model selection, slices and the learning curve."""

@@ -1,0 +1,128 @@
+"""Values with intervals, and paired comparisons on the same resamples, over outer splits.
+
+Predictions are *stacked*: the test rows of every outer split, one split after the other. A
+metric is computed within each split (an AUC never mixes two fitted models' scores) and
+averaged over the splits, weighted by their rows. The bootstrap resamples the distinct rows:
+a row drawn twice weighs twice in every split that tests it, so each resample is one plausible
+table, and every candidate is scored on the same ones, which makes every gain paired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from gonogo.data.split import Index, Split
+from gonogo.evaluation.bootstrap import Resampler, interval
+from gonogo.metrics import Array, Metric
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its 95% bootstrap interval."""
+
+    value: float
+    ci: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The outer splits' test rows one after the other: which dataset row each stacked
+    prediction is for, which split made it, and where the row sits among the distinct rows."""
+
+    rows: Index
+    split: Index
+    position: Index
+    distinct: Index
+    repeat: Index
+
+    @classmethod
+    def of(cls, split: Split) -> Stack:
+        rows = np.concatenate([f.test for f in split.outer])
+        which = np.concatenate([np.full(len(f.test), i) for i, f in enumerate(split.outer)])
+        repeat = np.concatenate([np.full(len(f.test), f.repeat) for f in split.outer])
+        distinct, position = np.unique(rows, return_inverse=True)
+        return cls(rows, which, position, distinct, repeat)
+
+    @classmethod
+    def single(cls, n: int) -> Stack:
+        """One set of `n` rows, tested once."""
+        rows = np.arange(n)
+        zeros = np.zeros(n, dtype=np.intp)
+        return cls(rows, zeros, rows, rows, zeros)
+
+    @property
+    def splits(self) -> int:
+        return int(self.split.max()) + 1 if len(self.split) else 0
+
+    def parts(self) -> list[Index]:
+        """Stacked positions of each split."""
+        return [np.flatnonzero(self.split == i) for i in range(self.splits)]
+
+    def first_pass(self) -> Index:
+        """Stacked positions of the first pass over the rows: each tested row once."""
+        return np.flatnonzero(self.repeat == 0)
+
+
+def _pooled(metric: Metric, y: Array, p: Array, W: Array, parts: list[Index]) -> Array:
+    """The metric within each split, averaged over splits weighted by the resample's rows."""
+    total = np.zeros(W.shape[0])
+    weight = np.zeros(W.shape[0])
+    for part in parts:
+        Wp = W[:, part]
+        value = metric.many(y[part], p[part], Wp)
+        size = Wp.sum(axis=1)
+        known = np.isfinite(value)
+        total += np.where(known, value * size, 0.0)
+        weight += np.where(known, size, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / weight, dtype=np.float64)
+
+
+def split_values(metric: Metric, y: Array, p: Array, stack: Stack) -> Array:
+    """The metric on each outer split's own test rows."""
+    return np.array([metric.value(y[part], p[part]) for part in stack.parts()])
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every prediction's metric over the outer splits, the per-resample values behind the
+    intervals, and the value within each split."""
+
+    metric: Metric
+    point: dict[str, Estimate]
+    draws: dict[str, Array]
+    per_split: dict[str, Array]
+
+    def gain(self, model: str, baseline: str) -> Estimate:
+        """Paired relative improvement of `model` over `baseline`."""
+        rel = self.metric.gain(self.point[model].value, self.point[baseline].value)
+        draws = self.metric.gain(self.draws[model], self.draws[baseline])
+        return Estimate(float(rel), interval(draws))
+
+    def split_gains(self, model: str, baseline: str) -> Array:
+        """The relative improvement within each outer split."""
+        return self.metric.gain(self.per_split[model], self.per_split[baseline])
+
+
+def score_all(
+    metric: Metric, y: Array, preds: Mapping[str, Array], stack: Stack, resampler: Resampler
+) -> Scores:
+    """Point values, intervals and per-split values for every stacked prediction, all on the
+    same resamples. `y` and each prediction are stacked like `stack`."""
+    parts = stack.parts()
+    ones = np.ones((1, len(stack.distinct)))[:, stack.position]
+    draws: dict[str, list[Array]] = {name: [] for name in preds}
+    for W in resampler.chunks():
+        Ws = W[:, stack.position]
+        for name, p in preds.items():
+            draws[name].append(_pooled(metric, y, p, Ws, parts))
+    stacked = {name: np.concatenate(values) for name, values in draws.items()}
+    point = {
+        name: Estimate(float(_pooled(metric, y, p, ones, parts)[0]), interval(stacked[name]))
+        for name, p in preds.items()
+    }
+    per_split = {name: split_values(metric, y, p, stack) for name, p in preds.items()}
+    return Scores(metric, point, stacked, per_split)

@@ -1,0 +1,124 @@
+"""The model gate: is a new model good enough to take production's place?
+
+On the same fresh labeled rows, the new model is compared with the model in production (if
+any) and with the best heuristic, all three scored on the same bootstrap resamples, so every
+comparison is paired. It is blessed only if it beats the heuristic by the spec's
+`min_improvement` with an interval above zero (the verdict's bar), is not worse than
+production beyond `gate.tolerance`, and loses to production (or to the heuristic) by no more
+than `gate.slice_tolerance` on any slice of `slices` with enough rows. Like TFX's Evaluator,
+every failing condition is a reason, written like the verdict's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.errors import DataError
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import Estimate, Scores, Stack, score_all
+from gonogo.evaluation.slices import slice_rows
+from gonogo.metrics import DEFAULT_METRIC, METRICS, Array, Metric
+from gonogo.problem import Problem
+
+MIN_SLICE = 30  # rows a slice needs before a loss on it counts
+
+
+@dataclass(frozen=True)
+class Blessing:
+    """The gate's decision, its reasons, and the paired gains behind them."""
+
+    blessed: bool
+    reasons: tuple[str, ...]
+    gains: dict[str, Estimate] = field(default_factory=dict)
+
+
+def _pct(e: Estimate) -> str:
+    return f"{e.value:+.1%} (95% CI {e.ci[0]:+.1%} to {e.ci[1]:+.1%})"
+
+
+def _against_heuristic(gain: Estimate, name: str, problem: Problem) -> str | None:
+    bar = problem.success.min_improvement
+    if gain.value >= bar and gain.ci[0] > 0:
+        return None
+    return (
+        f"it improves on the heuristic {name} by {_pct(gain)}; needed {bar:.0%} "
+        "and an interval above zero"
+    )
+
+
+def _against_production(gain: Estimate, problem: Problem) -> str | None:
+    if gain.value >= -problem.gate.tolerance:
+        return None
+    return (
+        f"it is worse than the model in production: {_pct(gain)}, beyond the tolerance "
+        f"of {problem.gate.tolerance:.0%}"
+    )
+
+
+def _slices(
+    problem: Problem, rows: pd.DataFrame, y: Array, new: Array, old: Array, metric: Metric
+) -> list[str]:
+    """A reason for each slice where the new model loses to the old one beyond the tolerance."""
+    out = []
+    for column in problem.slices:
+        if column not in rows.columns:
+            continue
+        for s in slice_rows(column, rows[column], y, new, old, metric):
+            loss = -float(metric.gain(s.model, s.baseline))
+            if s.n >= MIN_SLICE and loss > problem.gate.slice_tolerance:
+                out.append(
+                    f"on {column} = {s.value} (n={s.n}) it is {loss:.0%} worse "
+                    f"({metric.name} {s.model:.4g} against {s.baseline:.4g})"
+                )
+    return out
+
+
+def _with_slices(
+    frame: pd.DataFrame, columns: list[str], fitted: list[FittedCandidate]
+) -> pd.DataFrame:
+    """`frame` with the slice columns that are derived (day of week, month...), made by the
+    featurizer of whichever candidate derives them."""
+    out = frame
+    for candidate in fitted:
+        derived = candidate.featurizer.derived
+        wanted = [c for c in columns if c not in out.columns and c in derived]
+        if wanted:
+            out = out.join(candidate.featurizer.derive(frame)[wanted])
+    return out
+
+
+def bless(
+    problem: Problem,
+    new: FittedCandidate,
+    heuristic: FittedCandidate,
+    rows: Any,
+    production: FittedCandidate | None = None,
+) -> Blessing:
+    """Whether `new` may replace `production`, judged on the labeled `rows` (raw)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
+    label = problem.label.column
+    if label not in frame.columns:
+        raise DataError("rows", f"column {label!r} (the label) is missing: the gate needs labels")
+    y = new.codec.encode(frame[label], f"rows: {label}")
+    metric = METRICS[problem.metric or DEFAULT_METRIC[new.codec.task]]
+    preds = {"new": new.predict(frame), "heuristic": heuristic.predict(frame)}
+    if production is not None:
+        preds["production"] = production.predict(frame)
+    ordered = problem.data.time is not None
+    resampler = Resampler.for_holdout(len(y), problem.bootstrap, problem.seed, ordered)
+    scores: Scores = score_all(metric, y, preds, Stack.single(len(y)), resampler)
+    gains = {"heuristic": scores.gain("new", "heuristic")}
+    reasons = [_against_heuristic(gains["heuristic"], heuristic.name, problem)]
+    if production is not None:
+        gains["production"] = scores.gain("new", "production")
+        reasons.append(_against_production(gains["production"], problem))
+    old = preds.get("production", preds["heuristic"])
+    failed = [r for r in reasons if r is not None]
+    judged = [new, heuristic] + ([production] if production is not None else [])
+    sliced = _with_slices(frame, problem.slices, judged)
+    failed += _slices(problem, sliced, y, preds["new"], old, metric)
+    return Blessing(not failed, tuple(failed), gains)

@@ -1,0 +1,174 @@
+"""The pipeline's chain after ingest: the data gate, training, the model gate, and what is
+logged and registered. Loaded only when a run has something to do."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.checks.finding import Finding
+from gonogo.pipeline import steps
+from gonogo.pipeline.blessing import Blessing
+from gonogo.pipeline.gates import passes
+from gonogo.pipeline.ingest import Ingested, spec_digest
+from gonogo.pipeline.outcome import Outcome
+from gonogo.pipeline.store import Store
+from gonogo.pipeline.tracking import RunLog, Tracker, Version, log_run, packages
+from gonogo.problem import Problem
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"check": f.check, "severity": f.severity, "message": f.message}
+
+
+FIRST = (
+    "the first run ships the best heuristic (launch without ML); a model takes production "
+    "only through the gate of a later run"
+)
+
+
+@dataclass
+class _Context:
+    problem: Problem
+    store: Store
+    ingested: Ingested
+    tracker: Tracker
+    log: RunLog = field(default_factory=RunLog)
+
+
+def _describe(ctx: _Context, production: Version | None) -> None:
+    """What every logged run carries: its spec, data, schema and lineage."""
+    spec = spec_digest(ctx.problem)
+    ctx.log.tags |= {"gonogo.spec": spec, "gonogo.version": packages()["gonogo"]}
+    ctx.log.params |= {"spec_digest": spec, "files": len(ctx.ingested.files)}
+    if production is not None:
+        ctx.log.params["production_before"] = production.number
+    data = [{"path": p, "digest": d} for p, d in ctx.ingested.files]
+    ctx.log.documents["lineage.json"] = {
+        "spec": spec,
+        "spec_body": ctx.problem.model_dump(mode="json", by_alias=True),
+        "data": data,
+        "packages": packages(),
+        "python": platform.python_version(),
+    }
+    ctx.log.files.append(ctx.store.schema_file)
+    ctx.log.inputs += [(p, d, "training") for p, d in ctx.ingested.files]
+
+
+def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
+    """The data gate on the files production has not seen, against the schema (inferred from
+    the data on a first run) and the statistics of production's training data. The
+    statistics of all the data, the next runs' reference, are logged once the data passes."""
+    found: list[Finding] = []
+    if production is None:
+        steps.schema(ctx.store, steps.statistics(ctx.store, ctx.ingested))
+    else:
+        reference, seen = ctx.tracker.reference(production)
+        schema = steps.schema(ctx.store, reference)
+        new = ctx.ingested.new(seen)
+        if new.files:
+            current = steps.statistics(ctx.store, new)
+            share = len(new.files) / max(len(seen), 1)
+            found = steps.validate(ctx.problem, schema, reference, current, share)
+            ctx.log.documents["anomalies.json"] = [_finding(f) for f in found]
+            ctx.log.documents["new-statistics.json"] = current.to_dict()
+    _describe(ctx, production)
+    if passes(found):
+        ctx.log.documents["statistics.json"] = steps.statistics(ctx.store, ctx.ingested).to_dict()
+    return found
+
+
+def _finish(ctx: _Context, outcome: Outcome, registered: dict[str, str] | None = None) -> Outcome:
+    """Log the run, register what it earned (the alias moving last), and remember it."""
+    ctx.log.tags["gonogo.outcome"] = outcome.status
+    ctx.log.documents["outcome.json"] = outcome.decision()
+    outcome.run_id, uris = log_run(ctx.tracker, ctx.log)
+    for role, fp in (registered or {}).items():
+        tags = {"gonogo.candidate": str(ctx.log.params.get(f"{role}_name", role))}
+        outcome.registered.append(ctx.tracker.register(role, uris[role], outcome.run_id, fp, tags))
+    if outcome.registered:
+        ctx.tracker.move(outcome.registered[-1])
+    production = ctx.tracker.production()
+    outcome.production = production.number if production else None
+    return outcome
+
+
+def _estimates(blessing: Blessing) -> dict[str, dict[str, Any]]:
+    return {k: {"value": e.value, "ci": list(e.ci)} for k, e in blessing.gains.items()}
+
+
+def _trained_log(ctx: _Context, trained: steps.Trained) -> None:
+    out = trained.output
+    ctx.log.tags["gonogo.verdict"] = out["decision"]
+    ctx.log.params |= {f"{r}_name": n for r, n in out["names"].items()}
+    ctx.log.metrics |= {f"holdout.{k}": v for k, v in out["metrics"].items() if v is not None}
+    ctx.log.files += [trained.folder / "verdict.json", trained.folder / "report.html"]
+
+
+def _models(ctx: _Context, trained: steps.Trained, roles: list[str]) -> dict[str, str]:
+    rows = trained.holdout()
+    fp = trained.output["fingerprint"]
+    for role in roles:
+        ctx.log.models[role] = (trained.folder / "final" / role, rows)
+    return dict.fromkeys(roles, fp)
+
+
+Serving = tuple[Version | None, FittedCandidate | None]
+
+
+def _serving(ctx: _Context, known: Serving = (None, None)) -> Serving:
+    """Production's version and candidate (loaded again only if the alias moved)."""
+    production = ctx.tracker.production()
+    if production is None or production == known[0]:
+        return production, known[1]
+    return production, ctx.tracker.candidate(production)
+
+
+def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcome:
+    """The model gate and registration, under the store's lock: against production as it is
+    now, which another run may have moved since this one started."""
+    production, current = _serving(ctx, serving)
+    if production is None or current is None:
+        first = Outcome("registered", ctx.problem.name, reasons=[FIRST])
+        return _finish(ctx, first, _models(ctx, trained, ["heuristic"]))
+    same_fit = production.tags.get("gonogo.fingerprint") == trained.output["fingerprint"]
+    if same_fit and production.role == "model":
+        same = f"production (version {production.number}) already is what this run trains"
+        return _finish(ctx, Outcome("unchanged", ctx.problem.name, reasons=[same]))
+    roles: list[str] = []
+    outcome = Outcome("not blessed", ctx.problem.name)
+    if trained.has("model"):
+        blessing = steps.evaluate(ctx.problem, trained, current)
+        outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
+        ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
+        roles += ["model"] if blessing.blessed else []
+    else:
+        outcome.reasons = [
+            "the PoC found no model to train: " + "; ".join(trained.output["reasons"])
+        ]
+    if roles:
+        outcome.status = "registered"
+    return _finish(ctx, outcome, _models(ctx, trained, roles))
+
+
+def execute(problem: Problem, store: Store, ingested: Ingested) -> Outcome:
+    """Gate, train, gate, log and register: a run that was not cached."""
+    ctx = _Context(problem, store, ingested, Tracker(store))
+    serving = _serving(ctx)  # loaded first: a tampered version stops the run before it trains
+    findings = _gate(ctx, serving[0])
+    trained = None
+    if passes(findings):
+        trained = steps.train(problem, store, ingested)
+        _trained_log(ctx, trained)
+        if trained.blocked:
+            findings += [Finding("poc.blocked", "block", m) for m in trained.output["blocking"]]
+    if not passes(findings) or trained is None:
+        failed = Outcome("data gate failed", problem.name, findings=[_finding(f) for f in findings])
+        with store.lock():
+            return _finish(ctx, failed)
+    with store.lock():
+        outcome = _register(ctx, trained, serving)
+    outcome.findings = [_finding(f) for f in findings]
+    return outcome

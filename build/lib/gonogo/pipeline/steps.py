@@ -1,0 +1,155 @@
+"""The pipeline's steps after ingest (`gonogo.pipeline.ingest`), each a function of declared
+inputs to declared outputs, so that an orchestrator can run any one on its own: statistics →
+schema → validate → train → evaluate. Registering is the tracker's
+(`gonogo.pipeline.tracking`); the runner chains them.
+
+The steps that cost time (statistics, train) are cached in the store by fingerprint.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.store import as_files, load
+from gonogo.checks.finding import Finding
+from gonogo.data import schemafile
+from gonogo.data.dataset import Dataset, bind, watched
+from gonogo.data.schema import InputSchema
+from gonogo.data.sources import read_table
+from gonogo.data.statistics import Statistics, compute, scan
+from gonogo.pipeline.blessing import Blessing, bless
+from gonogo.pipeline.gates import data_gate
+from gonogo.pipeline.ingest import Ingested, spec_digest
+from gonogo.pipeline.store import Store, fingerprint
+from gonogo.pipeline.train import train as fit_final
+from gonogo.poc import run as run_poc
+from gonogo.problem import Problem
+from gonogo.result import Result
+
+ROLES = ("model", "heuristic")
+
+
+def read(problem: Problem, ingested: Ingested) -> Dataset:
+    """The ingested files as one table, bound to the spec."""
+    frames = [read_table(p, f"data: {p}") for p in ingested.paths()]
+    return bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+
+
+def statistics(store: Store, ingested: Ingested) -> Statistics:
+    """Every column's statistics over the files, streamed; cached by the files' digests."""
+    fp = fingerprint("statistics", data=ingested.digests)
+    kept = store.cached("statistics", fp)
+    if kept is not None:
+        return Statistics.from_dict(kept)
+    stats = compute(scan(ingested.paths(), "data"))
+    store.keep("statistics", fp, stats.to_dict(), {})
+    return stats
+
+
+def schema(store: Store, stats: Statistics) -> InputSchema:
+    """The store's schema file, or one inferred from `stats` (the data of a first run, or of
+    production's) and written there (then it is the team's to edit)."""
+    path = store.schema_file
+    if path.is_file():
+        return schemafile.read(path)
+    inferred = stats.schema()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staged = tempfile.mkstemp(prefix=".schema.", dir=path.parent)
+    os.close(fd)
+    try:
+        schemafile.write(inferred, Path(staged))
+        os.replace(staged, path)
+    finally:
+        Path(staged).unlink(missing_ok=True)
+    return inferred
+
+
+def validate(
+    problem: Problem,
+    schema: InputSchema,
+    reference: Statistics | None,
+    current: Statistics,
+    share: float = 1.0,
+) -> list[Finding]:
+    """The data gate's findings for new data (none on a first run: nothing to compare with),
+    on the columns the problem reads; `share`: the new data's expected size against
+    training's."""
+    if reference is None:
+        return []
+    read = watched(problem, list(dict.fromkeys([*schema.names, *current.columns])))
+    kept = {n: c for n, c in current.columns.items() if n in read}
+    known = schema.only([n for n in schema.names if n in read])
+    return data_gate(known, reference, Statistics(current.rows, kept), problem.gate, share)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """The train step's output: the PoC's verdict, the final fits on all labeled rows, the
+    holdout fits and rows the model gate judges them on. `folder` holds them all."""
+
+    folder: Path
+    output: dict[str, Any]
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.output["decision"] == "blocked")
+
+    def candidate(self, role: str, final: bool = True) -> FittedCandidate:
+        return load(self.folder / ("final" if final else "holdout") / role)
+
+    def has(self, role: str) -> bool:
+        return role in self.output["names"]
+
+    def holdout(self) -> pd.DataFrame:
+        return pd.read_parquet(self.folder / "holdout.parquet")
+
+
+def _fits(problem: Problem, ds: Dataset, result: Result) -> dict[str, str | bytes]:
+    kept: dict[str, str | bytes] = {}
+    chosen = {c.name: c.config for c in result.candidates}
+    names = {"heuristic": result.best_baseline, "model": result.best_model}
+    for role, name in names.items():
+        if name is None:
+            continue
+        final = fit_final(problem, name, chosen[name], ds=ds)
+        kept |= as_files(final, f"final/{role}") | as_files(result.fitted(name), f"holdout/{role}")
+    buffer = io.BytesIO()
+    ds.raw.iloc[result.fits[-1].test].to_parquet(buffer)
+    return kept | {"holdout.parquet": buffer.getvalue()}
+
+
+def train(problem: Problem, store: Store, ingested: Ingested) -> Trained:
+    """The PoC on all the data (checks, selection, verdict), then the chosen heuristic and
+    model fitted on every labeled row; cached by spec and data."""
+    fp = fingerprint("train", spec=spec_digest(problem), data=ingested.digests)
+    if store.cached("train", fp) is None:
+        ds = read(problem, ingested)
+        result = run_poc(problem, ds)
+        names = {"heuristic": result.best_baseline, "model": result.best_model}
+        output = {
+            "fingerprint": fp,
+            "decision": result.verdict.decision,
+            "reasons": list(result.verdict.reasons),
+            "names": {r: n for r, n in names.items() if n is not None},
+            "blocking": [f.message for f in result.findings if f.severity == "block"],
+            "metrics": {c.name: c.holdout.value for c in result.candidates},
+        }
+        kept = {} if output["decision"] == "blocked" else _fits(problem, ds, result)
+        kept |= {"verdict.json": result.to_json(), "report.html": result.to_html()}
+        store.keep("train", fp, output, kept)
+    return Trained(store.step("train", fp), store.output("train", fp) or {})
+
+
+def evaluate(problem: Problem, trained: Trained, production: FittedCandidate | None) -> Blessing:
+    """The model gate: the model fitted without the holdout against the heuristic and the
+    model in production, on the holdout rows."""
+    model, heuristic = (trained.candidate(r, final=False) for r in ROLES)
+    return bless(problem, model, heuristic, trained.holdout(), production)

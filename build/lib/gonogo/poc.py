@@ -1,0 +1,383 @@
+"""The PoC: test the premise that ML is worth it, and conclude with a verdict.
+
+Frame → checks → candidates over the outer splits (settings and the best of each kind chosen by
+CV inside each split) → estimates with paired bootstrap intervals → hypotheses as ablations →
+importance, slices and learning curve → verdict → suggestions for the next iteration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gonogo.candidates.candidate import assemble
+from gonogo.checks import DATA_CHECKS, LABEL_CHECKS, Finding, run_checks
+from gonogo.checks.outcome import worse_than_constant
+from gonogo.data.dataset import Dataset, load
+from gonogo.data.split import Index, Split, make_split
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import Estimate, Scores, score_all
+from gonogo.evaluation.outer import (
+    CurvePoint,
+    Outcome,
+    Work,
+    evaluate,
+    fits,
+    learning_curve,
+    most_frequent,
+)
+from gonogo.evaluation.selection import Fitter
+from gonogo.evaluation.slices import SliceRow, slice_rows, worst
+from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
+from gonogo.problem import Problem, derivations, hypotheses
+from gonogo.refine import suggest
+from gonogo.result import (
+    CandidateResult,
+    DataSummary,
+    Evaluation,
+    Holdout,
+    HypothesisResult,
+    Importance,
+    Result,
+)
+from gonogo.verdict import HIDDEN_RARE, Evidence, decide
+
+Progress = Callable[[str, int], None]
+SINGLE_THREAD_BELOW = 50_000
+MAX_FEATURES_RANKED = 100
+IMPORTANCE_ROUNDS = 200
+
+
+def _summary(ds: Dataset, split: Split) -> DataSummary:
+    return DataSummary(
+        len(ds.y),
+        len(split.train),
+        len(split.holdout),
+        split.strategy,
+        ds.task,
+        ds.classes,
+        ds.label,
+        ds.time,
+        ds.entity,
+        ds.groups,
+        ds.unused,
+    )
+
+
+def _outcome(effect: Estimate, min_effect: float) -> str:
+    if effect.ci[0] > 0:
+        return "supported"
+    return "not-supported" if effect.ci[1] < min_effect else "inconclusive"
+
+
+def _worst_rows(ds: Dataset, rows: Index, y: Array, pred: Array) -> pd.DataFrame:
+    pos = worst(y, pred, ds.task)
+    shown = [c for c in [ds.time, ds.entity] if c] + ds.features[:12]
+    picked = ds.frame.iloc[rows[pos]]
+    out = picked[[ds.label, *shown]].copy()
+    out.insert(
+        1,
+        "prediction",
+        pred[pos] if pred.ndim == 1 else [ds.classes[i] for i in pred[pos].argmax(1)],
+    )
+    return out
+
+
+def _candidate(name: str) -> str:
+    return f"candidate:{name}"
+
+
+class _Run:
+    """One run's state while it is being computed."""
+
+    def __init__(self, problem: Problem, ds: Dataset, progress: Progress | None) -> None:
+        self.problem, self.ds = problem, ds
+        self.split = make_split(problem, ds)
+        self.metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
+        self.candidates = assemble(problem, ds, self.metric, self.split.ordered)
+        self.hypotheses = hypotheses(problem)
+        self.fitter = Fitter(ds, self.metric)
+        self.progress = progress
+
+    def findings(self) -> list[Finding]:
+        """Label checks, then (unless the label blocks) every data check: a blocked run still
+        lists everything there is to fix, but fits nothing."""
+        p, ds, split = self.problem, self.ds, self.split
+        found = run_checks(LABEL_CHECKS, p, ds, split)
+        if not split.folds and not any(f.severity == "block" for f in found):
+            found.append(
+                Finding(
+                    "label.too_few",
+                    "block",
+                    f"{len(split.train)} training rows cannot "
+                    f"make {p.split.folds} cross-validation folds",
+                )
+            )
+        if any(f.severity == "block" for f in found):
+            return found
+        return found + run_checks(DATA_CHECKS, p, ds, split)
+
+    def compute(self) -> Result:
+        findings = self.findings()
+        summary = _summary(self.ds, self.split)
+        if any(f.severity == "block" for f in findings):
+            result = Result(
+                self.problem,
+                summary,
+                self.metric,
+                findings,
+                decide(findings, None),
+                renderer=_render,
+            )
+            result.refine = suggest(self.problem, self.ds, result, None)
+            return result
+        outcome = self._evaluate()
+        p, n = self.problem, len(outcome.stack.distinct)
+        resampler = Resampler.for_holdout(n, p.bootstrap, p.seed, self.split.ordered)
+        scores = self._scores(outcome, resampler)
+        findings += worse_than_constant(scores, self.candidates)
+        curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
+        proper = self._proper(outcome, resampler)
+        evidence = self._evidence(scores, outcome, curve, findings, proper)
+        model, baseline = outcome.best("model"), outcome.best("baseline")
+        result = Result(
+            self.problem,
+            summary,
+            self.metric,
+            findings,
+            decide(findings, evidence),
+            candidates=self._candidates(outcome, scores),
+            best_baseline=baseline,
+            best_model=model,
+            improvement=evidence.improvement,
+            hypotheses=self._hypotheses(scores),
+            slices=self._slices(outcome),
+            learning_curve=curve,
+            holdout=self._holdout(outcome),
+            evaluation=self._evaluation(outcome, evidence),
+            importance=self._importance(outcome, resampler),
+            fits=outcome.fits(self.split),
+            renderer=_render,
+        )
+        result.refine = suggest(self.problem, self.ds, result, evidence)
+        return result
+
+    def _sets(self) -> dict[str, tuple[str, ...]]:
+        """Column sets to shuffle for importance: each group, and each feature."""
+        sets = {f"group:{g}": cols for g, cols in self.ds.groups.items() if cols}
+        if len(self.ds.features) <= MAX_FEATURES_RANKED:
+            sets |= {f"feature:{c}": (c,) for c in self.ds.features}
+        return sets
+
+    def _evaluate(self) -> Outcome:
+        drops = {h.group: self.ds.groups[h.group] for h in self.hypotheses}
+        work = Work(drops, self._sets(), self.problem.seed)
+        total = fits(self.candidates, self.split, work)
+        progress = self.progress
+        return evaluate(
+            self.fitter,
+            self.candidates,
+            self.split,
+            work,
+            (lambda label, _n: progress(label, total)) if progress else (lambda _l, _n: None),
+        )
+
+    def _scores(self, outcome: Outcome, resampler: Resampler) -> Scores:
+        """Every candidate, ablation and shuffle on the same resamples: all gains are paired."""
+        preds = {_candidate(name): outcome.candidate(name) for name in outcome.names}
+        preds["model"] = outcome.model()
+        preds["baseline"] = outcome.baseline()
+        preds |= {f"without:{h.group}": outcome.ablation(h.group) for h in self.hypotheses}
+        stack = outcome.stack
+        return score_all(self.metric, self.ds.y[stack.rows], preds, stack, resampler)
+
+    def _importance(self, outcome: Outcome, resampler: Resampler) -> list[Importance]:
+        """Each shuffle against the model on the first resamples of the same stream: paired,
+        and a few hundred resamples are plenty for a ranking."""
+        sets = self._sets()
+        preds = {"model": outcome.model()} | {key: outcome.shuffled(key) for key in sets}
+        stack = outcome.stack
+        scores = score_all(
+            self.metric, self.ds.y[stack.rows], preds, stack, resampler.head(IMPORTANCE_ROUNDS)
+        )
+        out = [
+            Importance(key.split(":", 1)[1], key.split(":", 1)[0], scores.gain("model", key))
+            for key in sets
+        ]
+        return sorted(out, key=lambda i: (i.kind != "group", -i.effect.value))
+
+    def _proper(self, outcome: Outcome, resampler: Resampler) -> Estimate | None:
+        """The model against the constant on log loss, when the metric is not a proper
+        scoring rule for probabilities: it tells "no signal" from "a metric that hides it"."""
+        if self.ds.task == "regression" or self.metric.name in ("log_loss", "brier"):
+            return None
+        preds = {"model": outcome.model(), "constant": outcome.candidate("constant")}
+        stack = outcome.stack
+        proper = score_all(METRICS["log_loss"], self.ds.y[stack.rows], preds, stack, resampler)
+        return proper.gain("model", "constant")
+
+    def _rarest(self) -> float | None:
+        if self.ds.task == "regression" or not self.metric.threshold:
+            return None
+        shares = np.bincount(self.ds.y.astype(int), minlength=self.ds.n_classes) / len(self.ds.y)
+        rarest = float(shares.min())
+        return rarest if rarest < HIDDEN_RARE else None
+
+    def _evidence(
+        self,
+        scores: Scores,
+        outcome: Outcome,
+        curve: list[CurvePoint],
+        findings: list[Finding],
+        proper: Estimate | None,
+    ) -> Evidence:
+        s = self.problem.success
+        drift = next((f for f in findings if f.check == "split.optimism"), None)
+        return Evidence(
+            self.metric,
+            s.min_improvement,
+            s.target,
+            outcome.best("model"),
+            outcome.best("baseline"),
+            scores.point["model"],
+            scores.point["baseline"],
+            scores.gain("model", "baseline"),
+            scores.gain("model", _candidate("constant")),
+            _curve_gain(self.metric.gain, curve),
+            tuple(float(g) for g in scores.split_gains("model", "baseline")),
+            proper,
+            self._rarest(),
+            drift if self.split.ordered else None,
+            tuple(g for g, d in derivations(self.problem).items() if d.source == self.ds.time),
+        )
+
+    def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:
+        out = []
+        for i, name in enumerate(outcome.names):
+            # Described as chosen most often over the outer splits (the earliest on a tie):
+            # the configuration a final fit uses.
+            k = most_frequent([run.fitted[i].config for run in outcome.runs])
+            chosen, fold = outcome.runs[k].fitted[i], self.split.outer[k]
+            X = self.fitter.frame(chosen.candidate, fold.test, self.ds.features)
+            cv = float(np.nanmean([run.fitted[i].cv for run in outcome.runs]))
+            point = scores.point[_candidate(name)]
+            out.append(
+                CandidateResult(name, chosen.kind, _describe(chosen, X), chosen.config, cv, point)
+            )
+        return out
+
+    def _hypotheses(self, scores: Scores) -> list[HypothesisResult]:
+        spec = {h.group for h in self.problem.hypotheses}
+        out = []
+        for h in self.hypotheses:
+            effect = scores.gain("model", f"without:{h.group}")
+            out.append(
+                HypothesisResult(
+                    h.name,
+                    h.group,
+                    _outcome(effect, h.min_effect),
+                    effect,
+                    scores.point[f"without:{h.group}"].value,
+                    h.min_effect,
+                    "spec" if h.group in spec else "gonogo",
+                )
+            )
+        return out
+
+    def _slices(self, outcome: Outcome) -> list[SliceRow]:
+        stack = outcome.stack
+        y = self.ds.y[stack.rows]
+        model, baseline = outcome.model(), outcome.baseline()
+        return [
+            row
+            for col in self.problem.slices
+            for row in slice_rows(
+                col, self.ds.frame[col].iloc[stack.rows], y, model, baseline, self.metric
+            )
+        ]
+
+    def _holdout(self, outcome: Outcome) -> Holdout:
+        """The first pass over the tested rows (each once), for plots and the worst rows."""
+        first = outcome.stack.first_pass()
+        rows = outcome.stack.rows[first]
+        order = np.argsort(rows, kind="stable")
+        rows, first = rows[order], first[order]
+        y = self.ds.y[rows]
+        model = outcome.model()[first]
+        baseline = outcome.baseline()[first]
+        times = self.ds.frame[self.ds.time].iloc[rows] if self.ds.time else None
+        return Holdout(y, model, baseline, _worst_rows(self.ds, rows, y, model), times)
+
+    def _evaluation(self, outcome: Outcome, ev: Evidence) -> Evaluation:
+        return Evaluation(
+            self.split.scheme,
+            len(self.split.outer),
+            len(outcome.stack.distinct),
+            sum(g > 0 for g in ev.split_gains),
+            ev.clears(),
+            dict(outcome.choices("model")),
+            dict(outcome.choices("baseline")),
+        )
+
+
+def _describe(fitted: Any, X: pd.DataFrame) -> str:
+    """What a fitted candidate is, in words, with how often a heuristic had no answer."""
+    est = fitted.estimator.estimator
+    describe = est.describe() if hasattr(est, "describe") else fitted.candidate.describe
+    if fitted.config:
+        describe += ", " + ", ".join(f"{k}={v}" for k, v in fitted.config.items())
+    reads = est.reads_as() if hasattr(est, "reads_as") else ""
+    if reads:
+        describe += f" ({reads})"
+    if hasattr(est, "coverage") and len(X):
+        missing = 1.0 - est.coverage(X)
+        if missing > 0:
+            describe += (
+                f"\n(no answer for {missing:.1%} of test rows: "
+                "the training label's overall value stood in)"
+            )
+    return str(describe)
+
+
+def _render(result: Result) -> str:
+    from gonogo.report.html import render  # jinja2 and matplotlib: only when a page is made
+
+    return render(result)
+
+
+def _curve_gain(gain: Callable[[float, float], Any], curve: list[CurvePoint]) -> float | None:
+    by = {p.fraction: p.value for p in curve}
+    if 0.5 not in by or 1.0 not in by:
+        return None
+    return float(gain(by[1.0], by[0.5]))
+
+
+def run(problem: Problem, data: Any = None, progress: Progress | None = None) -> Result:
+    """Run the PoC for `problem`; `data` (a pandas or polars frame, an Arrow table, or a
+    Dataset already bound to the problem) overrides the spec's data.path."""
+    ds = data if isinstance(data, Dataset) else load(problem, data)
+    with _threads(len(ds.y)):
+        return _Run(problem, ds, progress).compute()
+
+
+def _threads(rows: int) -> AbstractContextManager[object]:
+    """One thread (OpenMP and BLAS) for small tables, unless the user chose a number.
+
+    Measured on 2 cores: Chicago takes 11.7 s with two threads and 12.0 s with one, but two runs
+    at once take 949 s with two threads each (their spin-waiting threads starve each other)
+    and 12 s with one. BLAS threads cost even alone: four logistic regressions on 3,200 churn
+    rows take 1.37 s with two OpenBLAS threads and 0.31 s with one. On 336k rows two threads
+    save 14% (111 s against 129 s), so large tables keep them.
+    """
+    if rows >= SINGLE_THREAD_BELOW or "OMP_NUM_THREADS" in os.environ:
+        return nullcontext()
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime that threadpoolctl limits)
+    from threadpoolctl import threadpool_limits
+
+    limits: AbstractContextManager[object] = threadpool_limits(limits=1)
+    return limits

@@ -1,0 +1,113 @@
+"""Refine and repeat: what to try next, drawn from this run's evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gonogo.data.dataset import Dataset
+from gonogo.problem import Problem, derivations
+from gonogo.result import Result
+from gonogo.verdict import MORE_DATA, Evidence
+
+MIN_SLICE = 20
+MAX_SLICES = 3
+Rule = Callable[[Problem, Dataset, Result, Evidence | None], list[str]]
+
+
+def _blocks(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    return [
+        f"fix {f.check} on {', '.join(f.columns) or 'the data'} and run again"
+        for f in r.findings
+        if f.severity == "block"
+    ]
+
+
+def _unused_time(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    used = {d.source for d in derivations(p).values()}
+    out = []
+    if ds.time and ds.time not in used:
+        out.append(
+            f"the time column {ds.time!r} orders the data but its calendar is switched off: "
+            "remove `calendar: false` from derive to test it as a hypothesis"
+        )
+    out += [
+        f"{c!r} is used as a plain day count; derive its calendar (`from: {c}`)"
+        for c in ds.raw_datetimes
+        if c not in used
+    ]
+    return out
+
+
+def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    """Where a model that wins overall still loses: the worst few such slices."""
+    m = r.metric
+    if r.improvement is None or not r.improvement.value > 0:
+        return []
+    losing = [s for s in r.slices if s.n >= MIN_SLICE and m.better(s.baseline, s.model)]
+    losing.sort(key=lambda s: -float(m.gain(s.baseline, s.model)))
+    return [
+        f"in {s.column} = {s.value} (n={s.n}) {r.best_model} does worse than "
+        f"{r.best_baseline} ({m.name} {s.model:.4g} vs {s.baseline:.4g}): study that "
+        "sub-population, or keep the heuristic there"
+        for s in losing[:MAX_SLICES]
+    ]
+
+
+def _hypotheses(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    advice = {
+        "not-supported": "drop group {g!r} ({name!r}): it adds at most {hi:+.1%}; a simpler "
+        "model is cheaper to run and to explain",
+        "hurts": "drop group {g!r} ({name!r}): the model is better without it ({lo:+.1%} to "
+        "{hi:+.1%} with it)",
+        "inconclusive": "hypothesis {name!r} is inconclusive ({lo:+.1%} to {hi:+.1%}): more data "
+        "or a sharper feature for {g!r} would settle it",
+    }
+    return [
+        advice["hurts" if h.effect.ci[1] < 0 else h.outcome].format(
+            g=h.group, name=h.name, lo=h.effect.ci[0], hi=h.effect.ci[1]
+        )
+        for h in r.hypotheses
+        if h.outcome in advice
+    ]
+
+
+def _data(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    if ev is None or ev.curve_gain is None or ev.curve_gain <= MORE_DATA:
+        return []
+    if ev.signal.ci[0] <= 0:  # a model no better than the constant learns noise faster, not signal
+        return []
+    return [
+        f"collect more labeled data: the last doubling improved {r.metric.name} by "
+        f"{ev.curve_gain:.1%}"
+    ]
+
+
+def _warnings(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    checks = sorted({f.check for f in r.findings if f.severity == "warn"})
+    return (
+        [f"look into the warnings ({', '.join(checks)}) before trusting the numbers"]
+        if checks
+        else []
+    )
+
+
+def _launch(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    if r.verdict.decision != "no-go":
+        return []
+    if ev is not None and ev.hides_signal:
+        return [
+            f"rerun with `metric: log_loss` or `metric: pr_auc`: {r.metric.name} cannot tell "
+            "a useful model from always predicting the majority here"
+        ]
+    return [
+        f"launch without ML: ship {r.best_baseline!r}, log its inputs and outcomes, and "
+        "revisit once the logs add signal the heuristic cannot use"
+    ]
+
+
+RULES: tuple[Rule, ...] = (_blocks, _launch, _slices, _hypotheses, _unused_time, _data, _warnings)
+
+
+def suggest(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
+    """Suggestions for the next iteration, most pressing first."""
+    return [s for rule in RULES for s in rule(p, ds, r, ev)]

@@ -1,0 +1,62 @@
+"""The talk's terminology filled in from the spec and the data (slides 8-14)."""
+
+from __future__ import annotations
+
+from gonogo.result import Result
+
+
+def _example(r: Result) -> str:
+    d = r.data
+    if d.entity and d.time:
+        return f"one {d.entity} at one {d.time}"
+    if d.time:
+        return f"one {d.time}"
+    return f"one {d.entity}" if d.entity else "one row of the table"
+
+
+def _unlabeled(r: Result) -> str:
+    d = r.data
+    when = f"a {d.time} still to come" if d.time else "a new case"
+    what = f"a {d.entity} at {when}" if d.entity else when
+    return f"the features of {what}, when the decision is made; the label is not known yet"
+
+
+def _output(r: Result) -> str:
+    d = r.data
+    if d.task == "regression":
+        return f"a number: the predicted {d.label}"
+    if d.task == "binary":
+        return f"the probability that {d.label} is {d.classes[-1]!r}"
+    return f"a probability for each of {len(d.classes)} classes of {d.label}"
+
+
+def terms(r: Result) -> list[tuple[str, str]]:
+    """(term, meaning here) pairs, in the talk's order."""
+    d, p = r.data, r.problem
+    groups = "; ".join(f"{g}: {', '.join(cols)}" for g, cols in d.groups.items())
+    out = [
+        ("Question", p.question or "(not stated)"),
+        ("Decision it drives", p.decision or "(not stated)"),
+        (
+            "Label (y)",
+            f"{d.label} — {d.task}" + (f", classes {', '.join(d.classes)}" if d.classes else ""),
+        ),
+        ("Features (x)", groups),
+        ("Example (x)", _example(r)),
+        (
+            "Labeled examples (x, y)",
+            f"{d.rows:,}: {d.train:,} to learn from, {d.holdout:,} held out ({d.split} split)",
+        ),
+        (
+            "Unlabeled examples (x, ?)",
+            _unlabeled(r),
+        ),
+        ("Output (y')", _output(r)),
+        (
+            "Success",
+            f"{r.metric.name}, at least {p.success.min_improvement:.0%} better than "
+            "the best heuristic"
+            + (f" and reaching {p.success.target:g}" if p.success.target is not None else ""),
+        ),
+    ]
+    return out

@@ -1,0 +1,61 @@
+"""The HTML report: one self-contained file, readable offline, one section per step of the
+talk's framework (Frame, Hypotheses, Data, Test, Analyze, Conclusion, Refine)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from gonogo.report import frame, plots
+from gonogo.result import Result
+
+_COLORS = {"go": "#15803d", "no-go": "#b91c1c", "inconclusive": "#a16207", "blocked": "#6b21a8"}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "—" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def _unused(r: Result) -> list[tuple[str, list[str]]]:
+    """Columns the models do not see, grouped by the reason."""
+    by: dict[str, list[str]] = {}
+    for column, why in r.data.unused.items():
+        by.setdefault(why, []).append(column)
+    return sorted(by.items())
+
+
+def render(r: Result) -> str:
+    """The report for one result."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("gonogo", "report/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    worst = r.holdout.worst if r.holdout is not None else None
+    return env.get_template("report.html.j2").render(
+        r=r,
+        color=_COLORS[r.verdict.decision],
+        terms=frame.terms(r),
+        worst=worst.to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="table"
+        )
+        if worst is not None
+        else "",
+        plots={
+            "candidates": plots.candidates(r),
+            "hypotheses": plots.hypotheses(r),
+            "curve": plots.learning_curve(r),
+            "slices": plots.slices(r),
+            "errors": plots.errors(r),
+            "importance": plots.importance(r),
+            "curves": plots.curves(r),
+            "time": plots.over_time(r),
+        },
+        unused=_unused(r),
+    )

@@ -1,0 +1,54 @@
+"""The short summary printed after a run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from gonogo.result import Result
+
+_STYLE = {
+    "go": "bold green",
+    "no-go": "bold red",
+    "inconclusive": "bold yellow",
+    "blocked": "bold magenta",
+}
+
+
+def summary(r: Result, console: Console) -> None:
+    """Verdict with reasons, the candidates, hypotheses and non-info findings."""
+    style = _STYLE[r.verdict.decision]
+    body = "\n".join(f"• {reason}" for reason in r.verdict.reasons)
+    console.print(
+        Panel(
+            body, title=f"[{style}]{r.verdict.decision.upper()}[/] · {r.problem.name}", expand=False
+        )
+    )
+    if r.candidates:
+        table = Table(title=f"holdout {r.metric.name} (95% CI)", title_justify="left")
+        for col in ("candidate", "kind", "CV", "holdout", "interval"):
+            table.add_column(
+                col, justify="right" if col in ("CV", "holdout", "interval") else "left"
+            )
+        for c in r.candidates:
+            star = " ★" if c.name in (r.best_model, r.best_baseline) else ""
+            table.add_row(
+                c.name + star,
+                c.kind,
+                f"{c.cv:.4g}",
+                f"{c.holdout.value:.4g}",
+                f"{c.holdout.ci[0]:.4g} – {c.holdout.ci[1]:.4g}",
+            )
+        console.print(table)
+    for h in r.hypotheses:
+        console.print(
+            f"hypothesis [bold]{h.name}[/]: {h.outcome} "
+            f"({h.effect.value:+.1%}, CI {h.effect.ci[0]:+.1%} to {h.effect.ci[1]:+.1%})"
+        )
+    for f in r.findings:
+        if f.severity != "info":
+            console.print(
+                f"[{'magenta' if f.severity == 'block' else 'yellow'}]{f.severity}[/] "
+                f"{f.check}: {f.message}"
+            )

@@ -1,0 +1,241 @@
+"""The REST front end: the Open Inference Protocol's v2 routes, MLflow's `/invocations` (so
+MLflow users' clients work unchanged) and an OpenAPI document, over one data plane.
+
+Every error is one JSON shape, `{"error": "<place>: <what was expected>"}`: 400 for a request
+the model cannot read, 404 for a model, version or route not served, 405, 413 for a body over
+the limit. A 500 means a bug of ours, never a client's mistake.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pyarrow as pa
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gonogo.errors import InputError, RequestError
+from gonogo.serving import codec
+from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
+from gonogo.serving.metrics import Metrics
+from gonogo.serving.openapi import document
+
+MAX_BODY = 64 * 2**20
+log = logging.getLogger("gonogo.serve")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(413, f"body: over the limit of {MAX_BODY} bytes")
+    return await request.body()
+
+
+def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
+    """MLflow's JSON frames, `dataframe_split` (columns and rows) or `dataframe_records`, as a
+    batch of the columns in `reads` (others are ignored, as MLflow ignores them)."""
+    frame = codec.as_object(body, "body")
+    if "dataframe_split" in frame:
+        split = codec.as_object(frame["dataframe_split"], "dataframe_split")
+        columns, data = split.get("columns"), split.get("data")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise RequestError("dataframe_split.columns", "expected a list of column names")
+        if not isinstance(data, list) or not all(
+            isinstance(r, list) and len(r) == len(columns) for r in data
+        ):
+            raise RequestError("dataframe_split.data", f"expected rows of {len(columns)} values")
+        values = {c: [r[i] for r in data] for i, c in enumerate(columns)}
+    elif "dataframe_records" in frame:
+        records = frame["dataframe_records"]
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise RequestError("dataframe_records", "expected a list of objects")
+        names = list(dict.fromkeys(k for r in records for k in r))
+        values = {c: [r.get(c) for r in records] for c in names}
+    else:
+        raise RequestError("body", "expected dataframe_split or dataframe_records")
+    arrays = {}
+    for name, column in values.items():
+        if name not in reads:
+            continue
+        try:
+            arrays[name] = pa.array(column)
+        except (pa.ArrowException, OverflowError):  # text and numbers, a number too large
+            raise RequestError(f"column {name!r}", "mixes values of different types") from None
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
+    """The REST application over `plane`; `on_shutdown` runs as it stops (before the
+    prediction log's last flush)."""
+    metrics = Metrics()
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"live": True})
+
+    async def ready(request: Request) -> Response:
+        return JSONResponse({"ready": True})
+
+    async def server(request: Request) -> Response:
+        return JSONResponse(plane.server_metadata())
+
+    async def model(request: Request) -> Response:
+        p = request.path_params
+        return JSONResponse(plane.model_metadata(p["name"], p.get("version")))
+
+    async def model_ready(request: Request) -> Response:
+        p = request.path_params
+        plane.model(p["name"], p.get("version"))
+        return JSONResponse({"name": p["name"], "ready": True})
+
+    async def infer(request: Request) -> Response:
+        p = request.path_params
+        decoded = codec.decode(await _body(request), request.headers.get(codec.HEADER))
+        answer = plane.infer(p["name"], p.get("version"), decoded)
+        metrics.rows.inc(answer.outputs[0].shape[0] if answer.outputs else 0)
+        body, headers = codec.encode(answer, decoded)
+        return Response(body, headers=headers)
+
+    async def invocations(request: Request) -> Response:
+        rt, rid = plane.runtime, request.headers.get("x-request-id") or uuid.uuid4().hex
+        rows = _records(codec.loads(await _body(request)), rt.candidate.schema.names)
+        predicted = plane.predict(rt, rows, rid)
+        metrics.rows.inc(predicted.num_rows)
+        headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
+        headers["x-request-id"] = rid
+        return JSONResponse({"predictions": predicted.to_pylist()}, headers=headers)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document(plane))
+
+    async def scrape(request: Request) -> Response:
+        return Response(metrics.exposition(plane.runtime), media_type=CONTENT_TYPE_LATEST)
+
+    def route(path: str, handler: Handler, methods: list[str] | None = None) -> Route:
+        return Route(path, _guarded(path, _authorized(plane, handler), metrics), methods=methods)
+
+    base = "/v2/models/{name}"
+    versioned = base + "/versions/{version}"
+    routes = [
+        # Probes need no token: a kubelet or a load balancer asks them.
+        Route("/v2/health/live", _guarded("/v2/health/live", live, metrics)),
+        Route("/v2/health/ready", _guarded("/v2/health/ready", ready, metrics)),
+        route("/v2", server),
+        route("/invocations", invocations, ["POST"]),
+        route("/openapi.json", openapi),
+        route("/metrics", scrape),
+    ]
+    for path in (base, versioned):
+        routes += [
+            route(path, model),
+            route(path + "/ready", model_ready),
+            route(path + "/infer", infer, ["POST"]),
+        ]
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        for stop in on_shutdown:
+            stop()
+        if plane.log is not None:  # the last predictions, on a graceful shutdown
+            plane.log.flush()
+
+    handlers = {HTTPException: _http_error}
+    return Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)  # type: ignore[arg-type]
+
+
+async def _http_error(request: Request, err: HTTPException) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) in the one error shape."""
+    what = {404: "no such route", 405: "method not allowed"}.get(err.status_code, err.detail)
+    return _error(err.status_code, f"{request.method} {request.url.path}: {what}")
+
+
+def _authorized(plane: DataPlane, handler: Handler) -> Handler:
+    async def authorized(request: Request) -> Response:
+        plane.authorize(request.headers.get("authorization"))
+        return await handler(request)
+
+    return authorized
+
+
+def _guarded(route: str, handler: Handler, metrics: Metrics) -> Handler:
+    """`handler` answering every error in the one shape, measured."""
+
+    async def guarded(request: Request) -> Response:
+        start = time.perf_counter()
+        response, kind = await _answer(request, handler)
+        metrics.observe(route, response.status_code, time.perf_counter() - start, kind)
+        return response
+
+    return guarded
+
+
+async def _answer(request: Request, handler: Handler) -> tuple[Response, str | None]:
+    """The response, and the kind of error it reports (None when it is not one)."""
+    try:
+        return await handler(request), None
+    except NotServedError as err:
+        return _error(404, str(err)), "not_served"
+    except UnauthorizedError as err:
+        response = _error(401, str(err))
+        response.headers["www-authenticate"] = "Bearer"
+        return response, "unauthorized"
+    except RequestError as err:
+        return _error(400, str(err)), "bad_request"
+    except HTTPException as err:
+        return _error(err.status_code, str(err.detail)), "too_large"
+    except Exception:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return _error(500, "internal error; the server's log has the details"), "internal"
+
+
+def check_ports(host: str, port: int, grpc_port: int | None = None) -> None:
+    """An InputError naming the option when a port cannot be listened on: checked before the
+    model loads, so a taken port costs no wait."""
+    import socket
+
+    for option, number in (("--port", port), ("--grpc-port", grpc_port)):
+        if number is None:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, number))
+            except OSError as err:
+                raise InputError(
+                    option, f"cannot listen on {host}:{number}: {err.strerror}"
+                ) from None
+
+
+def serve(plane: DataPlane, host: str, port: int, grpc_port: int | None = None) -> None:
+    """Serve REST on `port` (and gRPC on `grpc_port`) until SIGINT or SIGTERM; requests in
+    flight finish first (up to 30 s)."""
+    import uvicorn
+
+    check_ports(host, port, grpc_port)
+    stops = []
+    if grpc_port is not None:
+        from gonogo.serving import rpc
+
+        stops.append(rpc.start(plane, host, grpc_port))
+    config = uvicorn.Config(
+        app(plane, stops),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+    uvicorn.Server(config).run()

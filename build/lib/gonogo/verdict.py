@@ -1,0 +1,204 @@
+"""The conclusion: "I should (not) use this model, because X, Y and Z".
+
+Decision rules over findings and estimates, in order: blocked, no-go, go, inconclusive. Every
+reason cites its numbers, so the verdict can be argued with.
+
+A no-go says why there is nothing to gain, because each cause calls for a different next step:
+no signal at all (the features do not predict the label, even on a proper scoring rule), a
+metric that hides the signal (a hard-label metric on a rare class, while log loss shows it),
+signal that drifts (the model trained on the past loses, the same model trained on a random
+sample of the same period wins), or a heuristic the model does not beat by enough. An interval
+that reaches zero but clears the bar at its upper end is inconclusive, not "no signal".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from gonogo.checks.finding import Finding
+from gonogo.evaluation.compare import Estimate
+from gonogo.metrics import Metric
+
+HIDDEN_RARE = 0.15  # a hard-label metric hides signal when the rarest class is below this
+
+Decision = Literal["go", "no-go", "inconclusive", "blocked"]
+MORE_DATA = 0.01
+_CAVEATS = ("label.", "leakage.", "split.", "metric.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: Decision
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision rules read."""
+
+    metric: Metric
+    min_improvement: float
+    target: float | None
+    best_model: str
+    best_baseline: str
+    model: Estimate
+    baseline: Estimate
+    improvement: Estimate
+    signal: Estimate
+    curve_gain: float | None
+    split_gains: tuple[float, ...] = ()
+    proper: Estimate | None = None
+    rarest: float | None = None
+    drift: Finding | None = None
+    time_groups: tuple[str, ...] = ()
+
+    def clears(self) -> int:
+        """Outer splits in which the model beats the baseline by the bar."""
+        return sum(g >= self.min_improvement for g in self.split_gains)
+
+    @property
+    def hides_signal(self) -> bool:
+        """A hard-label metric on a rare class, while log loss shows signal."""
+        return self.proper is not None and self.proper.ci[0] > 0 and self.rarest is not None
+
+
+def _pct(e: Estimate) -> str:
+    return f"{e.value:+.1%} (95% CI {e.ci[0]:+.1%} to {e.ci[1]:+.1%})"
+
+
+def _val(metric: Metric, name: str, e: Estimate) -> str:
+    return f"{name} {metric.name} {e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
+
+
+def _meets(metric: Metric, value: float, target: float | None) -> bool:
+    return target is not None and (value >= target if metric.greater_is_better else value <= target)
+
+
+def _nothing(ev: Evidence) -> str:
+    """Why a model that does not beat the constant is no use: no signal, a metric that hides
+    it, or signal that drifts."""
+    m, vs = ev.metric, f"{ev.best_model} vs constant"
+    if ev.hides_signal:
+        assert ev.proper is not None and ev.rarest is not None
+        return (
+            f"the metric hides the signal: {vs} {_pct(ev.signal)} on {m.name}, which reads "
+            f"hard labels and on a class of {ev.rarest:.1%} rewards always predicting the "
+            f"majority; on log loss the same model beats the constant by {_pct(ev.proper)}. "
+            "Judge with pr_auc or log_loss, and price the decision it drives (what a missed "
+            "case and a false alarm each cost)"
+        )
+    if ev.drift is not None:
+        random_gain = ev.drift.evidence.get("relative", float("nan"))
+        tried = (
+            f"the time-derived groups {', '.join(ev.time_groups)} were features"
+            if ev.time_groups
+            else "the calendar and trend of the time column are switched off: switch them on"
+        )
+        return (
+            f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while the same "
+            f"model trained on a random sample of the same period scores {random_gain:.0%} "
+            f"better; {tried}. What held before the holdout does not hold after it: retrain "
+            "often, or model the drift"
+        )
+    if ev.proper is not None and ev.proper.ci[0] > 0:
+        return (
+            f"no model is better than the constant baseline on {m.name}: {vs} "
+            f"{_pct(ev.signal)}; on log loss it is ({_pct(ev.proper)}): the signal is in the "
+            f"probabilities, which {m.name} does not reward"
+        )
+    proper = f"; on log loss too: {_pct(ev.proper)}" if ev.proper is not None else ""
+    return (
+        f"no model is better than the constant baseline: {vs} {_pct(ev.signal)}{proper}; the "
+        "features carry no usable signal"
+    )
+
+
+def _no_go(ev: Evidence) -> list[str]:
+    m, launch = ev.metric, f"launch the heuristic {ev.best_baseline!r} without ML"
+    if _meets(m, ev.baseline.value, ev.target):
+        return [
+            f"the baseline already meets the target {ev.target:g}: "
+            f"{_val(m, ev.best_baseline, ev.baseline)}",
+            launch,
+        ]
+    if ev.improvement.ci[1] >= ev.min_improvement:
+        return []
+    if ev.signal.value <= 0 or ev.signal.ci[1] < ev.min_improvement:
+        if ev.hides_signal:
+            launch = "rerun with a metric that sees the signal before launching anything"
+        return [_nothing(ev), *_stability(ev), launch]
+    return [
+        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
+        f"upper end is below the {ev.min_improvement:.0%} needed",
+        *_stability(ev),
+        launch,
+    ]
+
+
+def _stability(ev: Evidence) -> list[str]:
+    """How many outer splits agree, when there are several."""
+    n = len(ev.split_gains)
+    if n < 2:
+        return []
+    ahead = sum(g > 0 for g in ev.split_gains)
+    return [
+        f"over {n} outer splits, {ev.best_model} is ahead of {ev.best_baseline} in {ahead} "
+        f"and clears the {ev.min_improvement:.0%} bar in {ev.clears()}"
+    ]
+
+
+def _curve(ev: Evidence) -> str:
+    if ev.curve_gain is None:
+        return "no learning curve to say whether more data would help"
+    if ev.curve_gain > MORE_DATA:
+        return (
+            f"more data would likely help: doubling the training data from half to all "
+            f"improved {ev.metric.name} by {ev.curve_gain:.1%}"
+        )
+    return (
+        f"more data is unlikely to help much: the last doubling changed {ev.metric.name} by "
+        f"{ev.curve_gain:.1%}"
+    )
+
+
+def _caveats(findings: Sequence[Finding]) -> list[str]:
+    """Warnings that question the estimate itself (framing and feature hygiene do not)."""
+    warned = list(
+        dict.fromkeys(
+            f.check for f in findings if f.severity == "warn" and f.check.startswith(_CAVEATS)
+        )
+    )
+    return [f"before relying on it, look at the warnings: {', '.join(warned)}"] if warned else []
+
+
+def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
+    """Apply the rules; `ev` is None when a block stopped the run before any model."""
+    blocks = [f"{f.check}: {f.message}" for f in findings if f.severity == "block"]
+    if blocks:
+        return Verdict("blocked", ("fix the formulation first", *blocks))
+    assert ev is not None
+    no_go = _no_go(ev)
+    if no_go:
+        return Verdict("no-go", tuple(no_go))
+    m = ev.metric
+    comparison = (
+        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
+        f"(needed: {ev.min_improvement:.0%})"
+    )
+    values = (
+        f"holdout: {_val(m, ev.best_model, ev.model)} vs {_val(m, ev.best_baseline, ev.baseline)}"
+    )
+    target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
+    caveats = _caveats(findings)
+    if ev.improvement.ci[0] >= ev.min_improvement and target_ok:
+        return Verdict("go", (comparison, values, *_stability(ev), *caveats))
+    reasons = [comparison, values, *_stability(ev), *caveats]
+    if not target_ok:
+        reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
+    else:
+        reasons.append(
+            f"the interval reaches below {ev.min_improvement:.0%}: the gain is not certain"
+        )
+    return Verdict("inconclusive", (*reasons, _curve(ev)))
