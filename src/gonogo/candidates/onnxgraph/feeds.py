@@ -48,7 +48,7 @@ def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
     if is_text(f, featurizer):
         if pa.types.is_null(kind):
             return np.full(len(values), "", dtype=object)
-        if not pa.types.is_string(kind):
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
             return None
         filled = pc.fill_null(values, "") if values.null_count else values
         return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
