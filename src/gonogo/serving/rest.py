@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -78,9 +78,10 @@ def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(arrays)
 
 
-def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Starlette:
-    """The REST application over `plane`; `on_shutdown` runs as it stops (before the
-    prediction log's last flush)."""
+def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
+    """The REST application over `plane`, and gRPC on `grpc_at` (host, port) on the same
+    event loop; both stop, letting requests in flight finish, before the prediction log's
+    last flush."""
     metrics = Metrics()
 
     async def live(request: Request) -> Response:
@@ -147,9 +148,14 @@ def app(plane: DataPlane, on_shutdown: Sequence[Callable[[], None]] = ()) -> Sta
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        stop = None
+        if grpc_at is not None:
+            from gonogo.serving import rpc
+
+            stop = await rpc.start(plane, *grpc_at)
         yield
-        for stop in on_shutdown:
-            stop()
+        if stop is not None:
+            await stop()
         if plane.log is not None:  # the last predictions, on a graceful shutdown
             plane.log.flush()
 
@@ -225,17 +231,13 @@ def serve(plane: DataPlane, host: str, port: int, grpc_port: int | None = None) 
     import uvicorn
 
     check_ports(host, port, grpc_port)
-    stops = []
-    if grpc_port is not None:
-        from gonogo.serving import rpc
-
-        stops.append(rpc.start(plane, host, grpc_port))
     config = uvicorn.Config(
-        app(plane, stops),
+        app(plane, None if grpc_port is None else (host, grpc_port)),
         host=host,
         port=port,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=30,
+        lifespan="on",  # gRPC starts in the lifespan: its failure must stop the server
     )
     uvicorn.Server(config).run()
