@@ -172,3 +172,24 @@ def test_a_token_guards_every_call_but_the_probes(hawks_story, hawks_body):
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     finally:
         _stop(proc)
+
+
+@HAWKS
+def test_grpc_calls_are_counted_in_the_servers_metrics(hawks_server, hawks_body):
+    from tests.serving.test_rest import _samples
+
+    stub = service_pb2_grpc.GRPCInferenceServiceStub(grpc.insecure_channel(hawks_server.grpc))
+    before = _samples(hawks_server)
+    stub.ModelMetadata(service_pb2.ModelMetadataRequest(name="hawks"))
+    with pytest.raises(grpc.RpcError):
+        stub.ModelInfer(_typed_request(hawks_body[1][1:]))  # an input missing
+    after = _samples(hawks_server)
+
+    def grew(name, labels):
+        return after.get((name, labels), 0) - before.get((name, labels), 0)
+
+    infer, meta = ("route", "grpc:ModelInfer"), ("route", "grpc:ModelMetadata")
+    assert grew("gonogo_requests_total", (meta, ("status", "OK"))) == 1
+    assert grew("gonogo_requests_total", (infer, ("status", "INVALID_ARGUMENT"))) == 1
+    assert grew("gonogo_errors_total", (("kind", "bad_request"),)) == 1
+    assert grew("gonogo_request_seconds_count", (infer,)) == 1

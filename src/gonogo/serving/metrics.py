@@ -1,4 +1,5 @@
-"""The server's Prometheus metrics: requests by route and status, their latency, errors by
+"""The server's Prometheus metrics: requests by route and status (REST's routes and HTTP
+statuses; gRPC's as `grpc:<method>` and the status code's name), their latency, errors by
 kind, rows predicted, and which version is served (a label set to 1, as `*_info` metrics are),
 read from the data plane at each scrape so a swapped version shows at once."""
 
@@ -33,8 +34,8 @@ class Metrics:
             registry=r,
         )
 
-    def observe(self, route: str, status: int, seconds: float, error: str | None) -> None:
-        self.requests.labels(route, str(status)).inc()
+    def observe(self, route: str, status: str, seconds: float, error: str | None) -> None:
+        self.requests.labels(route, status).inc()
         self.latency.labels(route).observe(seconds)
         if error is not None:
             self.errors.labels(error).inc()

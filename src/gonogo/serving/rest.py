@@ -152,7 +152,7 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
         if grpc_at is not None:
             from gonogo.serving import rpc
 
-            stop = await rpc.start(plane, *grpc_at)
+            stop = await rpc.start(plane, *grpc_at, metrics)
         yield
         if stop is not None:
             await stop()
@@ -183,7 +183,7 @@ def _guarded(route: str, handler: Handler, metrics: Metrics) -> Handler:
     async def guarded(request: Request) -> Response:
         start = time.perf_counter()
         response, kind = await _answer(request, handler)
-        metrics.observe(route, response.status_code, time.perf_counter() - start, kind)
+        metrics.observe(route, str(response.status_code), time.perf_counter() - start, kind)
         return response
 
     return guarded

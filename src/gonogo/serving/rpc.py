@@ -8,6 +8,7 @@ REST's 400 and 404; INTERNAL only for a bug of ours.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ import pyarrow as pa
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
 from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
+from gonogo.serving.metrics import Metrics
 from gonogo.serving.proto import open_inference_pb2 as pb
 from gonogo.serving.proto import open_inference_pb2_grpc as pb_grpc
 
@@ -99,22 +101,30 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
     event loop that serves REST: a call's work is a few hundred microseconds of CPU, and
     threads would only contend for the interpreter."""
 
-    def __init__(self, plane: DataPlane) -> None:
-        self.plane = plane
+    def __init__(self, plane: DataPlane, metrics: Metrics) -> None:
+        self.plane, self.metrics = plane, metrics
 
-    async def _call(self, context: Any, action: Callable[[], T]) -> T:
+    async def _call(self, context: Any, method: str, action: Callable[[], T]) -> T:
+        """`action`'s answer, or the call aborted with the status its error maps to; either
+        way measured, as REST's routes are (route `grpc:<method>`, status the code's name)."""
+        start, code, kind = time.perf_counter(), grpc.StatusCode.OK, None
         try:
             self.plane.authorize(dict(context.invocation_metadata()).get("authorization"))
             return action()
         except UnauthorizedError as err:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(err))
+            code, kind, text = grpc.StatusCode.UNAUTHENTICATED, "unauthorized", str(err)
         except NotServedError as err:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(err))
+            code, kind, text = grpc.StatusCode.NOT_FOUND, "not_served", str(err)
         except RequestError as err:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+            code, kind, text = grpc.StatusCode.INVALID_ARGUMENT, "bad_request", str(err)
         except Exception:
             log.exception("gRPC call failed")
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server's log has it")
+            code, kind = grpc.StatusCode.INTERNAL, "internal"
+            text = "internal error; the server's log has it"
+        finally:
+            seconds = time.perf_counter() - start
+            self.metrics.observe(f"grpc:{method}", code.name, seconds, kind)
+        await context.abort(code, text)
         raise AssertionError("context.abort raises")
 
     async def ServerLive(self, request: Any, context: Any) -> Any:
@@ -124,15 +134,20 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
         return pb.ServerReadyResponse(ready=True)
 
     async def ModelReady(self, request: Any, context: Any) -> Any:
-        await self._call(context, lambda: self.plane.model(request.name, request.version or None))
+        await self._call(
+            context, "ModelReady", lambda: self.plane.model(request.name, request.version or None)
+        )
         return pb.ModelReadyResponse(ready=True)
 
     async def ServerMetadata(self, request: Any, context: Any) -> Any:
-        return pb.ServerMetadataResponse(**await self._call(context, self.plane.server_metadata))
+        found = await self._call(context, "ServerMetadata", self.plane.server_metadata)
+        return pb.ServerMetadataResponse(**found)
 
     async def ModelMetadata(self, request: Any, context: Any) -> Any:
         meta = await self._call(
-            context, lambda: self.plane.model_metadata(request.name, request.version or None)
+            context,
+            "ModelMetadata",
+            lambda: self.plane.model_metadata(request.name, request.version or None),
         )
         meta.pop("parameters")
         return pb.ModelMetadataResponse(**meta)
@@ -140,16 +155,21 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
     async def ModelInfer(self, request: Any, context: Any) -> Any:
         def infer() -> Any:
             version = request.model_version or None
-            return encode(self.plane.infer(request.model_name, version, decode(request)))
+            answer = self.plane.infer(request.model_name, version, decode(request))
+            self.metrics.rows.inc(answer.outputs[0].shape[0] if answer.outputs else 0)
+            return encode(answer)
 
-        return await self._call(context, infer)
+        return await self._call(context, "ModelInfer", infer)
 
 
-async def start(plane: DataPlane, host: str, port: int) -> Callable[[], Awaitable[None]]:
-    """Serve `plane` over gRPC on host:port, on the running event loop; the coroutine
-    function that stops it, letting calls in flight finish (up to 30 s)."""
+async def start(
+    plane: DataPlane, host: str, port: int, metrics: Metrics
+) -> Callable[[], Awaitable[None]]:
+    """Serve `plane` over gRPC on host:port, on the running event loop, measured into
+    `metrics`; the coroutine function that stops it, letting calls in flight finish (up to
+    30 s)."""
     server = grpc.aio.server()
-    pb_grpc.add_GRPCInferenceServiceServicer_to_server(Servicer(plane), server)
+    pb_grpc.add_GRPCInferenceServiceServicer_to_server(Servicer(plane, metrics), server)
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
     except RuntimeError:
