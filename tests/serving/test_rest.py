@@ -91,6 +91,9 @@ def test_the_openapi_document_describes_the_served_inputs(chicago_story, chicago
     doc = httpx.get(f"http://{chicago_server}/openapi.json").json()
     assert doc["openapi"] == "3.1.0" and doc["info"]["version"] == "2"
     assert "/v2/models/{name}/versions/{version}/infer" in doc["paths"]
+    # Every route the server answers is described, the document and the metrics too.
+    assert {"/openapi.json", "/metrics", "/invocations", "/v2/health/ready"} <= set(doc["paths"])
+    assert "text/plain" in doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
     row = doc["components"]["schemas"]["Row"]
     assert row["properties"]["date"] == {"type": "string"}
     assert row["properties"]["temp"]["type"] == "number"

@@ -41,6 +41,17 @@ def _op(summary: str, ok: str, body: str | None = None) -> dict[str, Any]:
     return op
 
 
+_METRICS = {
+    "summary": "Prometheus metrics: requests, latency, errors by kind, the version served",
+    "responses": {
+        "200": {
+            "description": "Prometheus's text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+}
+
+
 def _name(version: bool) -> list[dict[str, Any]]:
     params = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
     if version:
@@ -97,6 +108,8 @@ def document(plane: DataPlane) -> dict[str, Any]:
         "/v2/health/ready": {"get": _op("the server can predict", "Metadata")},
         "/v2": {"get": _op("server metadata", "Metadata")},
         "/invocations": {"post": _op("MLflow scoring", "Predictions", "Invocation")},
+        "/openapi.json": {"get": _op("this document", "Metadata")},
+        "/metrics": {"get": _METRICS},
     }
     for version, base in (
         (False, "/v2/models/{name}"),
