@@ -1,5 +1,0 @@
-"""`python -m gonogo`, the same as the `gonogo` command."""
-
-from gonogo.cli import main
-
-main()

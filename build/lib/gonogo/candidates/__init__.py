@@ -1,1 +1,0 @@
-"""Everything that predicts: baselines, the found simple rule, the existing system, models."""

@@ -1,1 +1,0 @@
-"""Reading tables, binding them to a problem (roles, derived groups), and splitting them."""

@@ -1,1 +1,0 @@
-"""Bootstrap intervals, paired comparisons, model selection, slices and the learning curve."""

@@ -1,1 +1,0 @@
-"""Renderings of a result: the HTML report, its plots, and the terminal summary."""
