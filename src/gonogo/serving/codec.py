@@ -64,6 +64,11 @@ class InferResponse:
     outputs: tuple[Tensor, ...]
     id: str | None = None
 
+    @property
+    def rows(self) -> int:
+        """How many rows were predicted (none when no output was asked for)."""
+        return self.outputs[0].shape[0] if self.outputs else 0
+
 
 def loads(body: bytes, place: str = "body") -> Any:
     """A JSON document, or a RequestError naming where it went wrong."""

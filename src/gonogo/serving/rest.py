@@ -106,7 +106,7 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
         p = request.path_params
         decoded = codec.decode(await _body(request), request.headers.get(codec.HEADER))
         answer = plane.infer(p["name"], p.get("version"), decoded)
-        metrics.rows.inc(answer.outputs[0].shape[0] if answer.outputs else 0)
+        metrics.rows.inc(answer.rows)
         body, headers = codec.encode(answer, decoded)
         return Response(body, headers=headers)
 

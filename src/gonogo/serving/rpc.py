@@ -156,7 +156,7 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
         def infer() -> Any:
             version = request.model_version or None
             answer = self.plane.infer(request.model_name, version, decode(request))
-            self.metrics.rows.inc(answer.outputs[0].shape[0] if answer.outputs else 0)
+            self.metrics.rows.inc(answer.rows)
             return encode(answer)
 
         return await self._call(context, "ModelInfer", infer)

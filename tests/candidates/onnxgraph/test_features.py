@@ -8,7 +8,7 @@ import pytest
 
 from gonogo.candidates.onnxgraph.builder import Graph
 from gonogo.candidates.onnxgraph.check import session
-from gonogo.candidates.onnxgraph.features import HOLIDAY_YEARS, Features, inputs
+from gonogo.candidates.onnxgraph.features import Features, inputs
 from gonogo.data.derive import calendar
 from gonogo.data.featurize import Derivation, Featurizer
 from gonogo.data.schema import Field, InputSchema
@@ -63,10 +63,6 @@ def test_the_calendar_equals_pandas_and_the_holiday_table():
         names = np.asarray(levels[f"c_{c}"][0], dtype=object)[got[c].astype(int)]
         np.testing.assert_array_equal(names, want[f"c_{c}"].astype(str).to_numpy(), err_msg=c)
     assert got["holiday"].sum() > 100  # the table knows the holidays of the years asked
-
-
-def test_holidays_are_known_for_the_years_stated():
-    assert HOLIDAY_YEARS[0] <= 1970 and HOLIDAY_YEARS[-1] >= 2100
 
 
 @pytest.mark.parametrize("code", [0, 1])
