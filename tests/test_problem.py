@@ -61,6 +61,21 @@ def test_a_baseline_is_exactly_one_kind():
     assert "baselines[0]" in _error(raw) and "exactly one of" in _error(raw)
 
 
+def test_a_decision_is_words_or_words_and_one_kind_of_costs():
+    words = parse_problem({**BASE, "decision": "who is called"})
+    assert words.decision.what == "who is called" and words.decision.costs is None
+    priced = parse_problem({**BASE, "decision": {"costs": {"under": 2, "over": 1, "unit": "EUR"}}})
+    assert priced.decision.costs is not None and priced.decision.costs.task == "regression"
+    mixed = {**BASE, "decision": {"costs": {"true_positive": -5, "under": 1}}}
+    assert "decision.costs: costs are one of" in _error(mixed) and "binary and regression" in (
+        _error(mixed)
+    )
+    nothing = {**BASE, "decision": {"costs": {"unit": "EUR"}}}
+    assert "found none" in _error(nothing)
+    typo = {**BASE, "decision": {"costs": {"true_positiv": 1}}}
+    assert "unknown key (did you mean 'true_positive'?)" in _error(typo)
+
+
 def test_reserved_and_repeated_candidate_names_are_refused():
     raw = {**BASE, "baselines": [{"name": "constant", "column": "x"}]}
     assert "'constant'" in _error(raw)

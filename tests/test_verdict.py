@@ -1,5 +1,6 @@
 from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
+from gonogo.evaluation.decisions import PricedPolicy, Value
 from gonogo.metrics import METRICS
 from gonogo.verdict import Evidence, decide
 
@@ -113,3 +114,43 @@ def test_feature_hygiene_does_not_cast_doubt_on_the_estimate():
 def test_an_unframed_decision_is_no_caveat_on_the_numbers():
     warn = Finding("frame.decision", "warn", "no decision is named")
     assert decide([warn], _evidence((0.1, 0.3))).reasons[-1].startswith("holdout:")
+
+
+def _priced(gain, against="baseline"):
+    policies = tuple(
+        PricedPolicy(role, name, f"{name}'s policy", (0.3,), Estimate(v, (v - 1, v + 1)))
+        for role, name, v in [
+            ("model", "gbm", 50.0),
+            ("baseline", "rule", 40.0),
+            ("constant", "constant", 0.0),
+        ]
+    )
+    return Value("EUR", 1000, policies, against, Estimate(sum(gain) / 2, gain))
+
+
+def test_a_priced_go_states_its_gain_in_value():
+    verdict = decide([], _evidence((0.1, 0.3), value=_priced((2.0, 9.0))))
+    assert verdict.decision == "go"
+    assert verdict.reasons[1] == (
+        "priced: gbm's decisions are worth +50 EUR per 1,000 decisions against +40 EUR for "
+        "rule's: +5.5 EUR (95% CI +2 EUR to +9 EUR)"
+    )
+
+
+def test_ahead_on_the_metric_but_not_in_value_is_no_go():
+    verdict = decide([], _evidence((0.1, 0.3), value=_priced((-3.0, 0.0), "constant")))
+    assert verdict.decision == "no-go"
+    assert "ahead on mae but not in value" in verdict.reasons[-1]
+    assert verdict.reasons[-1].endswith("launch without ML: constant's policy")
+
+
+def test_an_uncertain_gain_in_value_keeps_a_clear_metric_gain_inconclusive():
+    verdict = decide([], _evidence((0.1, 0.3), value=_priced((-3.0, 9.0))))
+    assert verdict.decision == "inconclusive"
+    assert "the interval of the gain in value reaches 0" in verdict.reasons[-2]
+
+
+def test_a_metric_no_go_still_states_the_value():
+    verdict = decide([], _evidence((-0.02, 0.04), value=_priced((1.0, 9.0))))
+    assert verdict.decision == "no-go" and verdict.reasons[-2].startswith("priced: ")
+    assert verdict.reasons[-1] == "launch the heuristic 'rule' without ML"

@@ -36,7 +36,8 @@ Loss = Literal["absolute", "relative", "squared", "log"]
 _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
-def _mean(W: Array, v: Array) -> Array:
+def mean(W: Array, v: Array) -> Array:
+    """The mean of `v` under each row of weights of W."""
     return np.asarray((W @ v) / W.sum(axis=1), dtype=np.float64)
 
 
@@ -120,13 +121,13 @@ def prob_of_truth(y: Array, p: Array) -> Array:
 
 
 def _log_loss(y: Array, p: Array, W: Array) -> Array:
-    return _mean(W, -np.log(np.clip(prob_of_truth(y, p), _EPS, 1 - _EPS)))
+    return mean(W, -np.log(np.clip(prob_of_truth(y, p), _EPS, 1 - _EPS)))
 
 
 def _brier(y: Array, p: Array, W: Array) -> Array:
     if p.ndim == 1:
-        return _mean(W, (p - y) ** 2)
-    return _mean(W, ((p - np.eye(p.shape[1])[y.astype(int)]) ** 2).sum(axis=1))
+        return mean(W, (p - y) ** 2)
+    return mean(W, ((p - np.eye(p.shape[1])[y.astype(int)]) ** 2).sum(axis=1))
 
 
 def _r2(y: Array, p: Array, W: Array) -> Array:
@@ -180,13 +181,13 @@ _CLS = frozenset({"binary", "multiclass"})
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("mae", _REG, False, lambda y, p, W: _mean(W, np.abs(y - p)), "absolute"),
-        Metric("rmse", _REG, False, lambda y, p, W: np.sqrt(_mean(W, (y - p) ** 2)), "squared"),
+        Metric("mae", _REG, False, lambda y, p, W: mean(W, np.abs(y - p)), "absolute"),
+        Metric("rmse", _REG, False, lambda y, p, W: np.sqrt(mean(W, (y - p) ** 2)), "squared"),
         Metric(
             "mape",
             _REG,
             False,
-            lambda y, p, W: _mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16)),
+            lambda y, p, W: mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16)),
             "relative",
         ),
         Metric("r2", _REG, True, _r2, "squared"),
@@ -198,7 +199,7 @@ METRICS: dict[str, Metric] = {
             "accuracy",
             _CLS,
             True,
-            lambda y, p, W: _mean(W, (_labels(p) == y) * 1.0),
+            lambda y, p, W: mean(W, (_labels(p) == y) * 1.0),
             threshold=True,
             prevalence_blind=True,
         ),

@@ -20,8 +20,9 @@ from gonogo.checks import DATA_CHECKS, LABEL_CHECKS, Finding, run_checks
 from gonogo.checks.outcome import worse_than_constant
 from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import Index, Split, make_split
-from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.bootstrap import Resampler, interval
 from gonogo.evaluation.compare import Estimate, Scores, score_all
+from gonogo.evaluation.decisions import PER, Policy, PricedPolicy, Value, policy
 from gonogo.evaluation.outer import (
     CurvePoint,
     Outcome,
@@ -100,6 +101,7 @@ class _Run:
         self.split = make_split(problem, ds)
         self.metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
         self.candidates = assemble(problem, ds, self.metric, self.split.ordered)
+        self.policy = policy(problem, ds.task, ds.classes)
         self.hypotheses = hypotheses(problem)
         self.fitter = Fitter(ds, self.metric)
         self.progress = progress
@@ -143,7 +145,8 @@ class _Run:
         findings += worse_than_constant(scores, self.candidates)
         curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
         proper = self._proper(outcome, resampler)
-        evidence = self._evidence(scores, outcome, curve, findings, proper)
+        value = self._value(outcome, resampler, self.policy) if self.policy else None
+        evidence = self._evidence(scores, outcome, curve, findings, proper, value)
         model, baseline = outcome.best("model"), outcome.best("baseline")
         result = Result(
             self.problem,
@@ -161,6 +164,7 @@ class _Run:
             holdout=self._holdout(outcome),
             evaluation=self._evaluation(outcome, evidence),
             importance=self._importance(outcome, resampler),
+            value=value,
             fits=outcome.fits(self.split),
             renderer=_render,
         )
@@ -176,7 +180,7 @@ class _Run:
 
     def _evaluate(self) -> Outcome:
         drops = {h.group: self.ds.groups[h.group] for h in self.hypotheses}
-        work = Work(drops, self._sets(), self.problem.seed)
+        work = Work(drops, self._sets(), self.problem.seed, policy=self.policy)
         total = fits(self.candidates, self.split, work)
         progress = self.progress
         return evaluate(
@@ -221,6 +225,29 @@ class _Run:
         proper = score_all(METRICS["log_loss"], self.ds.y[stack.rows], preds, stack, resampler)
         return proper.gain("model", "constant")
 
+    def _value(self, outcome: Outcome, resampler: Resampler, policy: Policy) -> Value:
+        """What the decisions of the best model, the best baseline and the constant are worth,
+        each with its policy tuned inside the training part, on the same resamples: paired.
+        The model is judged against the more valuable of the other two (the choice can only
+        make its gain smaller)."""
+        roles = {
+            "model": outcome.best("model"),
+            "baseline": outcome.best("baseline"),
+            "constant": "constant",
+        }
+        stack = outcome.stack
+        decided = {role: outcome.decisions(role) for role in roles}
+        scores = score_all(policy.metric, self.ds.y[stack.rows], decided, stack, resampler)
+        priced = []
+        for role, name in roles.items():
+            parameters = outcome.parameters(role)
+            described = policy.describe(float(np.median(parameters)), decided[role])
+            priced.append(PricedPolicy(role, name, described, parameters, scores.point[role]))
+        against = max(("baseline", "constant"), key=lambda role: scores.point[role].value)
+        draws = scores.draws["model"] - scores.draws[against]
+        gain = scores.point["model"].value - scores.point[against].value
+        return Value(policy.unit, PER, tuple(priced), against, Estimate(gain, interval(draws)))
+
     def _rarest(self) -> float | None:
         if self.ds.task == "regression" or not self.metric.threshold:
             return None
@@ -235,6 +262,7 @@ class _Run:
         curve: list[CurvePoint],
         findings: list[Finding],
         proper: Estimate | None,
+        value: Value | None,
     ) -> Evidence:
         s = self.problem.success
         drift = next((f for f in findings if f.check == "split.optimism"), None)
@@ -254,6 +282,7 @@ class _Run:
             self._rarest(),
             drift if self.split.ordered else None,
             tuple(g for g, d in derivations(self.problem).items() if d.source == self.ds.time),
+            value,
         )
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:

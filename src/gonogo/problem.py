@@ -47,6 +47,63 @@ class DeriveSpec(_Strict):
     country: str | None = None
 
 
+COST_KINDS = {
+    "binary": ("true_positive", "false_positive", "false_negative", "true_negative"),
+    "multiclass": ("matrix",),
+    "regression": ("under", "over"),
+}
+
+
+class Costs(_Strict):
+    """What each outcome of one decision costs, in `unit` (a gain is a negative cost).
+    Binary: the four outcomes (missing ones cost 0). Multiclass: `matrix[true][decided]`, by
+    class label (missing entries cost 0). Regression: the cost of one unit of error when the
+    prediction is `under` or `over` the truth."""
+
+    true_positive: float | None = None
+    false_positive: float | None = None
+    false_negative: float | None = None
+    true_negative: float | None = None
+    matrix: dict[str, dict[str, float]] | None = None
+    under: Annotated[float, Field(ge=0)] | None = None
+    over: Annotated[float, Field(ge=0)] | None = None
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Costs:
+        kinds = [k for k, keys in COST_KINDS.items() if any(self._given(keys))]
+        if len(kinds) != 1:
+            raise ValueError(
+                "costs are one of: the binary outcomes (true_positive, false_positive, "
+                "false_negative, true_negative), a multiclass matrix, or regression's under and "
+                f"over; found {' and '.join(kinds) or 'none'}"
+            )
+        if kinds == ["regression"] and (self.under or 0) + (self.over or 0) <= 0:
+            raise ValueError("under and over: at least one must be above 0")
+        return self
+
+    @property
+    def task(self) -> str:
+        """The task these costs price."""
+        return next(k for k, keys in COST_KINDS.items() if any(self._given(keys)))
+
+    def _given(self, keys: tuple[str, ...]) -> list[bool]:
+        return [getattr(self, k) is not None for k in keys]
+
+
+class DecisionSpec(_Strict):
+    """The decision the prediction drives: in words, and optionally priced. A plain string in
+    the spec is the words alone."""
+
+    what: str = ""
+    costs: Costs | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _words(cls, raw: Any) -> Any:
+        return {"what": raw} if isinstance(raw, str) else raw
+
+
 class Success(_Strict):
     min_improvement: Annotated[float, Field(ge=0)] = 0.05
     target: float | None = None
@@ -113,7 +170,7 @@ class GateSpec(_Strict):
 class Problem(_Strict):
     name: Annotated[str, Field(min_length=1)]
     question: str = ""
-    decision: str = ""
+    decision: DecisionSpec = DecisionSpec()
     seed: int = 0
     data: DataSpec = DataSpec()
     label: LabelSpec
@@ -240,6 +297,8 @@ def _known_keys() -> list[str]:
         DataSpec,
         LabelSpec,
         DeriveSpec,
+        Costs,
+        DecisionSpec,
         Success,
         BaselineSpec,
         ModelSpec,

@@ -20,6 +20,7 @@ from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
 from gonogo.evaluation.compare import Estimate
+from gonogo.evaluation.decisions import Value
 from gonogo.evaluation.outer import CurvePoint, SplitFits
 from gonogo.evaluation.slices import SliceRow
 from gonogo.files import write_folder
@@ -115,6 +116,7 @@ class Result:
     holdout: Holdout | None = None
     evaluation: Evaluation | None = None
     importance: list[Importance] = field(default_factory=list)
+    value: Value | None = None
     fits: tuple[SplitFits, ...] = field(default=(), repr=False, compare=False)
     # The report renders a result, so the result cannot import it: whoever makes one (the
     # PoC run) hands it the renderer.
@@ -169,6 +171,7 @@ class Result:
                     {"name": i.name, "kind": i.kind, **_relative(i.effect)} for i in self.importance
                 ],
                 "evaluation": asdict(self.evaluation) if self.evaluation else None,
+                "value": _value(self.value),
                 "findings": [
                     {
                         "check": f.check,
@@ -244,6 +247,27 @@ def _estimate(e: Estimate) -> dict[str, Any]:
 
 def _relative(e: Estimate | None) -> dict[str, Any]:
     return {"relative": None, "ci": None} if e is None else {"relative": e.value, "ci": list(e.ci)}
+
+
+def _value(v: Value | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    return {
+        "unit": v.unit,
+        "per": v.per,
+        "policies": [
+            {
+                "role": p.role,
+                "name": p.name,
+                "policy": p.policy,
+                "parameters": list(p.parameters),
+                **_estimate(p.value),
+            }
+            for p in v.policies
+        ],
+        "against": v.against,
+        "gain": _estimate(v.gain),
+    }
 
 
 def _clean(obj: Any) -> Any:

@@ -9,6 +9,9 @@ metric that hides the signal (a hard-label metric on a rare class, while log los
 signal that drifts (the model trained on the past loses, the same model trained on a random
 sample of the same period wins), or a heuristic the model does not beat by enough. An interval
 that reaches zero but clears the bar at its upper end is inconclusive, not "no signal".
+
+When the spec prices the decision, every verdict states the gain in value, and a model that
+wins on the metric but whose decisions are worth no more than the heuristic's is not a go.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Literal
 
 from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
+from gonogo.evaluation.decisions import Value
 from gonogo.metrics import Metric
 
 HIDDEN_RARE = 0.15  # a hard-label metric hides signal when the rarest class is below this
@@ -53,6 +57,7 @@ class Evidence:
     rarest: float | None = None
     drift: Finding | None = None
     time_groups: tuple[str, ...] = ()
+    value: Value | None = None
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -70,6 +75,26 @@ def _pct(e: Estimate) -> str:
 
 def _val(metric: Metric, name: str, e: Estimate) -> str:
     return f"{name} {metric.name} {e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
+
+
+def amount(x: float, unit: str = "") -> str:
+    """A sum of money (or of any unit): signed, thousands grouped, cents only when small."""
+    number = f"{x:+,.0f}" if abs(x) >= 1000 else f"{x:+.4g}"
+    return f"{number} {unit}".rstrip()
+
+
+def _priced(ev: Evidence) -> list[str]:
+    """The decisions' value, when the spec prices them."""
+    v = ev.value
+    if v is None:
+        return []
+    model, other, u = v.of("model"), v.of(v.against), v.unit
+    return [
+        f"priced: {model.name}'s decisions are worth {amount(model.value.value, u)} per "
+        f"{v.per:,} decisions against {amount(other.value.value, u)} for {other.name}'s: "
+        f"{amount(v.gain.value, u)} (95% CI {amount(v.gain.ci[0], u)} to "
+        f"{amount(v.gain.ci[1], u)})"
+    ]
 
 
 def _meets(metric: Metric, value: float, target: float | None) -> bool:
@@ -163,6 +188,20 @@ def _curve(ev: Evidence) -> str:
     )
 
 
+def _unpriced(ev: Evidence) -> str:
+    assert ev.value is not None
+    model, other = ev.value.of("model"), ev.value.of(ev.value.against)
+    return (
+        f"{model.name} is ahead on {ev.metric.name} but not in value: under the given costs its "
+        f"decisions ({model.policy}) are worth no more than {other.name}'s ({other.policy}); "
+        + (
+            f"launch the heuristic {other.name!r} without ML"
+            if ev.value.against == "baseline"
+            else f"launch without ML: {other.policy}"
+        )
+    )
+
+
 def _caveats(findings: Sequence[Finding]) -> list[str]:
     """Warnings that question the estimate itself (framing and feature hygiene do not)."""
     warned = list(
@@ -181,7 +220,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     assert ev is not None
     no_go = _no_go(ev)
     if no_go:
-        return Verdict("no-go", tuple(no_go))
+        return Verdict("no-go", (*no_go[:-1], *_priced(ev), no_go[-1]))
     m = ev.metric
     comparison = (
         f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
@@ -192,13 +231,19 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     )
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
     caveats = _caveats(findings)
-    if ev.improvement.ci[0] >= ev.min_improvement and target_ok:
-        return Verdict("go", (comparison, values, *_stability(ev), *caveats))
-    reasons = [comparison, values, *_stability(ev), *caveats]
+    priced = _priced(ev)
+    if ev.value is not None and ev.value.gain.ci[1] <= 0:
+        return Verdict("no-go", (comparison, *priced, _unpriced(ev)))
+    clears = ev.improvement.ci[0] >= ev.min_improvement
+    if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
+        return Verdict("go", (comparison, *priced, values, *_stability(ev), *caveats))
+    reasons = [comparison, *priced, values, *_stability(ev), *caveats]
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
-    else:
+    elif not clears:
         reasons.append(
             f"the interval reaches below {ev.min_improvement:.0%}: the gain is not certain"
         )
+    else:
+        reasons.append("the interval of the gain in value reaches 0: the gain is not certain")
     return Verdict("inconclusive", (*reasons, _curve(ev)))

@@ -19,7 +19,7 @@ def _stated(text: str) -> bool:
 
 
 def decision(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    if _stated(problem.decision):
+    if _stated(problem.decision.what):
         return []
     return [
         Finding(

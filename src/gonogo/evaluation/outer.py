@@ -24,7 +24,8 @@ from gonogo.candidates.candidate import Candidate
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.data.split import Fold, Index, Split
 from gonogo.evaluation.compare import Stack
-from gonogo.evaluation.selection import Choice, Fitted, Fitter
+from gonogo.evaluation.decisions import Policy
+from gonogo.evaluation.selection import Choice, Fitted, Fitter, Inner
 from gonogo.metrics import Array, Metric
 
 CURVE = (0.1, 0.25, 0.5, 1.0)
@@ -46,12 +47,22 @@ class CurvePoint:
 @dataclass(frozen=True)
 class Work:
     """What to compute in every split besides the candidates: the best model without each
-    group (`drops`), with each set of columns shuffled (`shuffles`), and on less data."""
+    group (`drops`), with each set of columns shuffled (`shuffles`), on less data, and the
+    priced decisions of the best model, the best baseline and the constant (`policy`)."""
 
     drops: dict[str, tuple[str, ...]]
     shuffles: dict[str, tuple[str, ...]]
     seed: int
     curve: bool = True
+    policy: Policy | None = None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A policy's parameter, tuned on the split's inner predictions, and its test decisions."""
+
+    parameter: float
+    decisions: Array
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class SplitRun:
     ablations: dict[str, Array]
     shuffled: dict[str, Array]
     curve: tuple[tuple[float, int, Array], ...]
+    decided: dict[str, Decided]
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,12 @@ class Outcome:
 
     def shuffled(self, name: str) -> Array:
         return np.concatenate([run.shuffled[name] for run in self.runs])
+
+    def decisions(self, role: str) -> Array:
+        return np.concatenate([run.decided[role].decisions for run in self.runs])
+
+    def parameters(self, role: str) -> tuple[float, ...]:
+        return tuple(run.decided[role].parameter for run in self.runs)
 
     def fits(self, split: Split) -> tuple[SplitFits, ...]:
         """Each outer split's fitted candidates, with the rows they were tested on."""
@@ -182,7 +200,7 @@ def evaluate(
         n,
         lambda key, _: tick(key[0].name, len(firsts[key[1]].inner)),
     )
-    by: dict[tuple[str, int], list[float]] = {}
+    by: dict[tuple[str, int], list[Inner]] = {}
     for (c, s, _), score in zip(keys, scores, strict=True):
         by.setdefault((c.name, s), []).append(score)
     chosen = {key: fitter.pick(cv) for key, cv in by.items()}
@@ -243,7 +261,20 @@ def run_split(
     }
     shuffled = _shuffled(fitter, model, fold, work.shuffles, work.seed + fold.selection)
     shrunk = _curve(fitter, model, fold, curve[1], work.seed) if curve[0] else ()
-    return SplitRun(fitted, model, baseline, ablations, shuffled, shrunk)
+    roles = {"model": model, "baseline": baseline, "constant": fitted[0]}
+    decided = _decide(work.policy, fitter.ds.y, fold, roles) if work.policy else {}
+    return SplitRun(fitted, model, baseline, ablations, shuffled, shrunk, decided)
+
+
+def _decide(policy: Policy, y: Array, fold: Fold, roles: dict[str, Fitted]) -> dict[str, Decided]:
+    """Each role's policy tuned on its inner validation predictions (the outer test rows are
+    never seen), then applied to its test predictions."""
+    seen = np.concatenate([val for _, val in fold.inner]) if fold.inner else np.empty(0, np.intp)
+    out = {}
+    for role, f in roles.items():
+        parameter = policy.tune(y[seen], f.inner.predictions)
+        out[role] = Decided(parameter, policy.decide(f.test, parameter))
+    return out
 
 
 def _without(

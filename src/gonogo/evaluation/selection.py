@@ -19,19 +19,39 @@ from gonogo.data.dataset import Dataset
 from gonogo.data.split import Fold, Index
 from gonogo.metrics import Array, Metric
 
-Choice = tuple[int, float]  # the chosen configuration's index, and its mean inner CV score
+
+@dataclass(frozen=True)
+class Inner:
+    """One configuration over an outer split's inner folds: its mean score, and its
+    predictions for the inner validation rows, fold after fold (what a decision policy is
+    tuned on, never the outer test rows)."""
+
+    score: float
+    predictions: Array
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The configuration chosen, by index, with its inner results."""
+
+    index: int
+    inner: Inner
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """A candidate on one outer split: the configuration chosen on its inner folds (with their
-    mean score), the estimator fitted on its training rows, and its test predictions."""
+    """A candidate on one outer split: the configuration chosen on its inner folds (with its
+    inner results), the estimator fitted on its training rows, and its test predictions."""
 
     candidate: Candidate
     config: dict[str, Any]
-    cv: float
+    inner: Inner
     estimator: FittedCandidate
     test: Array
+
+    @property
+    def cv(self) -> float:
+        return self.inner.score
 
     @property
     def name(self) -> str:
@@ -66,25 +86,27 @@ class Fitter:
     ) -> Array:
         return self.predict(self.fit(cand, config, train, columns), test)
 
-    def cv(self, cand: Candidate, config: int, fold: Fold, columns: list[str]) -> float:
-        """The mean score of one configuration over the fold's inner folds."""
-        values = [
-            self.metric.value(
-                self.ds.y[val], self.fit_predict(cand, cand.configs[config], tr, val, columns)
-            )
-            for tr, val in fold.inner
+    def cv(self, cand: Candidate, config: int, fold: Fold, columns: list[str]) -> Inner:
+        """One configuration over the fold's inner folds."""
+        preds = [
+            self.fit_predict(cand, cand.configs[config], tr, val, columns) for tr, val in fold.inner
         ]
-        return float(np.nanmean(values)) if values else float("nan")
+        values = [
+            self.metric.value(self.ds.y[val], p)
+            for (_, val), p in zip(fold.inner, preds, strict=True)
+        ]
+        score = float(np.nanmean(values)) if values else float("nan")
+        return Inner(score, np.concatenate(preds) if preds else np.empty(0))
 
-    def pick(self, cv: list[float]) -> Choice:
+    def pick(self, cv: list[Inner]) -> Choice:
         """The configuration with the best mean inner score."""
         sign = 1.0 if self.metric.greater_is_better else -1.0
-        ranked = [sign * v if np.isfinite(v) else -np.inf for v in cv]
+        ranked = [sign * v.score if np.isfinite(v.score) else -np.inf for v in cv]
         best = int(np.argmax(ranked))
-        return best, cv[best]
+        return Choice(best, cv[best])
 
     def select(self, cand: Candidate, fold: Fold, columns: list[str], choice: Choice) -> Fitted:
         """The chosen configuration fitted on the fold's training rows, and its test predictions."""
-        config = cand.configs[choice[0]]
+        config = cand.configs[choice.index]
         est = self.fit(cand, config, fold.train, columns)
-        return Fitted(cand, config, choice[1], est, self.predict(est, fold.test))
+        return Fitted(cand, config, choice.inner, est, self.predict(est, fold.test))

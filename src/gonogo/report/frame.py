@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gonogo.problem import Problem
 from gonogo.result import Result
 
 
@@ -30,13 +31,24 @@ def _output(r: Result) -> str:
     return f"a probability for each of {len(d.classes)} classes of {d.label}"
 
 
+def _costs(p: Problem) -> list[tuple[str, str]]:
+    """The decision's prices, as given, when the spec gives them."""
+    c = p.decision.costs
+    if c is None:
+        return []
+    given = c.model_dump(exclude_none=True, exclude={"unit"})
+    text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in given.items())
+    return [("Cost of each outcome" + (f" ({c.unit})" if c.unit else ""), text)]
+
+
 def terms(r: Result) -> list[tuple[str, str]]:
     """(term, meaning here) pairs, in the talk's order."""
     d, p = r.data, r.problem
     groups = "; ".join(f"{g}: {', '.join(cols)}" for g, cols in d.groups.items())
     out = [
         ("Question", p.question or "(not stated)"),
-        ("Decision it drives", p.decision or "(not stated)"),
+        ("Decision it drives", p.decision.what or "(not stated)"),
+        *_costs(p),
         (
             "Label (y)",
             f"{d.label} — {d.task}" + (f", classes {', '.join(d.classes)}" if d.classes else ""),

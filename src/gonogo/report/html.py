@@ -8,6 +8,7 @@ from typing import Any
 
 from gonogo.report import frame, plots
 from gonogo.result import Result
+from gonogo.verdict import amount
 
 _COLORS = {"go": "#15803d", "no-go": "#b91c1c", "inconclusive": "#a16207", "blocked": "#6b21a8"}
 
@@ -37,6 +38,7 @@ def render(r: Result) -> str:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["money"] = amount
     worst = r.holdout.worst if r.holdout is not None else None
     return env.get_template("report.html.j2").render(
         r=r,
