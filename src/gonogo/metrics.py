@@ -154,6 +154,11 @@ class Metric:
     threshold: bool = False
     prevalence_blind: bool = False
 
+    @property
+    def perfect(self) -> float:
+        """The best value: 1 for every score here (AUC, accuracy, r2...), 0 for every loss."""
+        return 1.0 if self.greater_is_better else 0.0
+
     def many(self, y: Array, p: Array, W: Array) -> Array:
         """The metric on every resample (row of weights) of W."""
         return self.fn(y, p, W)

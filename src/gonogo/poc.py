@@ -32,6 +32,7 @@ from gonogo.evaluation.outer import (
     learning_curve,
     most_frequent,
 )
+from gonogo.evaluation.projection import Projection, project
 from gonogo.evaluation.selection import Fitter
 from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
@@ -146,7 +147,10 @@ class _Run:
         curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
         proper = self._proper(outcome, resampler)
         value = self._value(outcome, resampler, self.policy) if self.policy else None
-        evidence = self._evidence(scores, outcome, curve, findings, proper, value)
+        ahead = project(
+            outcome, self.split, self.ds.y, self.metric, resampler, self._target(scores, outcome)
+        )
+        evidence = self._evidence(scores, outcome, curve, findings, proper, value, ahead)
         model, baseline = outcome.best("model"), outcome.best("baseline")
         result = Result(
             self.problem,
@@ -161,6 +165,7 @@ class _Run:
             hypotheses=self._hypotheses(scores),
             slices=self._slices(outcome),
             learning_curve=curve,
+            projection=ahead,
             holdout=self._holdout(outcome),
             evaluation=self._evaluation(outcome, evidence),
             importance=self._importance(outcome, resampler),
@@ -248,6 +253,17 @@ class _Run:
         gain = scores.point["model"].value - scores.point[against].value
         return Value(policy.unit, PER, tuple(priced), against, Estimate(gain, interval(draws)))
 
+    def _target(self, scores: Scores, outcome: Outcome) -> tuple[float, str]:
+        """What more data would have to reach: the spec's target, else the value that would
+        clear the bar over the best baseline."""
+        s, m = self.problem.success, self.metric
+        if s.target is not None:
+            return s.target, "the spec's target"
+        base = scores.point["baseline"].value
+        sign = 1.0 if m.greater_is_better else -1.0
+        bar = base + sign * s.min_improvement * abs(base)
+        return bar, f"{s.min_improvement:.0%} better than {outcome.best('baseline')}"
+
     def _rarest(self) -> float | None:
         if self.ds.task == "regression" or not self.metric.threshold:
             return None
@@ -263,6 +279,7 @@ class _Run:
         findings: list[Finding],
         proper: Estimate | None,
         value: Value | None,
+        projection: Projection | None,
     ) -> Evidence:
         s = self.problem.success
         drift = next((f for f in findings if f.check == "split.optimism"), None)
@@ -283,6 +300,7 @@ class _Run:
             drift if self.split.ordered else None,
             tuple(g for g, d in derivations(self.problem).items() if d.source == self.ds.time),
             value,
+            projection,
         )
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:

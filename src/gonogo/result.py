@@ -22,6 +22,7 @@ from gonogo.errors import InputError
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.decisions import Value
 from gonogo.evaluation.outer import CurvePoint, SplitFits
+from gonogo.evaluation.projection import HORIZON, Projection
 from gonogo.evaluation.slices import SliceRow
 from gonogo.files import write_folder
 from gonogo.metrics import Array, Metric
@@ -112,6 +113,7 @@ class Result:
     hypotheses: list[HypothesisResult] = field(default_factory=list)
     slices: list[SliceRow] = field(default_factory=list)
     learning_curve: list[CurvePoint] = field(default_factory=list)
+    projection: Projection | None = None
     refine: list[str] = field(default_factory=list)
     holdout: Holdout | None = None
     evaluation: Evaluation | None = None
@@ -184,6 +186,7 @@ class Result:
                 ],
                 "slices": [asdict(s) for s in self.slices],
                 "learning_curve": [asdict(p) for p in self.learning_curve],
+                "more_data": _more_data(self.projection),
                 "refine": self.refine,
                 "data": {
                     "rows": self.data.rows,
@@ -267,6 +270,21 @@ def _value(v: Value | None) -> dict[str, Any] | None:
         ],
         "against": v.against,
         "gain": _estimate(v.gain),
+    }
+
+
+def _more_data(p: Projection | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    law = p.law
+    return {
+        "target": p.target,
+        "why": p.why,
+        "rows": p.rows,
+        "needed": _estimate(p.needed()),
+        "horizon": HORIZON,
+        "at_horizon": _estimate(p.at(HORIZON * p.rows)),
+        "law": {"a": law.sign * law.a, "b": law.sign * law.b, "c": law.c, "scale": law.scale},
     }
 
 

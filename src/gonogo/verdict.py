@@ -23,6 +23,7 @@ from typing import Literal
 from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.decisions import Value
+from gonogo.evaluation.projection import HORIZON, Projection
 from gonogo.metrics import Metric
 
 HIDDEN_RARE = 0.15  # a hard-label metric hides signal when the rarest class is below this
@@ -58,6 +59,7 @@ class Evidence:
     drift: Finding | None = None
     time_groups: tuple[str, ...] = ()
     value: Value | None = None
+    projection: Projection | None = None
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -175,6 +177,11 @@ def _stability(ev: Evidence) -> list[str]:
 
 
 def _curve(ev: Evidence) -> str:
+    """What more data would bring: from the fitted law when it says how far the target is,
+    else from the last doubling of the curve."""
+    p = ev.projection
+    if p is not None and not p.met:
+        return _projected(ev.metric, p)
     if ev.curve_gain is None:
         return "no learning curve to say whether more data would help"
     if ev.curve_gain > MORE_DATA:
@@ -185,6 +192,25 @@ def _curve(ev: Evidence) -> str:
     return (
         f"more data is unlikely to help much: the last doubling changed {ev.metric.name} by "
         f"{ev.curve_gain:.1%}"
+    )
+
+
+def _projected(metric: Metric, p: Projection) -> str:
+    goal = f"reaching {metric.name} {p.target:.4g} ({p.why})"
+    limit = HORIZON * p.rows
+    needed = p.needed()
+    if needed.value > limit:
+        at = p.at(limit)
+        return (
+            f"more data is unlikely to get there: {goal} is not within {HORIZON}x the data; at "
+            f"{limit:,} labeled rows the learning curve's law predicts {at.value:.4g} (95% range "
+            f"{at.ci[0]:.4g} to {at.ci[1]:.4g})"
+        )
+    lo, hi = needed.ci
+    upper = f"{hi:,.0f}" if hi <= limit else f"more than {HORIZON}x the data"
+    return (
+        f"more data would help: {goal} needs about {needed.value:,.0f} labeled rows (95% range "
+        f"{lo:,.0f} to {upper}), by the law fitted to the learning curve; there are {p.rows:,}"
     )
 
 

@@ -9,12 +9,12 @@ table, and every candidate is scored on the same ones, which makes every gain pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from gonogo.data.split import Index, Split
+from gonogo.data.split import Fold, Index, Split
 from gonogo.evaluation.bootstrap import Resampler, interval
 from gonogo.metrics import Array, Metric
 
@@ -40,9 +40,13 @@ class Stack:
 
     @classmethod
     def of(cls, split: Split) -> Stack:
-        rows = np.concatenate([f.test for f in split.outer])
-        which = np.concatenate([np.full(len(f.test), i) for i, f in enumerate(split.outer)])
-        repeat = np.concatenate([np.full(len(f.test), f.repeat) for f in split.outer])
+        return cls.of_folds(split.outer)
+
+    @classmethod
+    def of_folds(cls, folds: Sequence[Fold]) -> Stack:
+        rows = np.concatenate([f.test for f in folds])
+        which = np.concatenate([np.full(len(f.test), i) for i, f in enumerate(folds)])
+        repeat = np.concatenate([np.full(len(f.test), f.repeat) for f in folds])
         distinct, position = np.unique(rows, return_inverse=True)
         return cls(rows, which, position, distinct, repeat)
 

@@ -23,7 +23,7 @@ import pandas as pd
 from gonogo.candidates.candidate import Candidate
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.data.split import Fold, Index, Split
-from gonogo.evaluation.compare import Stack
+from gonogo.evaluation.compare import Stack, split_values
 from gonogo.evaluation.decisions import Policy
 from gonogo.evaluation.selection import Choice, Fitted, Fitter, Inner
 from gonogo.metrics import Array, Metric
@@ -310,23 +310,36 @@ def _curve(
     return tuple(out)
 
 
-def learning_curve(outcome: Outcome, split: Split, y: Array, metric: Metric) -> list[CurvePoint]:
-    """Each fraction's score over the splits that drew the curve; a fraction counts only when
-    every one of them could use it."""
+Drawn = list[tuple[SplitRun, Fold]]
+
+
+def curve_drawn(outcome: Outcome, split: Split) -> tuple[Drawn, list[float]]:
+    """The splits that drew the learning curve, and the fractions every one of them could use."""
     drawn = [(run, fold) for run, fold in zip(outcome.runs, split.outer, strict=True) if run.curve]
     if not drawn:
-        return []
+        return [], []
     common = set.intersection(*({p[0] for p in run.curve} for run, _ in drawn))
+    return drawn, sorted(common)
+
+
+def curve_point(drawn: Drawn, fraction: float) -> tuple[float, Array]:
+    """One fraction's mean training rows over the drawn splits, and its stacked predictions."""
+    points = [next(p for p in run.curve if p[0] == fraction) for run, _ in drawn]
+    return float(np.mean([p[1] for p in points])), np.concatenate([p[2] for p in points])
+
+
+def learning_curve(outcome: Outcome, split: Split, y: Array, metric: Metric) -> list[CurvePoint]:
+    """Each fraction's score over the splits that drew the curve, weighted by their rows."""
+    drawn, fractions = curve_drawn(outcome, split)
+    if not drawn:
+        return []
+    stack = Stack.of_folds([fold for _, fold in drawn])
+    sizes = [len(fold.test) for _, fold in drawn]
     points = []
-    for fraction in sorted(common):
-        values, sizes, rows = [], [], []
-        for run, fold in drawn:
-            _, used, pred = next(p for p in run.curve if p[0] == fraction)
-            values.append(metric.value(y[fold.test], pred))
-            sizes.append(len(fold.test))
-            rows.append(used)
-        value = float(np.average(values, weights=sizes))
-        points.append(CurvePoint(fraction, round(float(np.mean(rows))), value))
+    for fraction in fractions:
+        used, pred = curve_point(drawn, fraction)
+        values = split_values(metric, y[stack.rows], pred, stack)
+        points.append(CurvePoint(fraction, round(used), float(np.average(values, weights=sizes))))
     return points
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from gonogo.evaluation.projection import HORIZON, Projection
 from gonogo.result import Result
 
 MODEL, BASELINE, GREY = "#2563eb", "#d97706", "#9ca3af"
@@ -108,13 +109,28 @@ def learning_curve(r: Result) -> str:
         ax.plot(rows, [p.value for p in r.learning_curve], "o-", color=MODEL, label=r.best_model)
         base = next(c for c in r.candidates if c.name == r.best_baseline).holdout.value
         ax.axhline(base, color=BASELINE, ls="--", label=r.best_baseline)
+        ticks = rows
+        if r.projection is not None:
+            ticks = [*rows, _projected(ax, r.projection, rows)]
         ax.set_xscale("log")
-        ax.set_xticks(rows, [f"{n:,}" for n in rows])
+        ax.set_xticks(ticks, [f"{n:,}" for n in ticks])
         ax.minorticks_off()
         ax.set_xlabel("training rows (per outer split)")
         ax.set_ylabel(f"test {r.metric.name}")
         _legend(ax)
         return _svg(fig)
+
+
+def _projected(ax: Any, p: Projection, rows: list[int]) -> int:
+    """The law fitted to the curve, out to HORIZON times the data, with its 95% band and the
+    target; returns the last training size drawn."""
+    scale, last = p.law.scale, rows[-1] * HORIZON
+    n = np.geomspace(rows[0], last, 60)
+    at = [p.at(x * scale) for x in n]
+    ax.plot(n, [e.value for e in at], ":", color=MODEL, label="fitted law")
+    ax.fill_between(n, [e.ci[0] for e in at], [e.ci[1] for e in at], color=MODEL, alpha=0.12)
+    ax.axhline(p.target, color=GREY, lw=1, label="target")
+    return int(last)
 
 
 def slices(r: Result) -> str:

@@ -1,0 +1,137 @@
+"""The value of more data: the learning curve fitted and extrapolated.
+
+The best model's test score at growing shares of its training rows follows, on most problems,
+an inverse power law: error(n) = a + b n^(-c), falling towards a floor `a`. The law is fitted
+to the curve's points, and again to the points of each bootstrap resample of the test rows
+(the same resamples as every interval), which gives a range for what it predicts: how many
+labeled rows reaching a target needs, or the score at ten times the data.
+
+For each exponent c on a grid the best (a, b) is a least-squares line in n^(-c), with b >= 0
+(more data never hurts, on average): no iterative optimiser, nothing that fails to converge,
+and every resample fitted at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gonogo.data.split import Split
+from gonogo.evaluation.bootstrap import Resampler, interval
+from gonogo.evaluation.compare import Estimate, Stack, score_all
+from gonogo.evaluation.outer import Outcome, curve_drawn, curve_point
+from gonogo.metrics import Array, Metric
+
+EXPONENTS = np.linspace(0.05, 2.0, 80)
+HORIZON = 10  # how far, in multiples of the data, an extrapolation is trusted
+ROUNDS = 200  # resamples fitted: plenty for a 95% range of a three-parameter law
+
+
+@dataclass(frozen=True)
+class Law:
+    """error(n) = a + b n^(-c), with the metric's sign folded in (`sign`: -1 when greater is
+    better), `scale` labeled rows per training row of the curve, and the metric's perfect
+    value, which no prediction passes."""
+
+    a: float
+    b: float
+    c: float
+    sign: float
+    scale: float
+    perfect: float
+
+    def value(self, labeled: float) -> float:
+        """The metric's value predicted for a table of `labeled` rows."""
+        error = max(self.a + self.b * (labeled / self.scale) ** -self.c, self.sign * self.perfect)
+        return float(self.sign * error)
+
+    def needed(self, target: float) -> float:
+        """Labeled rows for the metric to reach `target` (inf: never, by this law)."""
+        gap = self.sign * target - self.a
+        if self.b <= 0 or gap <= 0:
+            return float("inf")
+        return float(self.scale * (self.b / gap) ** (1 / self.c))
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What more data would bring: the target sought and why, the labeled rows there are, the
+    law fitted to the curve, and the laws fitted to each resample of it (for ranges)."""
+
+    target: float
+    why: str
+    rows: int
+    law: Law
+    laws: tuple[Law, ...]
+
+    def needed(self) -> Estimate:
+        """Labeled rows for the metric to reach the target (inf: not by the law)."""
+        values = np.array([m.needed(self.target) for m in self.laws])
+        return Estimate(self.law.needed(self.target), _range(values))
+
+    def at(self, labeled: float) -> Estimate:
+        """The metric's value predicted for a table of `labeled` rows."""
+        return Estimate(
+            self.law.value(labeled), interval(np.array([m.value(labeled) for m in self.laws]))
+        )
+
+    @property
+    def met(self) -> bool:
+        """Whether the curve's own full point reaches the target already."""
+        return self.law.needed(self.target) <= self.rows
+
+
+def fit(rows: Array, errors: Array) -> tuple[Array, Array, Array]:
+    """(a, b, c) per row of `errors` (resamples by points), for curve points at `rows`."""
+    E = np.atleast_2d(errors)
+    best = np.full(len(E), np.inf)
+    out = np.zeros((3, len(E)))
+    for c in EXPONENTS:
+        x = rows**-c
+        xc = x - x.mean()
+        b = np.maximum((E - E.mean(axis=1, keepdims=True)) @ xc / (xc @ xc), 0.0)
+        a = E.mean(axis=1) - b * x.mean()
+        sse = ((E - a[:, None] - b[:, None] * x) ** 2).sum(axis=1)
+        better = sse < best
+        best = np.where(better, sse, best)
+        out[:, better] = np.vstack([a, b, np.full(len(E), c)])[:, better]
+    return out[0], out[1], out[2]
+
+
+def project(
+    outcome: Outcome,
+    split: Split,
+    y: Array,
+    metric: Metric,
+    resampler: Resampler,
+    target: tuple[float, str],
+) -> Projection | None:
+    """The curve's law and what it predicts for `target` (its value, and why it is sought);
+    None without at least three points to fit."""
+    drawn, fractions = curve_drawn(outcome, split)
+    if len(fractions) < 3:
+        return None
+    stack = Stack.of_folds([fold for _, fold in drawn])
+    points = [curve_point(drawn, f) for f in fractions]
+    used = np.array([p[0] for p in points])
+    preds = {str(f): p[1] for f, p in zip(fractions, points, strict=True)}
+    sampler = Resampler(len(stack.distinct), ROUNDS, resampler.seed, resampler.block)
+    scores = score_all(metric, y[stack.rows], preds, stack, sampler)
+    sign = -1.0 if metric.greater_is_better else 1.0
+    errors = sign * np.array([scores.point[str(f)].value for f in fractions])
+    draws = sign * np.column_stack([scores.draws[str(f)] for f in fractions])
+    scale = len(y) / used[-1]
+    a, b, c = fit(used, errors)
+    law = Law(float(a[0]), float(b[0]), float(c[0]), sign, scale, metric.perfect)
+    laws = tuple(
+        Law(float(a), float(b), float(c), sign, scale, metric.perfect)
+        for a, b, c in zip(*fit(used, draws[np.isfinite(draws).all(axis=1)]), strict=True)
+    )
+    return Projection(target[0], target[1], len(y), law, laws)
+
+
+def _range(values: Array) -> tuple[float, float]:
+    """A 95% range that may reach infinity (resamples whose law never gets there)."""
+    lo, hi = np.quantile(values, [0.025, 0.975], method="inverted_cdf")
+    return (float(lo), float(hi))
