@@ -27,9 +27,22 @@ class _Strict(BaseModel):
 
 
 class DataSpec(_Strict):
+    """Where the table comes from: a file (`path`), or a SQL query (`sql`) run where
+    `connection` says (an embedded DuckDB by default; see `gonogo.data.sql`)."""
+
     path: str | None = None
+    sql: Annotated[str, Field(min_length=1)] | None = None
+    connection: str | None = None
     time: str | None = None
     entity: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        if self.path is not None and self.sql is not None:
+            raise ValueError("give path or sql, not both")
+        if self.connection is not None and self.sql is None:
+            raise ValueError("connection goes with sql")
+        return self
 
 
 class LabelSpec(_Strict):

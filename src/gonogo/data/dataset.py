@@ -286,13 +286,20 @@ def as_pandas(data: Any, place: str) -> pd.DataFrame:
 
 
 def load(problem: Problem, data: Any = None) -> Dataset:
-    """The problem's data (from `data` if given, else from `data.path`) bound to the spec.
+    """The problem's data (from `data` if given, else from `data.path` or `data.sql`) bound
+    to the spec.
 
     `data` may be a pandas DataFrame, a polars DataFrame or a pyarrow Table.
     """
-    if data is None:
+    if data is None and problem.data.sql is not None:
+        from gonogo.data import sql
+
+        data = sql.read(problem)
+    elif data is None:
         if problem.data.path is None:
-            raise SpecError(f"{problem.source}: data.path", "required when no frame is passed")
+            raise SpecError(
+                f"{problem.source}: data.path", "required (or data.sql) when no frame is passed"
+            )
         path = problem.base_dir / problem.data.path
         data = read_table(path, f"{problem.source}: data.path")
     return bind(problem, as_pandas(data, "data"))

@@ -39,7 +39,10 @@ def ingest(problem: Problem, data: str | None = None) -> Ingested:
     """The files of `data` (a path or glob), or of the spec's data.path."""
     if data is None:
         if problem.data.path is None:
-            raise DataError(f"{problem.source}: data.path", "required when --data is not given")
+            reads = "the pipeline snapshots files, not queries: " if problem.data.sql else ""
+            raise DataError(
+                f"{problem.source}: data.path", f"{reads}required when --data is not given"
+            )
         found = files(problem.base_dir / problem.data.path, f"{problem.source}: data.path")
     else:
         found = files(data, "--data")
