@@ -81,3 +81,39 @@ def chicago_result(chicago_problem: Problem) -> gonogo.Result:
 @pytest.fixture(scope="session")
 def churn_result(churn_problem: Problem) -> gonogo.Result:
     return gonogo.run(churn_problem)
+
+
+# Tests that read the penguins run share an xdist group, so that one process makes it.
+PENGUINS_GROUP = pytest.mark.xdist_group("penguins")
+
+
+def penguins() -> tuple[Problem, pd.DataFrame]:
+    """Multiclass: penguin species, with a heuristic of every kind and a hypothesis."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "penguins.parquet")
+    # A field guide's rule, stored as if an existing system had written it down.
+    frame["guide"] = np.where(frame["flipper_length_mm"] > 206, "Gentoo", "Adelie")
+    problem = spec(
+        label={"column": "species"},
+        metric="log_loss",
+        features={
+            "size": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
+            "place": ["island", "sex", "year"],
+        },
+        baselines=[
+            {"name": "per-island", "group_by": ["island"]},
+            {
+                "name": "flippers",
+                "expression": "'Gentoo' if flipper_length_mm > 206 else "
+                "('Adelie' if bill_length_mm < 43 else 'Chinstrap')",
+            },
+            {"name": "guide", "column": "guide"},
+        ],
+        hypotheses=[{"name": "measurements identify species", "group": "size"}],
+    )
+    return problem, frame
+
+
+@pytest.fixture(scope="session")
+def penguins_result() -> gonogo.Result:
+    problem, frame = penguins()
+    return gonogo.run(problem, data=frame)

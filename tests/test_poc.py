@@ -1,14 +1,13 @@
 """Whole runs on the real examples and on crafted failures."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import gonogo
 from gonogo import SpecError
 from gonogo.data.dataset import bind
 from gonogo.data.split import make_split
-from tests.conftest import ROOT, noise_frame, spec
+from tests.conftest import PENGUINS_GROUP, ROOT, noise_frame, spec
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -141,18 +140,9 @@ def test_an_unknown_estimator_path_is_an_input_error(churn_frame):
         gonogo.run(wrong_task, data=churn_frame)
 
 
-def test_multiclass_end_to_end_on_penguins():
-    frame = pd.read_parquet(FIXTURES / "penguins.parquet")
-    problem = spec(
-        label={"column": "species"},
-        metric="log_loss",
-        features={
-            "size": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
-            "place": ["island", "sex", "year"],
-        },
-        hypotheses=[{"name": "measurements identify species", "group": "size"}],
-    )
-    r = gonogo.run(problem, data=frame)
+@PENGUINS_GROUP
+def test_multiclass_end_to_end_on_penguins(penguins_result):
+    r = penguins_result
     assert r.data.task == "multiclass" and r.data.classes == ("Adelie", "Chinstrap", "Gentoo")
     # A small table: repeated K-fold, and every row tested in the first pass.
     assert r.holdout is not None and r.holdout.model.shape == (344, 3)

@@ -18,33 +18,9 @@ from gonogo.candidates.store import as_files, load, save
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import DataError
 from gonogo.pipeline.train import train
-from gonogo.problem import Problem
-from tests.conftest import ROOT, spec
+from tests.conftest import PENGUINS_GROUP, ROOT, penguins
 
 KINDS = {"constant", "simple-rule", "expression", "group", "column", "linear", "gbm"}
-
-
-def _penguins() -> tuple[Problem, pd.DataFrame]:
-    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "penguins.parquet")
-    # A field guide's rule, stored as if an existing system had written it down.
-    frame["guide"] = np.where(frame["flipper_length_mm"] > 206, "Gentoo", "Adelie")
-    problem = spec(
-        label={"column": "species"},
-        features={
-            "size": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"],
-            "place": ["island", "sex", "year"],
-        },
-        baselines=[
-            {"name": "per-island", "group_by": ["island"]},
-            {
-                "name": "flippers",
-                "expression": "'Gentoo' if flipper_length_mm > 206 else "
-                "('Adelie' if bill_length_mm < 43 else 'Chinstrap')",
-            },
-            {"name": "guide", "column": "guide"},
-        ],
-    )
-    return problem, frame
 
 
 def _assert_the_run_is_reproduced(result: gonogo.Result, raw: pd.DataFrame) -> set[str]:
@@ -76,9 +52,10 @@ def test_raw_rows_give_the_runs_predictions_on_churn(churn_problem, churn_result
     assert {"many-service-calls", "plan-rate", "gbm", "linear", "constant"} <= seen
 
 
-def test_raw_rows_give_the_runs_predictions_on_penguins_for_every_kind():
-    problem, frame = _penguins()
-    result = gonogo.run(problem, data=frame)
+@PENGUINS_GROUP
+def test_raw_rows_give_the_runs_predictions_on_penguins_for_every_kind(penguins_result):
+    problem, frame = penguins()
+    result = penguins_result
     seen = _assert_the_run_is_reproduced(result, load_data(problem, frame).raw)
     assert seen == {"constant", "simple-rule", "per-island", "flippers", "guide", "linear", "gbm"}
     gbm = result.fitted("gbm")

@@ -1,7 +1,5 @@
 """SQL sources: DuckDB over the example's files, SQLite, and a real PostgreSQL server."""
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,8 @@ from gonogo.data import sql
 from gonogo.problem import DataSpec, Problem
 from tests.conftest import EXAMPLES
 from tests.postgres import PASSWORD, server
+from tests.stores import Done
+from tests.stores import gonogo as gonogo_cli
 
 pytestmark = pytest.mark.xdist_group("postgres")  # one process starts the server
 CHURN = EXAMPLES / "churn"
@@ -77,14 +77,13 @@ def test_results_arrive_in_batches_as_they_are_fetched(engine, postgres):
     assert len(rest) >= 4 and sum(b.num_rows for b in rest) == 4000
 
 
-def _run_cli(tmp_path: Path, data: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_cli(tmp_path: Path, data: dict[str, str]) -> Done:
     raw = yaml.safe_load((CHURN / "problem.yaml").read_text())
     raw["data"] = data
     spec = tmp_path / "problem.yaml"
     spec.write_text(yaml.safe_dump(raw))
     (tmp_path / "data").symlink_to(CHURN / "data")
-    cmd = [sys.executable, "-m", "gonogo", "run", str(spec), "--out", str(tmp_path / "out")]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return gonogo_cli("run", spec, "--out", tmp_path / "out")
 
 
 BAD = {

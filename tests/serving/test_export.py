@@ -11,7 +11,6 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import gonogo
 from gonogo.candidates.onnxgraph import check
 from gonogo.candidates.onnxgraph.check import TOLERANCE, session
 from gonogo.candidates.onnxgraph.feeds import feeds
@@ -19,7 +18,7 @@ from gonogo.data.dataset import load as load_data
 from gonogo.errors import InputError
 from gonogo.serving.export import export
 from gonogo.serving.runtime import Runtime
-from tests.candidates.test_fitted import _penguins
+from tests.conftest import PENGUINS_GROUP, penguins
 from tests.stores import gonogo as cli
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -64,9 +63,10 @@ def test_churn_exports_with_its_category_splits(name, churn_problem, churn_resul
     _check(churn_result, holdout, name, tmp_path)
 
 
-def test_a_multiclass_model_exports_one_probability_per_class(tmp_path):
-    problem, frame = _penguins()
-    result = gonogo.run(problem, data=frame)
+@PENGUINS_GROUP
+def test_a_multiclass_model_exports_one_probability_per_class(penguins_result, tmp_path):
+    problem, frame = penguins()
+    result = penguins_result
     for name in ("gbm", "linear"):
         _check(result, _holdout(problem, result, frame), name, tmp_path)
 
