@@ -16,7 +16,7 @@ from gonogo.errors import DataError, InputError
 from gonogo.pipeline.train import train
 from gonogo.serving.batch import Piece, Predictor, plan, predict, processes
 from gonogo.serving.runtime import Runtime, load
-from tests.candidates.test_fitted import _penguins
+from tests.conftest import penguins
 from tests.stores import gonogo
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -180,7 +180,7 @@ def test_pieces_cut_a_file_at_row_groups_to_give_every_worker_a_share(tmp_path):
 
 
 def test_the_predictor_keeps_columns_and_passes_empty_batches():
-    problem, frame = _penguins()
+    problem, frame = penguins()
     fitted = train(problem, "flippers", data=frame)
     rows = pa.RecordBatch.from_pandas(frame, preserve_index=False)
     predictor = Predictor(Runtime("penguins", 3, "heuristic", fitted), ("island",))

@@ -9,12 +9,12 @@ import pytest
 from gonogo.pipeline.train import train
 from gonogo.serving.predlog import PredictionLog
 from gonogo.serving.runtime import Runtime
-from tests.candidates.test_fitted import _penguins
+from tests.conftest import penguins
 
 
 @pytest.fixture(scope="module")
 def runtime():
-    problem, frame = _penguins()
+    problem, frame = penguins()
     return Runtime("penguins", 4, "heuristic", train(problem, "flippers", data=frame)), frame
 
 
