@@ -76,6 +76,15 @@ def test_a_decision_is_words_or_words_and_one_kind_of_costs():
     assert "unknown key (did you mean 'true_positive'?)" in _error(typo)
 
 
+def test_a_text_files_dialect_is_one_character_and_a_decimal_mark():
+    tabs = parse_problem({**BASE, "data": {"path": "x.tsv", "delimiter": "tab", "decimal": ","}})
+    assert (tabs.data.delimiter, tabs.data.decimal) == ("\t", ",")
+    both = {**BASE, "data": {"path": "x.csv", "delimiter": ",", "decimal": ","}}
+    assert "data: a comma cannot be both the delimiter and the decimal mark" in _error(both)
+    assert "data.decimal" in _error({**BASE, "data": {"path": "x.csv", "decimal": ";"}})
+    assert "data.delimiter" in _error({**BASE, "data": {"path": "x.csv", "delimiter": ";;"}})
+
+
 def test_reserved_and_repeated_candidate_names_are_refused():
     raw = {**BASE, "baselines": [{"name": "constant", "column": "x"}]}
     assert "'constant'" in _error(raw)

@@ -28,13 +28,26 @@ class _Strict(BaseModel):
 
 class DataSpec(_Strict):
     """Where the table comes from: a file (`path`), or a SQL query (`sql`) run where
-    `connection` says (an embedded DuckDB by default; see `gonogo.data.sql`)."""
+    `connection` says (an embedded DuckDB by default; see `gonogo.data.sql`). A text file's
+    `delimiter` and `decimal` mark are sniffed unless given; `date_format` (a strftime format,
+    or `ISO8601`) settles how the time column and derived dates are read when their text does
+    not (day-first or month-first)."""
 
     path: str | None = None
     sql: Annotated[str, Field(min_length=1)] | None = None
     connection: str | None = None
     time: str | None = None
     entity: str | None = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+    decimal: Literal[".", ","] | None = None
+    date_format: Annotated[str, Field(min_length=1)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tab(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("delimiter") == "tab":
+            return raw | {"delimiter": "\t"}
+        return raw
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
@@ -42,6 +55,8 @@ class DataSpec(_Strict):
             raise ValueError("give path or sql, not both")
         if self.connection is not None and self.sql is None:
             raise ValueError("connection goes with sql")
+        if self.delimiter == "," and self.decimal == ",":
+            raise ValueError("a comma cannot be both the delimiter and the decimal mark")
         return self
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from gonogo.data.label import infer_task
+from gonogo.data.label import infer_task, present
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, InputError
 from gonogo.metrics import DEFAULT_METRIC
@@ -52,7 +52,7 @@ def starter(data: Path, label: str, out: Path) -> dict[str, Any]:
             f"column {label!r} not found in {data.name}; columns: "
             + ", ".join(map(str, frame.columns[:20])),
         )
-    task = infer_task(frame[label].dropna())
+    task = infer_task(frame[label][present(frame[label])])
     time = _time_column(frame, label)
     spec: dict[str, Any] = {
         "name": data.stem.replace("_", "-"),

@@ -1,9 +1,14 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gonogo import DataError, SpecError
+from gonogo.checks.label import missing
 from gonogo.data.dataset import bind, load, watched
+from gonogo.data.split import make_split
+from gonogo.problem import parse_problem
 from tests.conftest import spec
 
 
@@ -120,3 +125,49 @@ def test_the_columns_a_run_reads_are_what_the_gate_watches(chicago_problem, chic
     }
     everything = chicago_problem.model_copy(update={"features": None})
     assert set(watched(everything, columns)) == set(columns) - {"rownames"}
+
+
+def _fixture(name: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(__file__).parents[1] / "fixtures" / f"{name}.parquet")
+
+
+def test_blank_labels_in_a_csv_are_missing_not_a_class(tmp_path: Path):
+    frame = _fixture("ordinary_cps1985")
+    blanked = frame.assign(union=frame["union"].where(frame.index % 7 != 0, ""))
+    blanked.loc[3, "union"] = "  "
+    path = tmp_path / "cps.csv"
+    blanked.to_csv(path, index=False)
+    problem = parse_problem(
+        {"name": "cps", "data": {"path": "cps.csv"}, "label": {"column": "union"}},
+        tmp_path,
+        "cps.yaml",
+    )
+    ds = load(problem)
+    assert ds.task == "binary" and ds.classes == ("no", "yes")
+    assert ds.missing_label == int((frame.index % 7 == 0).sum()) + 1
+    found = missing(problem, ds, make_split(problem, ds))
+    assert [f.check for f in found] == ["label.missing"]
+
+
+def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
+    problem = spec(label={"column": "ridership", "task": "multiclass"}, exclude=["rownames"])
+    message = (
+        r"^crafted.yaml: label.task: column 'ridership' looks numeric with \d+ distinct "
+        r"values, not classes; use task: regression$"
+    )
+    with pytest.raises(SpecError, match=message):
+        bind(problem, chicago_frame)
+
+
+def test_a_binary_label_with_more_classes_names_them():
+    problem = spec(label={"column": "mode", "task": "binary"})
+    message = "binary needs two classes; column 'mode' has 4: beach, boat, charter, pier$"
+    with pytest.raises(DataError, match=message):
+        bind(problem, _fixture("fishing"))
+
+
+def test_a_column_named_in_another_case_is_suggested_first():
+    with pytest.raises(
+        SpecError, match=r"column 'Wage' not found in the data \(did you mean 'wage'\?\)"
+    ):
+        bind(spec(label={"column": "Wage"}), _fixture("ordinary_cps1985"))

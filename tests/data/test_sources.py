@@ -18,7 +18,7 @@ def test_csv_and_parquet_read_the_same(tmp_path: Path, churn_frame):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("data.xlsx", b"x", "expected a .csv or .parquet file; found 'data.xlsx'"),
+        ("data.xlsx", b"x", "expected a .csv, .tsv or .parquet file; found 'data.xlsx'"),
         ("broken.parquet", b"this is not parquet", "cannot read broken.parquet as parquet"),
         ("empty.csv", b"a,b\n", "empty.csv has no rows"),
     ],

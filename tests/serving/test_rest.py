@@ -274,7 +274,10 @@ def test_a_date_the_model_cannot_read_is_400(chicago_server, new_rows):
     body = {"dataframe_records": rows.to_dict("records")}
     answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
     assert answer.status_code == 400
-    assert answer.json()["error"] == "inputs: column 'date' has 1 missing or unparsable dates"
+    assert answer.json()["error"] == (
+        "inputs: column 'date' has 1 missing or unparsable dates (format 'ISO8601'), "
+        "e.g. 'the day after'"
+    )
 
 
 @HAWKS

@@ -70,13 +70,19 @@ def too_few(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
                 Finding(
                     "label.too_few",
                     "block",
-                    f"class(es) {', '.join(rare)} have fewer than {MIN_PER_CLASS} "
-                    "examples; collect more or merge classes",
+                    f"{_few(list(rare))} have fewer than {MIN_PER_CLASS} examples; "
+                    "collect more or merge classes",
                     (ds.label,),
                     {"counts": rare, "minimum": MIN_PER_CLASS},
                 )
             )
     return out
+
+
+def _few(classes: list[str]) -> str:
+    """Classes named in a message: the first five, then how many more."""
+    more = f" and {len(classes) - 5} more" if len(classes) > 5 else ""
+    return f"{len(classes)} class(es) ({', '.join(classes[:5])}{more})"
 
 
 def imbalance(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
@@ -87,7 +93,8 @@ def imbalance(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     rare = {c: s for c, s in shares.items() if s < floor}
     if not rare:
         return []
-    names = ", ".join(f"{c!r} {s:.1%}" for c, s in rare.items())
+    names = ", ".join(f"{c!r} {s:.1%}" for c, s in list(rare.items())[:5])
+    names += f" and {len(rare) - 5} more" if len(rare) > 5 else ""
     return [
         Finding(
             "label.imbalance",

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from gonogo.data import label
+from gonogo.data import dates, dialect, label
 from gonogo.data.derive import calendar, calendar_columns
-from gonogo.data.featurize import Derivation, Featurizer, as_datetime, conversion
+from gonogo.data.featurize import Derivation, Featurizer, conversion
 from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
@@ -88,7 +88,8 @@ class Dataset:
 
 
 def _missing_column(place: str, column: str, columns: list[str]) -> SpecError:
-    near = difflib.get_close_matches(column, columns, n=1)
+    same = [c for c in columns if c.casefold() == column.casefold()]
+    near = same or difflib.get_close_matches(column, columns, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     return SpecError(place, f"column {column!r} not found in the data{hint}")
 
@@ -107,15 +108,16 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
         place = _derive_place(problem, group)
         if spec.source not in frame.columns:
             raise _missing_column(place, spec.source, list(frame.columns))
-        dates = as_datetime(frame[spec.source], place)
+        days, fmt = dates.parse(frame[spec.source], place, problem.data.date_format)
         if spec.country is not None:  # an unknown country is the spec's error, found here
-            calendar(dates.head(1), spec.country, f"{problem.source}: derive.{group}")
-        names = _derived_names(spec.kind, spec.country, dates)
+            calendar(days.head(1), spec.country, f"{problem.source}: derive.{group}")
+        names = _derived_names(spec.kind, spec.country, days)
         prefix = f"{spec.source}_" if taken & set(names) else ""
         columns = tuple(prefix + n for n in names)
         taken |= set(columns)
-        origin = dates.min().isoformat() if spec.kind == "trend" else None
-        out.append(Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin))
+        origin = days.min().isoformat() if spec.kind == "trend" else None
+        made = Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin, fmt)
+        out.append(made)
     return tuple(out)
 
 
@@ -221,13 +223,17 @@ def _usable(
     return kept, unused
 
 
+def _time(problem: Problem, values: pd.Series) -> pd.Series:
+    return dates.parse(values, f"{problem.source}: data.time", problem.data.date_format)[0]
+
+
 def _ordered(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
     """The labeled rows, in time order when there is a time column."""
     time = problem.data.time
     if time is not None:
-        order = as_datetime(frame[time], f"{problem.source}: data.time").argsort(kind="stable")
+        order = _time(problem, frame[time]).argsort(kind="stable")
         frame = frame.iloc[order.to_numpy()]
-    frame = frame[frame[problem.label.column].notna()].reset_index(drop=True)
+    frame = frame[label.present(frame[problem.label.column])].reset_index(drop=True)
     if frame.empty:
         raise DataError(
             f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
@@ -247,7 +253,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     derived = Featurizer(made).derive(raw, places)
     time = problem.data.time
     if time is not None:
-        derived[time] = as_datetime(derived[time], f"{problem.source}: data.time")
+        derived[time] = _time(problem, derived[time])
     y, codec = label.learn(problem, raw[problem.label.column])
     groups, unused = _usable(problem, derived, _feature_groups(problem, columns, made))
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
@@ -301,5 +307,5 @@ def load(problem: Problem, data: Any = None) -> Dataset:
                 f"{problem.source}: data.path", "required (or data.sql) when no frame is passed"
             )
         path = problem.base_dir / problem.data.path
-        data = read_table(path, f"{problem.source}: data.path")
+        data = read_table(path, f"{problem.source}: data.path", dialect.given(problem))
     return bind(problem, as_pandas(data, "data"))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from gonogo.data import dates
 from gonogo.data.derive import calendar, trend
 from gonogo.data.schema import kind_of
 from gonogo.errors import DataError
@@ -24,7 +25,8 @@ Conversion = Literal["datetime", "duration", "boolean", "text"]
 @dataclass(frozen=True)
 class Derivation:
     """A derived group: `kind` of column `source`, giving `columns` (named with `prefix`);
-    a trend counts from `origin` (ISO 8601), learned when the group was."""
+    a trend counts from `origin` (ISO 8601), learned when the group was, as was the `format`
+    the source's text dates are read with."""
 
     group: str
     kind: Literal["calendar", "trend"]
@@ -33,6 +35,7 @@ class Derivation:
     prefix: str
     columns: tuple[str, ...]
     origin: str | None = None
+    format: str | None = None
 
     def make(self, dates: pd.Series, place: str) -> pd.DataFrame:
         if self.kind == "trend":
@@ -41,18 +44,6 @@ class Derivation:
         else:
             made = calendar(dates, self.country, place, self.prefix)
         return made[list(self.columns)]
-
-
-def as_datetime(values: pd.Series, place: str) -> pd.Series:
-    """Dates as datetimes; raises DataError naming the column when one is missing or bad."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = int(parsed.isna().sum())
-    if bad:
-        raise DataError(place, f"column {values.name!r} has {bad} missing or unparsable dates")
-    return parsed
 
 
 def conversion(values: pd.Series) -> Conversion | None:
@@ -109,7 +100,7 @@ class Featurizer:
             place = (places or {}).get(d.group, "rows")
             if d.source not in frame.columns:
                 raise DataError(place, f"column {d.source!r} is missing")
-            made.append(d.make(as_datetime(frame[d.source], place), place))
+            made.append(d.make(dates.parse(frame[d.source], place, d.format)[0], place))
         return frame.join(made) if made else frame.copy()
 
     def convert(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,6 +127,7 @@ class Featurizer:
                     "prefix": d.prefix,
                     "columns": list(d.columns),
                     "origin": d.origin,
+                    "format": d.format,
                 }
                 for d in self.derivations
             ],
@@ -153,6 +145,7 @@ class Featurizer:
                 d["prefix"],
                 tuple(d["columns"]),
                 d["origin"],
+                d.get("format"),
             )
             for d in data["derivations"]
         )

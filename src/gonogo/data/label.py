@@ -65,6 +65,14 @@ class LabelCodec:
         return cls(data["task"], tuple(data["classes"]), data["positive"])
 
 
+def present(values: pd.Series) -> pd.Series:
+    """Which rows have a label: a blank text is a missing one, not a class named ''."""
+    given = values.notna()
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return given
+    return given & values.astype("string").str.strip().ne("").fillna(False)
+
+
 def infer_task(values: pd.Series) -> Task:
     """binary for two values, regression for other numbers, multiclass for other text."""
     if pd.api.types.is_bool_dtype(values) or values.nunique() == 2:
@@ -108,17 +116,43 @@ def _numbers(values: pd.Series, place: str) -> Array:
     return numeric.to_numpy(np.float64)
 
 
+MAX_NUMERIC_CLASSES = 50  # more distinct whole numbers than this are quantities, not classes
+
+
+def _classes(values: pd.Series) -> str:
+    """The first few distinct values, for a message."""
+    seen = [str(v) for v in sorted(values.unique(), key=str)]
+    return ", ".join(seen[:5]) + (f", … ({len(seen)} in all)" if len(seen) > 5 else "")
+
+
+def _quantities(problem: Problem, values: pd.Series) -> None:
+    """Refuse a multiclass label that holds quantities: decimals, or many whole numbers."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any():
+        return
+    distinct = numbers.nunique()
+    if distinct > MAX_NUMERIC_CLASSES or not (numbers == numbers.round()).all():
+        raise SpecError(
+            f"{problem.source}: label.task",
+            f"column {values.name!r} looks numeric with {distinct} distinct values, not classes; "
+            "use task: regression",
+        )
+
+
 def _codec(problem: Problem, values: pd.Series, task: Task, place: str) -> LabelCodec:
     if task == "regression":
         return LabelCodec(task)
     if task == "binary":
         if values.nunique() > 2:
             raise DataError(
-                place, f"binary needs two classes; column {values.name!r} has {values.nunique()}"
+                place,
+                f"binary needs two classes; column {values.name!r} has {values.nunique()}: "
+                + _classes(values),
             )
         pos = _positive(problem, values)
         others = [str(v) for v in sorted(values.unique(), key=str) if v != pos]
         return LabelCodec(task, (*(others or ["(other)"]), str(pos)), str(pos))
+    _quantities(problem, values)
     return LabelCodec(task, tuple(sorted(values.astype(str).unique())))
 
 

@@ -127,7 +127,7 @@ def _text(values: pd.Series) -> pd.Series:
 _PARSE: dict[Kind, tuple[Callable[[pd.Series], pd.Series], str]] = {
     "number": (lambda v: pd.to_numeric(v, errors="coerce"), "numbers"),
     "boolean": (_booleans, "true/false"),
-    "datetime": (lambda v: pd.to_datetime(v, errors="coerce", format="mixed"), "dates"),
+    "datetime": (lambda v: pd.to_datetime(v, errors="coerce", format="ISO8601"), "ISO 8601 dates"),
     "duration": (lambda v: pd.to_timedelta(v, errors="coerce"), "durations"),
     "text": (_text, "text"),
 }

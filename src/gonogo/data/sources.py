@@ -1,4 +1,5 @@
-"""Reading tables from disk: Parquet or CSV, through Arrow; whole, or batch by batch."""
+"""Reading tables from disk: Parquet, or delimited text in its dialect, through Arrow; whole, or
+batch by batch."""
 
 from __future__ import annotations
 
@@ -9,38 +10,69 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from gonogo.data import dialect
+from gonogo.data.dialect import SNIFF, Given
 from gonogo.errors import DataError
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    import pyarrow.dataset as pads
 
-_READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+_READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
-def read_table(path: Path, place: str) -> pd.DataFrame:
-    """The table at `path` as a pandas frame; `place` names the spec field in errors."""
+def read_table(path: Path, place: str, given: Given = SNIFF) -> pd.DataFrame:
+    """The table at `path` as a pandas frame; `place` names the spec field in errors, `given`
+    what the spec says of a text file's dialect (the rest is sniffed)."""
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
-        raise DataError(place, f"expected a .csv or .parquet file; found {path.name!r}")
+        raise DataError(place, f"expected a .csv, .tsv or .parquet file; found {path.name!r}")
     if not path.is_file():
         raise DataError(place, f"file not found: {path}")
     import pyarrow as pa
 
-    try:
-        if kind == "parquet":
-            import pyarrow.parquet as pq
+    if kind == "parquet":
+        import pyarrow.parquet as pq
 
+        try:
             table = pq.read_table(path)
-        else:
-            import pyarrow.csv as pacsv
-
-            table = pacsv.read_csv(path)
-    except (pa.ArrowException, OSError, ValueError) as err:
-        raise DataError(place, f"cannot read {path.name} as {kind}: {first_line(err)}") from None
+        except (pa.ArrowException, OSError, ValueError) as err:
+            raise DataError(
+                place, f"cannot read {path.name} as parquet: {first_line(err)}"
+            ) from None
+    else:
+        table = _read_text(path, place, dialect.of(path, place, given))
     frame: pd.DataFrame = table.to_pandas()
     if frame.empty or frame.shape[1] == 0:
         raise DataError(place, f"{path.name} has no rows")
     return frame
+
+
+def _read_text(path: Path, place: str, how: dialect.Dialect) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read, parse, convert = how.options()
+    try:
+        return pacsv.read_csv(path, read, parse, convert)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise DataError(
+            place, f"cannot read {path.name} as {how.describe()}: {first_line(err)}{_hint(how)}"
+        ) from None
+
+
+def _hint(how: dialect.Dialect) -> str:
+    return "; set data.delimiter and data.decimal if that is wrong" if how.sniffed else ""
+
+
+def file_format(path: Path, form: str, place: str, given: Given = SNIFF) -> str | pads.FileFormat:
+    """How Arrow's datasets read the file: Parquet, or text in its dialect."""
+    if form == "parquet":
+        return form
+    import pyarrow.dataset as pads
+
+    read, parse, convert = dialect.of(path, place, given).options()
+    return pads.CsvFileFormat(parse, convert_options=convert, read_options=read)
 
 
 def first_line(err: BaseException) -> str:
@@ -50,7 +82,7 @@ def first_line(err: BaseException) -> str:
 
 
 def files(pattern: str | Path, place: str) -> list[Path]:
-    """The Parquet or CSV files a path or a glob names, in sorted order."""
+    """The Parquet or delimited text files a path or a glob names, in sorted order."""
     found = sorted(Path(p) for p in glob.glob(str(pattern)))
     if not found:
         raise DataError(place, f"no file matches {str(pattern)!r}")
@@ -58,13 +90,14 @@ def files(pattern: str | Path, place: str) -> list[Path]:
 
 
 def form_of(paths: Sequence[Path], place: str) -> str:
-    """`parquet` or `csv`: the one format of `paths`."""
-    kinds = {p.suffix.lower() for p in paths}
-    if len(kinds) != 1 or kinds - {".parquet", ".csv"}:
+    """`parquet` or `csv` (delimited text): the one format of `paths`."""
+    kinds = {_READERS.get(p.suffix.lower()) for p in paths}
+    if len(kinds) != 1 or None in kinds:
+        found = sorted({p.suffix.lower() for p in paths})
         raise DataError(
-            place, f"expected .parquet or .csv files of one kind; found {sorted(kinds)}"
+            place, f"expected .parquet files, or .csv/.tsv files, not both; found {found}"
         )
-    return kinds.pop().lstrip(".")
+    return str(kinds.pop())
 
 
 def batches(
@@ -74,6 +107,7 @@ def batches(
     batch_size: int,
     row_groups: Sequence[int] | None = None,
     columns: Sequence[str] | None = None,
+    given: Given = SNIFF,
 ) -> Iterator[pa.RecordBatch]:
     """One file's record batches (of a Parquet file, only `row_groups` if given; only those of
     `columns` the file has, if given: a missing one is for the caller to name), read as they
@@ -94,7 +128,7 @@ def batches(
         else:
             import pyarrow.dataset as pads
 
-            found = pads.dataset(str(path), format=form)
+            found = pads.dataset(str(path), format=file_format(path, form, place, given))
             yield from found.to_batches(
                 columns=_present(columns, found.schema), batch_size=batch_size
             )

@@ -18,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gonogo.data.dialect import SNIFF, Given
 from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
-from gonogo.data.sources import batches, first_line, form_of
+from gonogo.data.sources import batches, file_format, first_line, form_of
 from gonogo.errors import DataError
 
 SAMPLE = 10_000  # values kept per numeric column for the distribution tests
@@ -251,20 +252,25 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
-def scan(paths: list[Path], place: str, batch_size: int = BATCH) -> Iterator[pa.RecordBatch]:
-    """Record batches of the files, read lazily: memory bounded by the batch."""
+def scan(
+    paths: list[Path], place: str, batch_size: int = BATCH, given: Given = SNIFF
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of the files (text files in the dialect `given` or sniffed), read
+    lazily: memory bounded by the batch."""
     import pyarrow.dataset as pads
 
     form = form_of(paths, place)
     try:
         # One schema for files that differ (a column missing, integers in one and decimals in
         # the next): columns are unioned and types widened where no value is lost.
-        schemas = [pads.dataset(str(p), format=form).schema for p in paths]
+        schemas = [
+            pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths
+        ]
         schema = pa.unify_schemas(schemas, promote_options="permissive")
     except pa.ArrowTypeError as err:
         raise DataError(place, f"the files disagree on a column's type: {err}") from None
     except (pa.ArrowException, OSError) as err:
         raise DataError(place, f"cannot read: {first_line(err)}") from None
     for path in paths:
-        for batch in batches(path, form, place, batch_size):
+        for batch in batches(path, form, place, batch_size, given=given):
             yield _conform(batch, schema)

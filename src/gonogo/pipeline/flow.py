@@ -9,6 +9,7 @@ from typing import Any
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
+from gonogo.data import dialect
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
 from gonogo.pipeline.gates import passes
@@ -62,21 +63,23 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
     the data on a first run) and the statistics of production's training data. The
     statistics of all the data, the next runs' reference, are logged once the data passes."""
     found: list[Finding] = []
+    given = dialect.given(ctx.problem)
     if production is None:
-        steps.schema(ctx.store, steps.statistics(ctx.store, ctx.ingested))
+        steps.schema(ctx.store, steps.statistics(ctx.store, ctx.ingested, given))
     else:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
         if new.files:
-            current = steps.statistics(ctx.store, new)
+            current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
             found = steps.validate(ctx.problem, schema, reference, current, share)
             ctx.log.documents["anomalies.json"] = [_finding(f) for f in found]
             ctx.log.documents["new-statistics.json"] = current.to_dict()
     _describe(ctx, production)
     if passes(found):
-        ctx.log.documents["statistics.json"] = steps.statistics(ctx.store, ctx.ingested).to_dict()
+        stats = steps.statistics(ctx.store, ctx.ingested, given)
+        ctx.log.documents["statistics.json"] = stats.to_dict()
     return found
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.store import as_files, load
 from gonogo.checks.finding import Finding
-from gonogo.data import schemafile
+from gonogo.data import dialect, schemafile
 from gonogo.data.dataset import Dataset, bind, watched
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
@@ -39,17 +39,18 @@ ROLES = ("model", "heuristic")
 
 def read(problem: Problem, ingested: Ingested) -> Dataset:
     """The ingested files as one table, bound to the spec."""
-    frames = [read_table(p, f"data: {p}") for p in ingested.paths()]
+    frames = [read_table(p, f"data: {p}", dialect.given(problem)) for p in ingested.paths()]
     return bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 
-def statistics(store: Store, ingested: Ingested) -> Statistics:
-    """Every column's statistics over the files, streamed; cached by the files' digests."""
-    fp = fingerprint("statistics", data=ingested.digests)
+def statistics(store: Store, ingested: Ingested, given: dialect.Given) -> Statistics:
+    """Every column's statistics over the files (text files in the dialect `given` or
+    sniffed), streamed; cached by the files' digests and that dialect."""
+    fp = fingerprint("statistics", data=ingested.digests, dialect=[given.delimiter, given.decimal])
     kept = store.cached("statistics", fp)
     if kept is not None:
         return Statistics.from_dict(kept)
-    stats = compute(scan(ingested.paths(), "data"))
+    stats = compute(scan(ingested.paths(), "data", given=given))
     store.keep("statistics", fp, stats.to_dict(), {})
     return stats
 

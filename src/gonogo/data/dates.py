@@ -1,0 +1,93 @@
+"""Reading dates written as text: one format for the whole column, never value by value.
+
+Parsed value by value, `08/01/2014` and `13/01/2014` in one column become 1 August and 13
+January: time order and calendar features are scrambled and the run still finishes. So a
+column's format is inferred once (ISO 8601 first, then the formats its first value can have),
+kept only when it reads every value, and refused when both a day-first and a month-first
+format read the column differently; `data.date_format` settles it. The format found is kept
+with what was derived from the column, so a server reads its requests the same way.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+from gonogo.errors import DataError
+
+ISO = "ISO8601"
+
+
+def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Series, str | None]:
+    """The column as datetimes, and the format it was read with (None for values that were
+    not text); raises DataError naming the column on a missing or unreadable date."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return _complete(values, values, place, None), None
+    if fmt is None and _textual(values):
+        fmt = infer(values, place)
+    try:
+        parsed = pd.to_datetime(values, errors="coerce", format=fmt)
+    except (ValueError, TypeError) as err:
+        raise DataError(place, f"date format {fmt!r} does not work: {err}") from None
+    return _complete(parsed, values, place, fmt), fmt
+
+
+def _textual(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _complete(parsed: pd.Series, values: pd.Series, place: str, fmt: str | None) -> pd.Series:
+    bad = parsed.isna()
+    if bad.any():
+        unread = values[bad & values.notna()]
+        example = f", e.g. {unread.iloc[0]!r}" if len(unread) else ""
+        how = f" (format {fmt!r})" if fmt is not None else ""
+        raise DataError(
+            place,
+            f"column {values.name!r} has {int(bad.sum())} missing or unparsable dates{how}"
+            + example,
+        )
+    return parsed
+
+
+def infer(values: pd.Series, place: str) -> str:
+    """The one format that reads every value of a text column of dates; when none does, the
+    one that reads the most, for the caller to name a value it cannot read."""
+    seen = pd.unique(values.dropna().astype(str).to_numpy())
+    reads = {f: _reads(seen, f) for f in [ISO, *_guesses(str(seen[0]))]} if len(seen) else {}
+    fits = [(f, read) for f, read in reads.items() if read.notna().all()]
+    if not fits:
+        return max(reads, key=lambda f: int(np.sum(reads[f].notna())), default=ISO)
+    (fmt, read), *others = fits
+    for other, again in others if fmt != ISO else ():
+        differ = np.flatnonzero(np.asarray(read != again))
+        if len(differ):
+            i = differ[0]
+            raise DataError(
+                place,
+                f"column {values.name!r} reads as both {fmt!r} and {other!r}: "
+                f"{seen[i]!r} is {read[i]:%-d %B %Y} or {again[i]:%-d %B %Y}; "
+                "set data.date_format to the one it uses",
+            )
+    return fmt
+
+
+def _reads(seen: np.ndarray, fmt: str) -> pd.DatetimeIndex:
+    return pd.to_datetime(seen, errors="coerce", format=fmt)
+
+
+def _guesses(first: str) -> list[str]:
+    """The formats the value may be written in, month-first and day-first; a year-day-month
+    order, which no one writes, is left out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        found = [guess_datetime_format(first, dayfirst=d) for d in (False, True)]
+    return [f for f in dict.fromkeys(found) if f is not None and not _year_day_month(f)]
+
+
+def _year_day_month(fmt: str) -> bool:
+    at = {d: fmt.find(d) for d in ("%Y", "%d", "%m")}
+    return -1 < at["%Y"] < at["%d"] < at["%m"]

@@ -1,0 +1,132 @@
+"""A delimited text file's dialect: its delimiter, decimal mark and encoding.
+
+Given in the spec (`data.delimiter`, `data.decimal`) or sniffed from the file's first lines, so
+a semicolon-separated export with decimal commas reads as the table it is instead of one
+column, and an error that is a dialect problem says so. Every dialect reads blank cells and
+the usual NA spellings as missing values, in text columns too: a blank label is a missing
+label, never a class named ''.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gonogo.errors import DataError
+from gonogo.problem import Problem
+
+if TYPE_CHECKING:
+    import pyarrow.csv as pacsv
+
+DELIMITERS = (",", ";", "\t", "|")
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_SAMPLE = 64 * 1024
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a spec says of its files' dialect; what it leaves out (None) is sniffed."""
+
+    delimiter: str | None = None
+    decimal: str | None = None
+
+
+SNIFF = Given()
+
+
+def given(problem: Problem) -> Given:
+    return Given(problem.data.delimiter, problem.data.decimal)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a file's text splits into cells and numbers; `sniffed` when gonogo guessed it."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    encoding: str = "utf8"
+    sniffed: bool = False
+
+    def describe(self) -> str:
+        how = "sniffed" if self.sniffed else "given"
+        name = _NAMES.get(self.delimiter, repr(self.delimiter))
+        return f"{name}-delimited with decimal {self.decimal!r} ({how})"
+
+    def options(self) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+        """Arrow's reading, parsing and conversion options for the dialect."""
+        import pyarrow.csv as pacsv
+
+        return (
+            pacsv.ReadOptions(encoding=self.encoding),
+            pacsv.ParseOptions(delimiter=self.delimiter),
+            pacsv.ConvertOptions(decimal_point=self.decimal, strings_can_be_null=True),
+        )
+
+
+def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
+    """The dialect of the file at `path`: what is given, the rest sniffed from its start (a
+    .tsv file is tab-delimited)."""
+    head = _head(path, place)
+    encoding = _encoding(head)
+    lines = _lines(head.decode(encoding, errors="replace"), len(head) == _SAMPLE)
+    delimiter = given.delimiter
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(lines)
+    decimal = given.decimal or _decimal(lines, delimiter)
+    sniffed = given.delimiter is None or given.decimal is None
+    return Dialect(delimiter, decimal, encoding, sniffed)
+
+
+def _head(path: Path, place: str) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(_SAMPLE)
+    except OSError as err:
+        raise DataError(place, f"cannot read {path.name}: {err.strerror or err}") from None
+
+
+def _encoding(head: bytes) -> str:
+    """UTF-8 when the start decodes as such (a character cut at the sample's end aside), else
+    Windows-1252, the usual encoding of a spreadsheet's export that is not UTF-8."""
+    try:
+        head.decode("utf8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 3:
+            return "cp1252"
+    return "utf8"
+
+
+def _lines(text: str, cut: bool) -> list[str]:
+    """The sample's lines, without a last one the sample may have cut short."""
+    lines = text.splitlines()
+    return lines[:-1] if cut and len(lines) > 1 else lines
+
+
+def _fields(lines: list[str], delimiter: str) -> list[list[str]]:
+    return [row for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter) if row]
+
+
+def _delimiter(lines: list[str]) -> str:
+    """The candidate that splits every line into the same number (above one) of fields, the
+    most such; failing that, the one that splits the header most, for Arrow to name the line
+    that disagrees."""
+    widths = {d: [len(r) for r in _fields(lines, d)] for d in DELIMITERS}
+    steady = [d for d, w in widths.items() if w and w[0] > 1 and len(set(w)) == 1]
+    pool = steady or list(DELIMITERS)
+    return max(pool, key=lambda d: widths[d][0] if widths[d] else 0)
+
+
+def _decimal(lines: list[str], delimiter: str) -> str:
+    """',' when numbers in the cells are written only with decimal commas."""
+    if delimiter == ",":
+        return "."
+    cells = [c for row in _fields(lines[1:], delimiter) for c in row]
+    commas = any(_DECIMAL_COMMA.match(c) for c in cells)
+    points = any(_DECIMAL_POINT.match(c) for c in cells)
+    return "," if commas and not points else "."

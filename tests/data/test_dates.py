@@ -1,0 +1,99 @@
+"""Dates written as text are read in one format per column, never value by value."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gonogo import DataError
+from gonogo.data import dates
+from gonogo.data.dataset import load
+from gonogo.data.featurize import Featurizer
+from gonogo.problem import parse_problem
+
+
+def _parse(values: list, fmt: str | None = None) -> list[str]:
+    parsed, _ = dates.parse(pd.Series(values, name="d"), "data.time", fmt)
+    return parsed.dt.strftime("%Y-%m-%d").tolist()
+
+
+@pytest.mark.parametrize(
+    ("values", "read"),
+    [
+        (["13/01/2014", "08/01/2014"], ["2014-01-13", "2014-01-08"]),  # 13 cannot be a month
+        (["01/13/2014", "08/01/2014"], ["2014-01-13", "2014-08-01"]),
+        (["2014-01-08", "2014-01-13 10:00"], ["2014-01-08", "2014-01-13"]),
+        (["8.1.2014", "13.1.2014"], ["2014-01-08", "2014-01-13"]),
+        (["Jan 8, 2014", "Feb 13, 2014"], ["2014-01-08", "2014-02-13"]),
+    ],
+)
+def test_one_format_reads_the_whole_column(values, read):
+    assert _parse(values) == read
+
+
+def test_a_column_both_orders_read_is_refused():
+    message = (
+        r"data.time: column 'd' reads as both '%m/%d/%Y' and '%d/%m/%Y': '12/01/2014' is "
+        r"1 December 2014 or 12 January 2014; set data.date_format to the one it uses"
+    )
+    with pytest.raises(DataError, match=message):
+        _parse(["12/01/2014", "08/01/2014"])
+    assert _parse(["12/01/2014", "08/01/2014"], "%d/%m/%Y") == ["2014-01-12", "2014-01-08"]
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt", "message"),
+    [
+        (["2020-01-01", "not a date"], None, "1 missing or unparsable dates .* e.g. 'not a date'"),
+        (["2014-01-08", "08/01/2014"], None, r"\(format 'ISO8601'\), e.g. '08/01/2014'"),
+        (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
+        (["08/01/2014"], "%Q", "date format '%Q' does not work"),
+    ],
+)
+def test_what_no_format_reads_is_named(values, fmt, message):
+    with pytest.raises(DataError, match=message):
+        _parse(values, fmt)
+
+
+def _day_first(tmp_path: Path, chicago_frame: pd.DataFrame, days: int = 31) -> Path:
+    """Chicago's rows as a CSV with day-first dates (of days 1 to `days` only), shuffled."""
+    rows = chicago_frame[pd.to_datetime(chicago_frame["date"]).dt.day <= days]
+    rows = rows.sample(frac=1.0, random_state=0).assign(
+        date=pd.to_datetime(rows["date"]).dt.strftime("%d/%m/%Y")
+    )
+    path = tmp_path / "chicago.csv"
+    rows.to_csv(path, index=False)
+    return path
+
+
+def _problem(path: Path, **data: str):
+    raw = {
+        "name": "day-first",
+        "data": {"path": path.name, "time": "date", **data},
+        "label": {"column": "ridership", "task": "regression"},
+        "exclude": ["rownames"],
+    }
+    return parse_problem(raw, path.parent, "day-first.yaml")
+
+
+def test_day_first_dates_order_time_and_make_the_calendar(tmp_path: Path, chicago_frame):
+    ds = load(_problem(_day_first(tmp_path, chicago_frame)))
+    truth = pd.to_datetime(chicago_frame["date"])
+    assert (ds.raw["ridership"].to_numpy() == chicago_frame["ridership"].to_numpy()).all()
+    assert ds.frame["day_of_year"].tolist() == truth.dt.day_of_year.tolist()
+    # A server reads its requests' dates in the format learned here.
+    made = Featurizer.from_dict(ds.featurizer.to_dict())
+    assert [d.format for d in made.derivations] == ["%d/%m/%Y", "%d/%m/%Y"]
+    again = made.transform(ds.raw.head(50))
+    pd.testing.assert_series_equal(again["trend"], ds.frame["trend"].head(50))
+
+
+def test_ambiguous_dates_are_refused_until_the_spec_settles_them(tmp_path: Path, chicago_frame):
+    path = _day_first(tmp_path, chicago_frame, days=12)
+    with pytest.raises(
+        DataError, match=r"data.time: column 'date' reads as both .* data.date_format"
+    ):
+        load(_problem(path))
+    ds = load(_problem(path, date_format="%d/%m/%Y"))
+    truth = pd.to_datetime(chicago_frame["date"])
+    assert ds.frame["day_of_year"].tolist() == truth[truth.dt.day <= 12].dt.day_of_year.tolist()

@@ -1,0 +1,78 @@
+"""Text files in the dialects spreadsheets and databases export: sniffed, or given."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gonogo import DataError
+from gonogo.data import dialect
+from gonogo.data.dialect import Given
+from gonogo.data.sources import batches, read_table
+
+
+def _same(read: pd.DataFrame, frame: pd.DataFrame) -> None:
+    assert list(read.columns) == list(frame.columns)
+    for column in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            np.testing.assert_allclose(read[column], frame[column])
+        else:
+            assert read[column].astype(str).tolist() == frame[column].astype(str).tolist()
+
+
+def test_semicolons_and_decimal_commas_are_sniffed(tmp_path: Path, churn_frame):
+    path = tmp_path / "churn.csv"
+    churn_frame.to_csv(path, sep=";", decimal=",", index=False)
+    found = dialect.of(path, "data.path")
+    assert (found.delimiter, found.decimal, found.sniffed) == (";", ",", True)
+    _same(read_table(path, "data.path"), churn_frame)
+
+
+@pytest.mark.parametrize(("name", "sep"), [("churn.tsv", "\t"), ("churn.csv", "|")])
+def test_tabs_and_pipes_are_read(tmp_path: Path, churn_frame, name, sep):
+    path = tmp_path / name
+    churn_frame.to_csv(path, sep=sep, index=False)
+    _same(read_table(path, "data.path"), churn_frame)
+
+
+def test_the_streamed_batches_read_in_the_same_dialect(tmp_path: Path, churn_frame):
+    path = tmp_path / "churn.csv"
+    churn_frame.to_csv(path, sep=";", decimal=",", index=False)
+    got = pd.concat(b.to_pandas() for b in batches(path, "csv", "--input", 1000))
+    _same(got, churn_frame)
+
+
+def test_the_spec_settles_what_sniffing_cannot(tmp_path: Path):
+    # One column of decimal-comma numbers: no delimiter splits every line alike, so the sniffed
+    # comma splits the numbers; the spec says what the file is.
+    path = tmp_path / "x.csv"
+    path.write_text("x\n1,5\n2,5\n")
+    with pytest.raises(DataError, match="comma-delimited .* Expected 1 columns, got 2"):
+        read_table(path, "data.path")
+    assert read_table(path, "data.path", Given(";", ","))["x"].tolist() == [1.5, 2.5]
+
+
+def test_a_file_no_dialect_reads_names_the_one_tried(tmp_path: Path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n")
+    message = (
+        r"data.path: cannot read ragged.csv as comma-delimited with decimal '.' \(sniffed\): "
+        r".*Expected 3 columns, got 2.*; set data.delimiter and data.decimal if that is wrong"
+    )
+    with pytest.raises(DataError, match=message):
+        read_table(path, "data.path")
+
+
+def test_blank_cells_and_na_spellings_are_missing_in_text_columns(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    path.write_text("label,x\nyes,1\n,2\nNA,3\nno,4\n")
+    assert read_table(path, "data.path")["label"].isna().tolist() == [False, True, True, False]
+
+
+def test_a_windows_1252_export_reads(tmp_path: Path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("région;prix\nÎle-de-France;1,5\nCôte d'Azur;2,25\n".encode("cp1252"))
+    frame = read_table(path, "data.path")
+    assert frame["région"].tolist() == ["Île-de-France", "Côte d'Azur"]
+    assert frame["prix"].tolist() == [1.5, 2.25]
