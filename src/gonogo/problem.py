@@ -9,6 +9,7 @@ table, in `gonogo.data.dataset`.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -279,16 +280,30 @@ def derivations(problem: Problem) -> dict[str, DeriveSpec]:
     return out
 
 
+OTHERS = "*"  # in a features group: every column no other entry takes
+
+
+def is_pattern(entry: str) -> bool:
+    """Whether a features or exclude entry is a glob pattern (`M*`, `P?_count`, `[AB]*`)."""
+    return any(ch in entry for ch in "*?[")
+
+
+def matches(entry: str, column: str) -> bool:
+    """Whether a features or exclude entry names the column: it is its name, or a pattern that
+    matches it (case-sensitively, like a name)."""
+    return entry == column or (is_pattern(entry) and fnmatch.fnmatchcase(column, entry))
+
+
 def systems(problem: Problem) -> dict[str, str]:
     """Feature groups holding an existing system's output: a `column` baseline's column stays
-    an input, in a group named after the baseline, unless excluded or already a feature."""
-    listed = {c for cols in (problem.features or {}).values() for c in cols}
+    an input, in a group named after the baseline, unless excluded or already a feature (by
+    name or pattern; the catch-all `*` does not take it)."""
+    listed = [e for entries in (problem.features or {}).values() for e in entries if e != OTHERS]
     return {
         b.name: b.column
         for b in problem.baselines
         if b.column is not None
-        and b.column not in problem.exclude
-        and b.column not in listed
+        and not any(matches(e, b.column) for e in [*problem.exclude, *listed])
         and b.column != problem.label.column
     }
 

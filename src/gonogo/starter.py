@@ -77,7 +77,8 @@ _FOOTER = """
 #   - {name: my-rule, expression: "calls >= 4"}       # a rule over columns
 #   - {name: per-segment, group_by: [segment]}        # the training rate per group
 # features:                                           # named groups; omitted = every column
-#   usage: [minutes, calls]
+#   usage: [minutes, calls]                           # names, or patterns such as 'M*'
+#   other: ["*"]                                      # all the others
 # hypotheses:
 #   - {name: usage is informative, group: usage}
 # slices: [segment]

@@ -6,7 +6,6 @@ label is not numeric" are found; every such error names the spec field and the c
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +15,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gonogo.data import columns as named
 from gonogo.data import dates, dialect, label
+from gonogo.data.columns import not_found
 from gonogo.data.derive import calendar, calendar_columns
 from gonogo.data.featurize import Derivation, Featurizer, conversion
 from gonogo.data.label import LabelCodec
@@ -87,17 +88,10 @@ class Dataset:
         return not pd.api.types.is_numeric_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
 
 
-def _missing_column(place: str, column: str, columns: list[str]) -> SpecError:
-    same = [c for c in columns if c.casefold() == column.casefold()]
-    near = same or difflib.get_close_matches(column, columns, n=1)
-    hint = f" (did you mean {near[0]!r}?)" if near else ""
-    return SpecError(place, f"column {column!r} not found in the data{hint}")
-
-
 def _require(place: str, columns: list[str] | None, known: list[str]) -> None:
     for i, col in enumerate(columns or []):
         if col not in known:
-            raise _missing_column(f"{place}[{i}]", col, known)
+            raise not_found(f"{place}[{i}]", col, known)
 
 
 def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...]:
@@ -107,7 +101,7 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
     for group, spec in derivations(problem).items():
         place = _derive_place(problem, group)
         if spec.source not in frame.columns:
-            raise _missing_column(place, spec.source, list(frame.columns))
+            raise not_found(place, spec.source, list(frame.columns))
         days, fmt = dates.parse(frame[spec.source], place, problem.data.date_format)
         if spec.country is not None:  # an unknown country is the spec's error, found here
             calendar(days.head(1), spec.country, f"{problem.source}: derive.{group}")
@@ -144,19 +138,17 @@ def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> N
     }
     for place, col in roles.items():
         if col is not None and col not in known:
-            raise _missing_column(f"{src}: {place}", col, known)
-    for group, cols in (problem.features or {}).items():
-        _require(f"{src}: features.{group}", cols, known)
-    _require(f"{src}: exclude", problem.exclude, known)
+            raise not_found(f"{src}: {place}", col, known)
     _require(f"{src}: slices", problem.slices, known + derived)
     for i, base in enumerate(problem.baselines):
         _require(f"{src}: baselines[{i}].group_by", base.group_by, known + derived)
         _require(f"{src}: baselines[{i}].column", [base.column] if base.column else [], known)
 
 
-def _roles(problem: Problem) -> dict[str, str]:
+def _roles(problem: Problem, columns: list[str]) -> dict[str, str]:
     """Columns that are not features because of their role in the spec."""
-    roles = {c: "excluded" for c in problem.exclude}
+    excluded = named.select(problem.exclude, columns, f"{problem.source}: exclude")
+    roles = {c: "excluded" for c in excluded}
     for column, role in ((problem.data.entity, "entity"), (problem.data.time, "time")):
         if column is not None:
             roles[column] = role
@@ -167,10 +159,11 @@ def _roles(problem: Problem) -> dict[str, str]:
 def _feature_groups(
     problem: Problem, columns: list[str], derived: tuple[Derivation, ...]
 ) -> dict[str, tuple[str, ...]]:
+    reserved = frozenset(_roles(problem, columns)) | frozenset(systems(problem).values())
     if problem.features is not None:
-        groups = {g: tuple(cols) for g, cols in problem.features.items()}
+        place = f"{problem.source}: features"
+        groups = named.groups(problem.features, columns, reserved, place)
     else:
-        reserved = set(_roles(problem)) | set(systems(problem).values())
         groups = {"all": tuple(c for c in columns if c not in reserved)}
     groups |= {name: (col,) for name, col in systems(problem).items()}
     groups |= {d.group: d.columns for d in derived}
@@ -187,7 +180,7 @@ def watched(problem: Problem, columns: list[str]) -> list[str]:
     the label, time and entity, the sources of derived groups and the baselines' groupings."""
     groups = _feature_groups(problem, columns, ())
     used = {c for cols in groups.values() for c in cols}
-    used |= {c for c, role in _roles(problem).items() if role != "excluded"}
+    used |= {c for c, role in _roles(problem, columns).items() if role != "excluded"}
     used |= {d.source for d in problem.derive.values() if d}
     used |= {c for b in problem.baselines for c in b.group_by or ()}
     return [c for c in columns if c in used]
@@ -208,13 +201,14 @@ def _unusable(s: pd.Series) -> str | None:
 
 
 def _usable(
-    problem: Problem, frame: pd.DataFrame, groups: dict[str, tuple[str, ...]]
+    problem: Problem, frame: pd.DataFrame, columns: list[str], groups: dict[str, tuple[str, ...]]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """Groups without the columns a model cannot use, and every column left out, with why."""
+    """Groups without the columns a model cannot use, and every column of `frame` (the raw
+    `columns` and derived ones) left out, with why."""
     features = set(c for cols in groups.values() for c in cols)
     unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
     kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
-    roles = _roles(problem)
+    roles = _roles(problem, columns)
     unused = {
         str(c): unfit.get(c) or roles.get(c) or "not in features"
         for c in frame.columns
@@ -255,7 +249,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     if time is not None:
         derived[time] = _time(problem, derived[time])
     y, codec = label.learn(problem, raw[problem.label.column])
-    groups, unused = _usable(problem, derived, _feature_groups(problem, columns, made))
+    groups, unused = _usable(problem, derived, columns, _feature_groups(problem, columns, made))
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         raise SpecError(
