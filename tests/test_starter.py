@@ -1,8 +1,10 @@
 from pathlib import Path
 
+import yaml
+
 from gonogo.data.dataset import bind
-from gonogo.problem import parse_problem
-from gonogo.starter import starter
+from gonogo.problem import load_problem, parse_problem
+from gonogo.starter import starter, write_starter
 from tests.conftest import EXAMPLES
 
 
@@ -15,3 +17,45 @@ def test_a_starter_spec_binds_to_its_data(tmp_path: Path, churn_frame):
     problem = parse_problem(raw, base_dir=tmp_path)
     ds = bind(problem, churn_frame)
     assert "rownames" not in ds.features and len(ds.features) == 19
+
+
+def _uncommented(text: str) -> dict:
+    """The optional sections a starter shows commented out, as YAML."""
+    start = text.index("# Optional sections")
+    lines = [ln[2:] for ln in text[start:].splitlines() if ln.startswith("# ") and ":" in ln]
+    return yaml.safe_load(
+        "\n".join(ln for ln in lines if not ln.startswith(("Optional", "always")))
+    )
+
+
+def test_rare_positives_get_average_precision_and_the_starter_explains(tmp_path: Path):
+    data = Path(__file__).parent / "fixtures" / "caravan.parquet"
+    out = write_starter(data, "Purchase", tmp_path / "problem.yaml")
+    text = out.read_text()
+    assert "metric: pr_auc  # 6.0% positive: average precision" in text
+    problem = load_problem(out)
+    assert problem.metric == "pr_auc" and problem.label.task == "binary"
+    # Every optional section shown is a valid spec once uncommented.
+    optional = _uncommented(text)
+    assert set(optional) == {
+        "baselines",
+        "features",
+        "hypotheses",
+        "slices",
+        "models",
+        "split",
+        "decision",
+    }
+    merged = parse_problem(yaml.safe_load(text) | optional)
+    assert merged.decision.costs is not None and merged.features == {
+        "usage": ["minutes", "calls"],
+        "other": ["*"],
+    }
+
+
+def test_a_semicolon_export_gets_its_dialect_written(tmp_path: Path, churn_frame):
+    data = tmp_path / "churn.csv"
+    churn_frame.to_csv(data, sep=";", decimal=",", index=False)
+    raw = starter(data, "churn", tmp_path / "problem.yaml")
+    assert (raw["data"]["delimiter"], raw["data"]["decimal"]) == (";", ",")
+    assert len(bind(parse_problem(raw, base_dir=tmp_path), churn_frame).features) == 19

@@ -9,10 +9,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from gonogo.data.label import infer_task, present
+from gonogo.data import dialect
+from gonogo.data.label import infer_task, learn, present
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, InputError
 from gonogo.metrics import DEFAULT_METRIC
+from gonogo.problem import parse_problem
+
+RARE = 0.10  # positives rarer than this are judged by average precision, not ROC AUC
 
 _TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds")
 
@@ -43,8 +47,39 @@ def _id_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
     return out
 
 
+def _metric(label: pd.Series, task: str) -> tuple[str, str]:
+    """The metric for the label, and why."""
+    if task != "binary":
+        return DEFAULT_METRIC[task], _WHY[task]
+    problem = parse_problem({"name": "starter", "label": {"column": label.name}})
+    share = float(learn(problem, label)[0].mean())
+    if share < RARE:
+        return "pr_auc", f"{share:.1%} positive: average precision; ROC AUC flatters rare ones"
+    return "roc_auc", f"{share:.1%} positive: how well positives rank above negatives"
+
+
+_WHY = {
+    "regression": "the mean absolute error, in the label's unit",
+    "multiclass": "log loss: honest probabilities for every class, rare ones too",
+}
+
+
+def _dialect(data: Path) -> dict[str, str]:
+    """A text file's sniffed dialect when it is not comma and point, so the spec says it."""
+    if data.suffix.lower() == ".parquet":
+        return {}
+    found = dialect.of(data, "--data")
+    given = {"delimiter": found.delimiter, "decimal": found.decimal}
+    return {} if given == {"delimiter": ",", "decimal": "."} else given
+
+
 def starter(data: Path, label: str, out: Path) -> dict[str, Any]:
     """The spec for `data` with `label`, as a mapping."""
+    return _draft(data, label, out)[0]
+
+
+def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The spec, and a note on each choice gonogo made for it (by top-level key)."""
     frame = read_table(data, "--data")
     if label not in frame.columns:
         raise DataError(
@@ -52,49 +87,83 @@ def starter(data: Path, label: str, out: Path) -> dict[str, Any]:
             f"column {label!r} not found in {data.name}; columns: "
             + ", ".join(map(str, frame.columns[:20])),
         )
-    task = infer_task(frame[label][present(frame[label])])
+    labels = frame[label][present(frame[label])]
+    task = infer_task(labels)
+    metric, why = _metric(labels, task)
     time = _time_column(frame, label)
+    found = _dialect(data)
     spec: dict[str, Any] = {
         "name": data.stem.replace("_", "-"),
         "question": f"What will {label} be for a new example?",
         "decision": "(which decision will the prediction drive?)",
         "seed": 0,
-        "data": {"path": os.path.relpath(data.resolve(), out.resolve().parent), "time": time},
+        "data": {
+            "path": os.path.relpath(data.resolve(), out.resolve().parent),
+            "time": time,
+            **found,
+        },
         "label": {"column": label, "task": task},
         "exclude": _id_columns(frame, {label, *([time] if time else [])}),
-        "metric": DEFAULT_METRIC[task],
+        "metric": metric,
         "success": {"min_improvement": 0.05},
+    }
+    notes = {
+        "decision": "what the prediction drives; price it below",
+        "data": "delimiter and decimal mark as sniffed" if found else "",
+        "exclude": "a distinct value on every row: identifiers" if spec["exclude"] else "",
+        "metric": why,
+        "success": "the least gain over the best heuristic worth building",
     }
     if time:
         spec["derive"] = {"calendar": {"from": time}}
-    return spec
+        notes["derive"] = "time as a signal: its calendar (and a trend)"
+    return spec, notes
 
 
 _FOOTER = """
-# Next: name the heuristics and the existing system to beat, the hypotheses to test, and the
-# sub-populations to watch. The constant baseline and a found simple rule are always added.
+# Optional sections: uncomment and edit. The constant baseline and a found simple rule are
+# always added; name the heuristics and the existing system the model must beat.
 # baselines:
 #   - {name: my-rule, expression: "calls >= 4"}       # a rule over columns
 #   - {name: per-segment, group_by: [segment]}        # the training rate per group
+#   - {name: current-system, column: score}           # the existing system's output
 # features:                                           # named groups; omitted = every column
 #   usage: [minutes, calls]                           # names, or patterns such as 'M*'
 #   other: ["*"]                                      # all the others
-# hypotheses:
+# hypotheses:                                         # a group's worth, measured by leaving it out
 #   - {name: usage is informative, group: usage}
-# slices: [segment]
+# slices: [segment]                                   # sub-populations reported side by side
+# models:                                             # default: linear and gradient boosting
+#   - {name: forest, estimator: sklearn.ensemble.RandomForestClassifier,
+#      params: {n_estimators: 200}, grid: {max_depth: [8, null]}}
+# split: {strategy: random, holdout: 0.2}             # time when data.time is set
+# decision:                                           # priced (binary; a gain is a negative cost)
+#   what: call the customers most likely to leave
+#   costs: {true_positive: -100, false_positive: 10, unit: USD}
 """
 
 
+def _commented(text: str, notes: dict[str, str]) -> str:
+    """The YAML with each top-level key's note after it."""
+    lines = []
+    for line in text.splitlines():
+        key = line.split(":", 1)[0]
+        note = notes.get(key) if not line.startswith(" ") else None
+        lines.append(f"{line}  # {note}" if note else line)
+    return "\n".join(lines) + "\n"
+
+
 def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Path:
-    """Write the starter spec to `out`; refuses to overwrite unless `force`."""
+    """Write the starter spec to `out`, each choice with its reason and the optional sections
+    commented out; refuses to overwrite unless `force`."""
     if out.exists() and not force:
         raise InputError(f"--out {out}", "exists already; pass --force to overwrite")
-    spec = starter(data, label, out)
+    spec, notes = _draft(data, label, out)
     header = (
         f"# Starter spec for {data.name}, written by `gonogo init`. "
         f"Edit, then: gonogo run {out.name}\n"
     )
-    text = header + yaml.safe_dump(spec, sort_keys=False, allow_unicode=True) + _FOOTER
+    body = _commented(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), notes)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    out.write_text(header + body + _FOOTER, encoding="utf-8")
     return out
