@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean proto
+.PHONY: install demo test lint bench clean proto docs
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ lint: install
 
 test: lint
 	$(BIN)/pytest -q -n auto --dist loadgroup
+
+# The spec reference, from the spec's models (committed; a test checks it is current).
+docs: install
+	$(BIN)/python -m gonogo.reference > docs/spec.md
 
 # The gRPC modules of the Open Inference Protocol, from its .proto (committed; a test checks).
 proto: install

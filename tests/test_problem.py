@@ -76,6 +76,10 @@ def test_a_decision_is_words_or_words_and_one_kind_of_costs():
     assert "unknown key (did you mean 'true_positive'?)" in _error(typo)
 
 
+def test_a_misspelt_gate_key_is_suggested():
+    assert "gate.drfit: unknown key (did you mean 'drift'?)" in _error({**BASE, "gate": {"drfit": 1}})
+
+
 def test_a_text_files_dialect_is_one_character_and_a_decimal_mark():
     tabs = parse_problem({**BASE, "data": {"path": "x.tsv", "delimiter": "tab", "decimal": ","}})
     assert (tabs.data.delimiter, tabs.data.decimal) == ("\t", ",")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import types
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -24,24 +26,39 @@ Scalar = str | int | float | bool
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # A field's docstring is its description: docs/spec.md is generated from them.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class DataSpec(_Strict):
-    """Where the table comes from: a file (`path`), or a SQL query (`sql`) run where
-    `connection` says (an embedded DuckDB by default; see `gonogo.data.sql`). A text file's
-    `delimiter` and `decimal` mark are sniffed unless given; `date_format` (a strftime format,
-    or `ISO8601`) settles how the time column and derived dates are read when their text does
-    not (day-first or month-first)."""
+    """Where the table comes from, a file (`path`) or a SQL query (`sql`), and how to read
+    it."""
 
     path: str | None = None
+    """The table's file, relative to the spec: `.parquet`, `.csv` or `.tsv`. E.g.
+    `data/chicago.parquet`."""
     sql: Annotated[str, Field(min_length=1)] | None = None
+    """A query giving the table, instead of `path`. E.g. `SELECT * FROM 'data/churn.parquet'
+    WHERE state <> 'CA'`."""
     connection: str | None = None
+    """Where `sql` runs: a `.duckdb` file, or a SQLAlchemy URL with `${VARIABLES}` expanded;
+    an embedded DuckDB over the spec's folder when omitted. E.g.
+    `postgresql+psycopg://me:${PGPASSWORD}@db/shop`."""
     time: str | None = None
+    """The column of when each example happened: the split follows time, intervals use moving
+    blocks, and its calendar and trend become feature groups. E.g. `date`."""
     entity: str | None = None
+    """The column of who or what each example is about; an entity is never on both sides of
+    a split. E.g. `customer_id`."""
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+    """A text file's delimiter (one character, or `tab`); sniffed when omitted. E.g. `;`."""
     decimal: Literal[".", ","] | None = None
+    """A text file's decimal mark; sniffed when omitted. E.g. `,`."""
     date_format: Annotated[str, Field(min_length=1)] | None = None
+    """How text dates are written (a strftime format, `ISO8601`, or `mixed` to read each value
+    on its own); inferred, one format per column, when omitted. E.g. `%d/%m/%Y`."""
 
     @model_validator(mode="before")
     @classmethod
@@ -62,9 +79,16 @@ class DataSpec(_Strict):
 
 
 class LabelSpec(_Strict):
+    """What is predicted."""
+
     column: str
+    """The label's column. E.g. `churn`."""
     task: Task | None = None
+    """What kind of prediction: inferred from the label when omitted (two values: binary;
+    other numbers: regression; other text: multiclass)."""
     positive: Scalar | None = None
+    """Binary: the positive class; else one named like yes/true/1, else the rarer one. E.g.
+    `yes`."""
 
 
 class DeriveSpec(_Strict):
@@ -72,8 +96,13 @@ class DeriveSpec(_Strict):
     the trend, the time elapsed since the start of the data."""
 
     source: str = Field(alias="from")
+    """The date column it is derived from. E.g. `date`."""
     kind: Literal["calendar", "trend"] = "calendar"
+    """`calendar`: day of week, day of year, month, year, weekend (and hour, holiday); `trend`:
+    days since the start of the data."""
     country: str | None = None
+    """Calendar: add public holidays of this country (ISO code, from the `holidays` package).
+    E.g. `US`."""
 
 
 COST_KINDS = {
@@ -90,13 +119,21 @@ class Costs(_Strict):
     prediction is `under` or `over` the truth."""
 
     true_positive: float | None = None
+    """Binary: acting on a positive. E.g. `-223` (a kept customer's value net of the offer)."""
     false_positive: float | None = None
+    """Binary: acting on a negative. E.g. `65` (an offer to someone who would have stayed)."""
     false_negative: float | None = None
+    """Binary: not acting on a positive."""
     true_negative: float | None = None
+    """Binary: not acting on a negative."""
     matrix: dict[str, dict[str, float]] | None = None
+    """Multiclass: `matrix[true class][decided class]`. E.g. `{Adelie: {Gentoo: 5}}`."""
     under: Annotated[float, Field(ge=0)] | None = None
+    """Regression: the cost of one unit of error when the prediction is under the truth."""
     over: Annotated[float, Field(ge=0)] | None = None
+    """Regression: the cost of one unit of error when the prediction is over the truth."""
     unit: str = ""
+    """The costs' unit, for the report. E.g. `USD`."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Costs:
@@ -125,7 +162,10 @@ class DecisionSpec(_Strict):
     the spec is the words alone."""
 
     what: str = ""
+    """The decision, in words. E.g. `Who gets a retention offer this month`."""
     costs: Costs | None = None
+    """What each outcome costs: then a threshold (or a quantile) is tuned by cross-validation
+    and the verdict speaks in value per 1,000 decisions."""
 
     @model_validator(mode="before")
     @classmethod
@@ -134,16 +174,30 @@ class DecisionSpec(_Strict):
 
 
 class Success(_Strict):
+    """When a model is worth building."""
+
     min_improvement: Annotated[float, Field(ge=0)] = 0.05
+    """The least relative gain over the best heuristic that is worth it (0.05: 5%)."""
     target: float | None = None
+    """A value of the metric that is good enough: a heuristic reaching it means no-go. E.g.
+    `0.8`."""
 
 
 class BaselineSpec(_Strict):
+    """A heuristic or the existing system the model must beat: exactly one of `expression`,
+    `group_by`, `column`."""
+
     name: str
+    """How the report names it. E.g. `two-weeks-ago`."""
     expression: str | None = None
+    """A formula over columns (see Expressions). E.g. `Clark_Lake * 1.02`."""
     group_by: list[str] | None = None
+    """The training label's statistic per group of these columns. E.g. `[day_of_week]`."""
     statistic: Literal["mean", "median", "rate"] | None = None
+    """With `group_by`: which statistic; the metric's own when omitted."""
     column: str | None = None
+    """A column holding the existing system's predictions or scores; it stays an input, in a
+    feature group named after the baseline. E.g. `forecast`."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> BaselineSpec:
@@ -159,26 +213,45 @@ class BaselineSpec(_Strict):
 
 
 class ModelSpec(_Strict):
+    """A model to try, behind the same preprocessing as the default ones."""
+
     name: str
+    """How the report names it. E.g. `forest`."""
     estimator: Annotated[str, Field(pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")]
+    """A scikit-learn compatible estimator's import path. E.g.
+    `sklearn.ensemble.RandomForestRegressor`."""
     params: dict[str, Any] = {}
+    """Its fixed parameters. E.g. `{n_estimators: 200}`."""
     grid: dict[str, list[Any]] = {}
+    """Parameters chosen by cross-validation on the training part. E.g.
+    `{max_depth: [8, null]}`."""
 
 
 class Hypothesis(_Strict):
+    """A feature group's worth, measured by leaving it out."""
+
     name: str
+    """In words. E.g. `weather forecast is informative`."""
     group: str
+    """The feature group (a `features` group, a derived one, or a column baseline's). E.g.
+    `weather`."""
     min_effect: Annotated[float, Field(ge=0)] = 0.01
+    """The least relative loss without the group that confirms it."""
 
 
 class SplitSpec(_Strict):
-    """`outer`: how many outer splits the comparison runs over (1: a single holdout). By
-    default several on small tables, where one holdout is too noisy to decide on."""
+    """How rows are held out for testing, and how candidates are chosen on the rest."""
 
     strategy: Literal["time", "random", "group"] | None = None
+    """How rows are held out: by time with `data.time`, by entity with `data.entity`, else at
+    random, when omitted."""
     holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    """The share of rows held out for testing."""
     folds: Annotated[int, Field(ge=2, le=20)] = 5
+    """Cross-validation folds on the training part, which choose settings and candidates."""
     outer: Annotated[int, Field(ge=1, le=50)] | None = None
+    """How many outer splits the comparison runs over (1: a single holdout); several on tables
+    under 10,000 rows when omitted."""
 
 
 class GateSpec(_Strict):
@@ -188,33 +261,68 @@ class GateSpec(_Strict):
     on any slice of `slices`."""
 
     drift: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Data: the largest drift of a column (Wasserstein in training standard deviations, or
+    Jensen-Shannon for categories)."""
     unseen: Annotated[float, Field(ge=0, le=1)] = 0.01
+    """Data: the largest share of rows with a category never seen in training."""
     out_of_range: Annotated[float, Field(ge=0, le=1)] = 0.01
+    """Data: the largest share of values outside the schema's range."""
     missing_rise: Annotated[float, Field(ge=0, le=1)] = 0.05
+    """Data: the largest rise in a column's share of missing values."""
     rows_ratio: Annotated[float, Field(ge=1)] = 2.0
+    """Data: the row count within this factor of training's."""
     tolerance: Annotated[float, Field(ge=0, le=1)] = 0.01
+    """Model: how much worse than production a new model may be (relative)."""
     slice_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.1
+    """Model: how much worse than production on any slice of `slices`."""
 
 
 class Problem(_Strict):
+    """A problem: the question, the decision it drives, the data, and how to judge."""
+
     name: Annotated[str, Field(min_length=1)]
+    """The problem's name (the registered model's too). E.g. `chicago-ridership`."""
     question: str = ""
+    """The question the prediction answers. E.g. `How many riders will enter Clark/Lake on a
+    day two weeks from now?`"""
     decision: DecisionSpec = DecisionSpec()
+    """The decision the prediction drives: words, or words and costs."""
     seed: int = 0
+    """Seeds every split, resample and fit: a run is reproducible."""
     data: DataSpec = DataSpec()
+    """Where the table comes from and how to read it."""
     label: LabelSpec
+    """What is predicted."""
     features: dict[str, list[str]] | None = None
+    """Named groups of feature columns (names or patterns; `*` is all the others), the unit of
+    a hypothesis; every column but the label, time, entity and excluded ones when omitted. E.g.
+    `{weather: [temp, percip], stations: ['*']}`."""
     exclude: list[str] = []
+    """Columns that are never features (names or patterns). E.g. `[rownames, 'id_*']`."""
     derive: dict[str, DeriveSpec | Literal[False]] = {}
+    """Derived feature groups by name; `false` switches off one gonogo adds. E.g.
+    `{calendar: {from: date, country: US}, trend: false}`."""
     metric: str | None = None
+    """How predictions are judged: mae, rmse, mape, r2 (regression), roc_auc, pr_auc,
+    log_loss, brier, accuracy, balanced_accuracy, f1; mae, roc_auc or log_loss by task when
+    omitted."""
     success: Success = Success()
+    """When a model is worth building."""
     baselines: list[BaselineSpec] = []
+    """The heuristics and the existing system to beat; the constant and a found simple rule
+    are always added."""
     models: Annotated[list[ModelSpec], Field(min_length=1)] | None = None
+    """The models to try; a linear model and gradient boosting when omitted."""
     hypotheses: list[Hypothesis] = []
+    """Feature groups to test by leaving them out; gonogo adds one per group it adds."""
     slices: list[str] = []
+    """Columns whose values are sub-populations reported side by side. E.g. `[region]`."""
     split: SplitSpec = SplitSpec()
+    """How rows are held out and candidates chosen."""
     bootstrap: Annotated[int, Field(ge=100, le=10000)] = 1000
+    """Bootstrap resamples for every interval."""
     gate: GateSpec = GateSpec()
+    """What the pipeline's data and model gates let through."""
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="problem")
@@ -232,7 +340,10 @@ class Problem(_Strict):
                 )
         clash = set(self.features or {}) & set(self.derive)
         if clash:
-            raise ValueError(f"derive: group {sorted(clash)[0]!r} is also a features group")
+            raise ValueError(
+                f"derive: group {sorted(clash)[0]!r} is also a features group; a derived group "
+                "is a feature group of its own, so rename one of them"
+            )
         clash = (set(self.features or {}) | set(self.derive)) & set(systems(self))
         if clash:
             raise ValueError(
@@ -334,20 +445,46 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _model(annotation: Any) -> type[BaseModel] | None:
+    """The spec model an annotation holds (directly, in a list, or as a mapping's value)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def sections(
+    model: type[BaseModel] | None = None, path: str = ""
+) -> Iterator[tuple[str, type[BaseModel]]]:
+    """The spec's models (`Problem` and each one under it), each with its path
+    (`baselines[]`, `derive.<group>`), in order."""
+    model = model or Problem
+    yield path, model
+    for name, field in model.model_fields.items():
+        inner = _model(field.annotation)
+        if inner is None:
+            continue
+        key = field.alias or name
+        origin = get_origin(_required(field.annotation))
+        suffix = "[]" if origin is list else ".<group>" if origin is dict else ""
+        yield from sections(inner, f"{path}.{key}{suffix}" if path else f"{key}{suffix}")
+
+
+def _required(annotation: Any) -> Any:
+    """The annotation without its `| None` and its constraints."""
+    if get_origin(annotation) is Annotated:
+        return _required(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return _required(args[0]) if len(args) == 1 else annotation
+    return annotation
+
+
 def _known_keys() -> list[str]:
-    models: list[type[BaseModel]] = [
-        Problem,
-        DataSpec,
-        LabelSpec,
-        DeriveSpec,
-        Costs,
-        DecisionSpec,
-        Success,
-        BaselineSpec,
-        ModelSpec,
-        Hypothesis,
-        SplitSpec,
-    ]
+    models = [m for _, m in sections()]
     return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
 
 

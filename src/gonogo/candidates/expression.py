@@ -44,7 +44,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": np.maximum,
     "round": np.round,
 }
-_ALLOWED = (
+ALLOWED = (
     "column names, numbers, strings, + - * / // % **, comparisons, and/or/not, "
     "'a if c else b', and " + "/".join(_FUNCTIONS)
 )
@@ -64,7 +64,7 @@ class Expression:
 
     def _reject(self, node: ast.AST) -> SpecError:
         what = ast.unparse(node) if hasattr(node, "lineno") else type(node).__name__
-        return SpecError(self.place, f"{what!r} is not allowed; use only {_ALLOWED}")
+        return SpecError(self.place, f"{what!r} is not allowed; use only {ALLOWED}")
 
     def _check(self, node: ast.AST, columns: set[str]) -> set[str]:
         """Names of the columns used; raises on anything outside the whitelist."""
