@@ -92,17 +92,62 @@ class LabelSpec(_Strict):
 
 
 class DeriveSpec(_Strict):
-    """A derived group: the calendar of a date column (holidays when a country is given), or
-    the trend, the time elapsed since the start of the data."""
+    """A derived group: the calendar of a date column (holidays when a country is given), the
+    trend, the time elapsed since the start of the data, or the lags of a column, its values
+    some periods earlier (the kind is `lags` when `column` is given)."""
 
-    source: str = Field(alias="from")
-    """The date column it is derived from. E.g. `date`."""
-    kind: Literal["calendar", "trend"] = "calendar"
+    source: str | None = Field(None, alias="from")
+    """Calendar and trend: the date column it is derived from. E.g. `date`."""
+    kind: Literal["calendar", "trend", "lags"] = "calendar"
     """`calendar`: day of week, day of year, month, year, weekend (and hour, holiday); `trend`:
-    days since the start of the data."""
+    days since the start of the data; `lags`: past values of `column`."""
     country: str | None = None
     """Calendar: add public holidays of this country (ISO code, from the `holidays` package).
     E.g. `US`."""
+    column: str | None = None
+    """Lags: the column whose past values are features (the label's own past, often). E.g.
+    `ridership`."""
+    by: str | None = None
+    """Lags: one series per value of this column; `data.entity` when omitted. E.g. `store`."""
+    periods: list[Annotated[int, Field(ge=1)]] = []
+    """Lags: how many steps back, each a column `<column>_lag_<period>`. E.g. `[14, 21]`."""
+    horizon: Annotated[int, Field(ge=1)] = 1
+    """Lags: how many steps ahead the prediction is made; a lag inside it would read a row not
+    yet known then, so every period must be at least the horizon. E.g. `14`."""
+    every: str | None = None
+    """Lags: the length of a step (a pandas offset: `1D`, `1h`, `7D`); the most common gap
+    between a series' times when omitted."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lags(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "kind" not in raw and "column" in raw:
+            return raw | {"kind": "lags"}
+        return raw
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> DeriveSpec:
+        lag_fields = {"column", "by", "periods", "horizon", "every"}
+        if self.kind != "lags":
+            if self.source is None:
+                raise ValueError(f"a {self.kind} needs `from`, the date column")
+            given = sorted(lag_fields & self.model_fields_set)
+            if given:
+                raise ValueError(f"{given[0]} goes with lags (a `column` and its `periods`)")
+            return self
+        if self.column is None or not self.periods:
+            raise ValueError("lags need a `column` and its `periods`")
+        if self.source is not None or self.country is not None:
+            raise ValueError(
+                "lags read `column` along data.time; `from` and `country` do not apply"
+            )
+        inside = [p for p in self.periods if p < self.horizon]
+        if inside:
+            raise ValueError(
+                f"period {inside[0]} is inside the horizon {self.horizon}: that row is not known "
+                "when the prediction is made"
+            )
+        return self
 
 
 COST_KINDS = {
@@ -338,6 +383,9 @@ class Problem(_Strict):
                     f"hypotheses[{i}].group: expected a feature group "
                     f"({', '.join(sorted(groups))}); found {hyp.group!r}"
                 )
+        lags = [g for g, d in self.derive.items() if d and d.kind == "lags"]
+        if lags and self.data.time is None:
+            raise ValueError(f"derive.{lags[0]}: lags need data.time, the order of the series")
         clash = set(self.features or {}) & set(self.derive)
         if clash:
             raise ValueError(
@@ -436,9 +484,17 @@ def hypotheses(problem: Problem) -> list[Hypothesis]:
     ]
 
 
+def _union_tag(part: int | str) -> bool:
+    """Whether a part of an error's location names a member of a union (`DeriveSpec`,
+    `literal[False]`, `function-after[...]`), pydantic's, not the spec's."""
+    if not isinstance(part, str):
+        return False
+    return part in {m.__name__ for _, m in sections()} or part.startswith(("function-", "literal["))
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
-    for part in loc:
+    for part in (p for p in loc if not _union_tag(p)):
         # A key with a line break or other control character is quoted: one line, always.
         key = str(part) if str(part).isprintable() else repr(part)
         out += f"[{part}]" if isinstance(part, int) else (f".{key}" if out else key)
@@ -489,8 +545,10 @@ def _known_keys() -> list[str]:
 
 
 def _explain(err: ValidationError, source: str) -> SpecError:
-    # A misspelt key also makes the intended one "missing": report the typo first.
-    errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    # A misspelt key also makes the intended one "missing": report the typo first. A union
+    # member the value was never meant to be (`false` for a derived group) is noise.
+    errors = [e for e in err.errors() if not str(e["loc"][-1:]).startswith("('literal[")]
+    errors = sorted(errors or err.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     path = _field_path(tuple(first["loc"]))
     msg = str(first["msg"]).removeprefix("Value error, ")
@@ -501,7 +559,7 @@ def _explain(err: ValidationError, source: str) -> SpecError:
         msg = "required field is missing"
     elif "input" in first and first["type"] not in {"value_error", "assertion_error"}:
         msg = f"{msg}; found {first['input']!r}"
-    more = len(err.errors()) - 1
+    more = len(errors) - 1
     suffix = f" (+{more} more)" if more else ""
     place = f"{source}: {path}" if path else source
     return SpecError(place, msg + suffix)

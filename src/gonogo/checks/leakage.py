@@ -40,18 +40,26 @@ def _skill(ds: Dataset, strength: float) -> float:
     return strength if ds.task == "regression" else strength - 0.5
 
 
+def _derived(problem: Problem, ds: Dataset) -> set[str]:
+    """The columns gonogo derives (calendar, trend, lags): known at prediction time by
+    construction, and no identifiers."""
+    return {c for g in derivations(problem) for c in ds.groups.get(g, ())}
+
+
 def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     """Block a column that reproduces the label on the holdout (a copy or a consequence of
     it); warn about one so strong that all the others together have less than half its skill.
     A strong legitimate feature sorts most rows, not every row of every class, and is quiet
-    unless it dwarfs the rest."""
+    unless it dwarfs the rest. A derived column (a lag of the label, the trend) is known when
+    the prediction is made, however strong."""
     if len(split.holdout) == 0:
         return []
     y = ds.y[split.holdout]
     preds = {
         c: single_feature(ds, c, split.train, split.holdout, problem.seed) for c in ds.features
     }
-    exact = {c: determination(ds, y, p) for c, p in preds.items()}
+    derived = _derived(problem, ds)
+    exact = {c: determination(ds, y, p) for c, p in preds.items() if c not in derived}
     copies = [c for c, v in exact.items() if v >= DETERMINES]
     if copies:
         what = "R²" if ds.task == "regression" else "the lowest recall of any class"
@@ -66,7 +74,7 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
                 {"determination": {c: exact[c] for c in copies}},
             )
         ]
-    strengths = {c: strength_of(ds, y, p) for c, p in preds.items()}
+    strengths = {c: strength_of(ds, y, p) for c, p in preds.items() if c not in derived}
     return _dominant(problem, ds, split, strengths)
 
 
@@ -116,7 +124,7 @@ def _id_like(s: pd.Series) -> bool:
 
 def identifier(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     # Derived columns (the trend counts time) are gonogo's own, not ids.
-    derived = {c for g in derivations(problem) for c in ds.groups.get(g, ())}
+    derived = _derived(problem, ds)
     suspects = [c for c in ds.features if c not in derived and _id_like(ds.frame[c])]
     if not suspects:
         return []

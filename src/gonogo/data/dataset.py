@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from gonogo.data import columns as named
-from gonogo.data import dates, dialect, label
+from gonogo.data import dates, dialect, label, lags
 from gonogo.data.columns import not_found
 from gonogo.data.derive import calendar, calendar_columns
 from gonogo.data.featurize import Derivation, Featurizer, conversion
@@ -99,18 +99,21 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
     taken = set(frame.columns)
     out = []
     for group, spec in derivations(problem).items():
+        kind = spec.kind
+        if kind == "lags" or spec.source is None:  # lags: the table's columns, added before
+            continue
         place = _derive_place(problem, group)
         if spec.source not in frame.columns:
             raise not_found(place, spec.source, list(frame.columns))
         days, fmt = dates.parse(frame[spec.source], place, problem.data.date_format)
         if spec.country is not None:  # an unknown country is the spec's error, found here
             calendar(days.head(1), spec.country, f"{problem.source}: derive.{group}")
-        names = _derived_names(spec.kind, spec.country, days)
+        names = _derived_names(kind, spec.country, days)
         prefix = f"{spec.source}_" if taken & set(names) else ""
         columns = tuple(prefix + n for n in names)
         taken |= set(columns)
-        origin = days.min().isoformat() if spec.kind == "trend" else None
-        made = Derivation(group, spec.kind, spec.source, spec.country, prefix, columns, origin, fmt)
+        origin = days.min().isoformat() if kind == "trend" else None
+        made = Derivation(group, kind, spec.source, spec.country, prefix, columns, origin, fmt)
         out.append(made)
     return tuple(out)
 
@@ -157,16 +160,20 @@ def _roles(problem: Problem, columns: list[str]) -> dict[str, str]:
 
 
 def _feature_groups(
-    problem: Problem, columns: list[str], derived: tuple[Derivation, ...]
+    problem: Problem,
+    columns: list[str],
+    derived: tuple[Derivation, ...],
+    lagged: dict[str, tuple[str, ...]],
 ) -> dict[str, tuple[str, ...]]:
     reserved = frozenset(_roles(problem, columns)) | frozenset(systems(problem).values())
+    reserved |= {c for cols in lagged.values() for c in cols}
     if problem.features is not None:
         place = f"{problem.source}: features"
         groups = named.groups(problem.features, columns, reserved, place)
     else:
         groups = {"all": tuple(c for c in columns if c not in reserved)}
     groups |= {name: (col,) for name, col in systems(problem).items()}
-    groups |= {d.group: d.columns for d in derived}
+    groups |= {d.group: d.columns for d in derived} | lagged
     label = problem.label.column
     for group, cols in groups.items():
         if label in cols:
@@ -178,10 +185,10 @@ def watched(problem: Problem, columns: list[str]) -> list[str]:
     """The raw columns among `columns` that a run of the problem reads: its features (all but
     the excluded and reserved ones when the spec lists none), the existing systems' columns,
     the label, time and entity, the sources of derived groups and the baselines' groupings."""
-    groups = _feature_groups(problem, columns, ())
+    groups = _feature_groups(problem, columns, (), {})
     used = {c for cols in groups.values() for c in cols}
     used |= {c for c, role in _roles(problem, columns).items() if role != "excluded"}
-    used |= {d.source for d in problem.derive.values() if d}
+    used |= {c for d in problem.derive.values() if d for c in (d.source, d.column, d.by) if c}
     used |= {c for b in problem.baselines for c in b.group_by or ()}
     return [c for c in columns if c in used]
 
@@ -239,6 +246,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
+    frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
     _check_roles(problem, frame, [c for d in made for c in d.columns])
     columns = [str(c) for c in frame.columns]
@@ -249,7 +257,9 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     if time is not None:
         derived[time] = _time(problem, derived[time])
     y, codec = label.learn(problem, raw[problem.label.column])
-    groups, unused = _usable(problem, derived, columns, _feature_groups(problem, columns, made))
+    groups, unused = _usable(
+        problem, derived, columns, _feature_groups(problem, columns, made, lagged)
+    )
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         raise SpecError(

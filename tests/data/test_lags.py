@@ -1,0 +1,96 @@
+"""Lags from the spec, on Texas home sales per city and month (ggplot2::txhousing), whose
+fixture carries the same lags made by hand (joined on city and month)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gonogo import DataError, SpecError
+from gonogo.data.dataset import bind
+from gonogo.problem import BaselineSpec
+from tests.conftest import spec
+
+
+@pytest.fixture(scope="module")
+def sales() -> pd.DataFrame:
+    return pd.read_parquet(Path(__file__).parents[1] / "fixtures" / "txhousing.parquet")
+
+
+def _spec(**lags):
+    derive = {"past": {"column": "sales", "by": "city", "periods": [1, 12], **lags}}
+    return spec(
+        data={"time": "date"},
+        label={"column": "sales"},
+        features={"known": ["listings_last_month", "median_last_month"]},
+        derive=derive,
+    )
+
+
+def test_lags_read_the_same_series_exactly_that_many_steps_back(sales):
+    ds = bind(_spec(), sales.sample(frac=1.0, random_state=0))  # row order does not matter
+    assert ds.groups["past"] == ("sales_lag_1", "sales_lag_12")
+    raw = ds.raw.set_index(["city", "date"])
+    for lag, by_hand in (("sales_lag_1", "sales_last_month"), ("sales_lag_12", "sales_last_year")):
+        known = raw[lag].notna()
+        assert known.mean() > 0.9
+        np.testing.assert_array_equal(raw.loc[known, lag], raw.loc[known, by_hand])
+    # Where the row a month back is not in the table, the lag is missing, not an older row.
+    months = raw.index.to_frame(index=False)
+    back = pd.MultiIndex.from_arrays([months["city"], months["date"] - pd.DateOffset(months=1)])
+    assert (raw["sales_lag_1"].isna().to_numpy() == ~back.isin(raw.index)).all()
+
+
+def test_no_lag_reads_a_row_after_the_one_it_serves(sales):
+    cut = pd.Timestamp("2010-01-01")
+    changed = sales.assign(sales=sales["sales"].where(sales["date"] < cut, sales["sales"] * 1000))
+    before = bind(_spec(periods=[1, 12]), sales).raw
+    after = bind(_spec(periods=[1, 12]), changed).raw
+    early = before["date"] < cut + pd.DateOffset(months=1)  # a 1-month lag there reads < cut
+    lags = ["sales_lag_1", "sales_lag_12"]
+    pd.testing.assert_frame_equal(before.loc[early, lags], after.loc[early, lags])
+    assert not before.loc[~early, lags].equals(after.loc[~early, lags])  # the change is seen
+
+
+def test_a_period_inside_the_horizon_is_refused():
+    message = r"^crafted.yaml: derive.past: period 1 is inside the horizon 3: that row is not known when the prediction is made$"
+    with pytest.raises(SpecError, match=message):
+        _spec(horizon=3)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"derive": {"p": {"column": "sales", "periods": [1]}}}, "lags need data.time"),
+        (
+            {"derive": {"p": {"column": "sales", "periods": []}}},
+            "need a `column` and its `periods`",
+        ),
+        ({"derive": {"p": {"from": "date", "periods": [1]}}}, "periods goes with lags"),
+    ],
+)
+def test_a_malformed_lags_group_is_a_spec_error(fields, message):
+    with pytest.raises(SpecError, match=message):
+        spec(**fields)
+
+
+def test_a_series_that_repeats_a_time_is_refused(sales):
+    problem = spec(
+        data={"time": "date"},
+        label={"column": "sales"},
+        derive={"past": {"column": "sales", "periods": [1]}},  # no `by`: one series of cities
+    )
+    with pytest.raises(
+        DataError, match=r"derive.past: time 2001-01-01 00:00:00 repeats in a series: lags need one"
+    ):
+        bind(problem, sales)
+
+
+def test_the_same_month_last_year_heuristic_reads_a_lag_of_the_spec(sales):
+    problem = _spec().model_copy(
+        update={"baselines": [BaselineSpec(name="last-year", column="sales_lag_12")]}
+    )
+    ds = bind(problem, sales)
+    assert ds.groups["last-year"] == ("sales_lag_12",)
+    assert ds.schema.names[-2:] == ["sales_lag_1", "sales_lag_12"]  # a request carries them
