@@ -58,11 +58,23 @@ def test_chicago_reports_its_evidence(chicago_result):
     assert d["evaluation"]["tested"] == 1140
     assert [p["fraction"] for p in d["learning_curve"]] == [0.1, 0.25, 0.5, 1.0]
     assert {s["column"] for s in d["slices"]} == {"weather_rain", "day_of_week"}
+    for s in d["slices"]:  # paired intervals around each slice's values; rows, no positives
+        for part in ("model", "baseline", "gain"):
+            assert s[part]["ci"][0] <= s[part]["value"] <= s[part]["ci"][1]
+        assert s["positives"] is None and s["n"] >= 1
+    assert sum(s["n"] for s in d["slices"] if s["column"] == "day_of_week") == 1140
+    assert d["budget"] is None  # a regression has no top k%
     assert [f["check"] for f in d["findings"]] == ["split.optimism"]
     assert all(
         c["holdout"]["ci"][0] <= c["holdout"]["value"] <= c["holdout"]["ci"][1]
         for c in d["candidates"]
     )
+
+
+def test_the_worst_predictions_show_the_features_that_matter_most(chicago_result):
+    ranked = [i.name for i in chicago_result.importance if i.kind == "feature"]
+    worst = chicago_result.holdout.worst
+    assert list(worst.columns) == ["ridership", "prediction", "date", *ranked[:5]]
 
 
 def test_churn_beats_the_support_teams_rule(churn_result):

@@ -77,7 +77,9 @@ def test_a_decision_is_words_or_words_and_one_kind_of_costs():
 
 
 def test_a_misspelt_gate_key_is_suggested():
-    assert "gate.drfit: unknown key (did you mean 'drift'?)" in _error({**BASE, "gate": {"drfit": 1}})
+    assert "gate.drfit: unknown key (did you mean 'drift'?)" in _error(
+        {**BASE, "gate": {"drfit": 1}}
+    )
 
 
 def test_a_text_files_dialect_is_one_character_and_a_decimal_mark():

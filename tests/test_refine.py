@@ -6,16 +6,27 @@ import numpy as np
 
 import gonogo
 from gonogo.data.dataset import load
+from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.slices import SliceRow
 from gonogo.refine import suggest
 
 
-def test_a_winning_model_points_at_the_few_slices_where_it_still_loses(
+def _row(day: str, gain: float, ci: tuple[float, float], positives: int | None = None) -> SliceRow:
+    model = Estimate(1.0 - gain, (0.9 - gain, 1.1 - gain))
+    return SliceRow(
+        "day_of_week", day, 100, positives, model, Estimate(1.0, (0.9, 1.1)), Estimate(gain, ci)
+    )
+
+
+def test_a_winning_model_points_at_the_slices_where_it_surely_loses(
     chicago_result, chicago_problem
 ):
     rows = [
-        SliceRow("day_of_week", day, 100, model, 1.0)
-        for day, model in [("Mon", 1.1), ("Tue", 1.5), ("Wed", 0.9), ("Thu", 1.3), ("Fri", 1.2)]
+        _row("Mon", -0.10, (-0.25, 0.05)),  # a loss, but the interval reaches zero: noise
+        _row("Tue", -0.50, (-0.60, -0.40)),
+        _row("Wed", 0.10, (0.02, 0.18)),
+        _row("Thu", -0.30, (-0.40, -0.20)),
+        _row("Fri", -0.20, (-0.30, -0.10)),
     ]
     crafted = dataclasses.replace(chicago_result, slices=rows)
     ds = load(chicago_problem)
@@ -25,6 +36,14 @@ def test_a_winning_model_points_at_the_few_slices_where_it_still_loses(
         "in day_of_week = Thu",
         "in day_of_week = Fri",
     ]
+    assert "(-50.0%, 95% CI -60.0% to -40.0%;" in found[0]
+
+
+def test_no_slice_advice_on_a_handful_of_positives(chicago_result, chicago_problem):
+    rows = [_row("Tue", -0.50, (-0.60, -0.40), positives=4)]
+    crafted = dataclasses.replace(chicago_result, slices=rows)
+    found = suggest(chicago_problem, load(chicago_problem), crafted, None)
+    assert not any(s.startswith("in ") for s in found)
 
 
 def test_no_signal_suggests_launching_the_heuristic_and_nothing_about_slices(

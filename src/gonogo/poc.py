@@ -21,6 +21,7 @@ from gonogo.checks.outcome import worse_than_constant
 from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import Index, Split, make_split
 from gonogo.evaluation.bootstrap import Resampler, interval
+from gonogo.evaluation.budget import Budget, at_budget
 from gonogo.evaluation.compare import Estimate, Scores, score_all
 from gonogo.evaluation.decisions import PER, Policy, PricedPolicy, Value, policy
 from gonogo.evaluation.outer import (
@@ -77,9 +78,23 @@ def _outcome(effect: Estimate, min_effect: float) -> str:
     return "not-supported" if effect.ci[1] < min_effect else "inconclusive"
 
 
-def _worst_rows(ds: Dataset, rows: Index, y: Array, pred: Array) -> pd.DataFrame:
+WORST_COLUMNS = 5  # the features a worst-predictions row shows: the page's width
+
+
+def _ranked(ds: Dataset, importance: list[Importance]) -> list[str]:
+    """The features, those that matter most to the model first (by feature when they were
+    ranked one by one, else by group), then the rest in their order."""
+    ranked = [i.name for i in importance if i.kind == "feature"]
+    if not ranked:
+        ranked = [c for i in importance if i.kind == "group" for c in ds.groups.get(i.name, ())]
+    return list(dict.fromkeys([c for c in ranked if c in ds.features] + ds.features))
+
+
+def _worst_rows(
+    ds: Dataset, rows: Index, y: Array, pred: Array, importance: list[Importance]
+) -> pd.DataFrame:
     pos = worst(y, pred, ds.task)
-    shown = [c for c in [ds.time, ds.entity] if c] + ds.features[:12]
+    shown = [c for c in [ds.time, ds.entity] if c] + _ranked(ds, importance)[:WORST_COLUMNS]
     picked = ds.frame.iloc[rows[pos]]
     out = picked[[ds.label, *shown]].copy()
     out.insert(
@@ -152,6 +167,7 @@ class _Run:
         )
         evidence = self._evidence(scores, outcome, curve, findings, proper, value, ahead)
         model, baseline = outcome.best("model"), outcome.best("baseline")
+        importance = self._importance(outcome, resampler)
         result = Result(
             self.problem,
             summary,
@@ -163,13 +179,14 @@ class _Run:
             best_model=model,
             improvement=evidence.improvement,
             hypotheses=self._hypotheses(scores),
-            slices=self._slices(outcome),
+            slices=self._slices(outcome, resampler),
             learning_curve=curve,
             projection=ahead,
-            holdout=self._holdout(outcome),
+            holdout=self._holdout(outcome, importance),
             evaluation=self._evaluation(outcome, evidence),
-            importance=self._importance(outcome, resampler),
+            importance=importance,
             value=value,
+            budget=self._budget(outcome, resampler),
             fits=outcome.fits(self.split),
             renderer=_render,
         )
@@ -336,19 +353,32 @@ class _Run:
             )
         return out
 
-    def _slices(self, outcome: Outcome) -> list[SliceRow]:
+    def _budget(self, outcome: Outcome, resampler: Resampler) -> Budget | None:
+        """Binary labels: the best model and baseline acting on the top k% of the cases."""
+        if self.ds.task != "binary":
+            return None
+        scores = {
+            ("model", outcome.best("model")): outcome.model(),
+            ("baseline", outcome.best("baseline")): outcome.baseline(),
+        }
+        stack = outcome.stack
+        return at_budget(
+            self.ds.y[stack.rows], scores, stack, resampler, self.problem.decision.budget
+        )
+
+    def _slices(self, outcome: Outcome, resampler: Resampler) -> list[SliceRow]:
         stack = outcome.stack
         y = self.ds.y[stack.rows]
-        model, baseline = outcome.model(), outcome.baseline()
+        preds = (outcome.model(), outcome.baseline())
         return [
             row
             for col in self.problem.slices
             for row in slice_rows(
-                col, self.ds.frame[col].iloc[stack.rows], y, model, baseline, self.metric
+                col, self.ds.frame[col].iloc[stack.rows], y, preds, self.metric, stack, resampler
             )
         ]
 
-    def _holdout(self, outcome: Outcome) -> Holdout:
+    def _holdout(self, outcome: Outcome, importance: list[Importance]) -> Holdout:
         """The first pass over the tested rows (each once), for plots and the worst rows."""
         first = outcome.stack.first_pass()
         rows = outcome.stack.rows[first]
@@ -358,7 +388,8 @@ class _Run:
         model = outcome.model()[first]
         baseline = outcome.baseline()[first]
         times = self.ds.frame[self.ds.time].iloc[rows] if self.ds.time else None
-        return Holdout(y, model, baseline, _worst_rows(self.ds, rows, y, model), times)
+        worst_rows = _worst_rows(self.ds, rows, y, model, importance)
+        return Holdout(y, model, baseline, worst_rows, times)
 
     def _evaluation(self, outcome: Outcome, ev: Evidence) -> Evaluation:
         return Evaluation(

@@ -9,6 +9,7 @@ from gonogo.problem import Problem, derivations
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
 
+MIN_POSITIVES = 10  # a slice's positives below which no advice is given
 MIN_SLICE = 20
 MAX_SLICES = 3
 Rule = Callable[[Problem, Dataset, Result, Evidence | None], list[str]]
@@ -39,16 +40,25 @@ def _unused_time(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> lis
 
 
 def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
-    """Where a model that wins overall still loses: the worst few such slices."""
+    """Where a model that wins overall surely loses: the worst few slices whose whole interval
+    is a loss, on enough rows (and positives) to say so."""
     m = r.metric
     if r.improvement is None or not r.improvement.value > 0:
         return []
-    losing = [s for s in r.slices if s.n >= MIN_SLICE and m.better(s.baseline, s.model)]
-    losing.sort(key=lambda s: -float(m.gain(s.baseline, s.model)))
+    losing = [
+        s
+        for s in r.slices
+        if s.n >= MIN_SLICE
+        and (s.positives is None or s.positives >= MIN_POSITIVES)
+        and s.gain.ci[1] < 0
+    ]
+    losing.sort(key=lambda s: s.gain.value)
     return [
-        f"in {s.column} = {s.value} (n={s.n}) {r.best_model} does worse than "
-        f"{r.best_baseline} ({m.name} {s.model:.4g} vs {s.baseline:.4g}): study that "
-        "sub-population, or keep the heuristic there"
+        f"in {s.column} = {s.value} (n={s.n}"
+        + (f", {s.positives} positive" if s.positives is not None else "")
+        + f") {r.best_model} does worse than {r.best_baseline} ({s.gain.value:+.1%}, 95% CI "
+        f"{s.gain.ci[0]:+.1%} to {s.gain.ci[1]:+.1%}; {m.name} {s.model.value:.4g} vs "
+        f"{s.baseline.value:.4g}): keep the heuristic there, or study that sub-population"
         for s in losing[:MAX_SLICES]
     ]
 

@@ -19,6 +19,7 @@ import pandas as pd
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
+from gonogo.evaluation.budget import Budget
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.decisions import Value
 from gonogo.evaluation.outer import CurvePoint, SplitFits
@@ -119,6 +120,7 @@ class Result:
     evaluation: Evaluation | None = None
     importance: list[Importance] = field(default_factory=list)
     value: Value | None = None
+    budget: Budget | None = None
     fits: tuple[SplitFits, ...] = field(default=(), repr=False, compare=False)
     # The report renders a result, so the result cannot import it: whoever makes one (the
     # PoC run) hands it the renderer.
@@ -174,6 +176,7 @@ class Result:
                 ],
                 "evaluation": asdict(self.evaluation) if self.evaluation else None,
                 "value": _value(self.value),
+                "budget": asdict(self.budget) if self.budget else None,
                 "findings": [
                     {
                         "check": f.check,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
 import gonogo
 from tests.conftest import spec
@@ -41,15 +42,24 @@ def test_the_report_follows_the_framework_and_is_self_contained(chicago_result):
     )
     assert fetched == [] and "<script" not in html and "<link" not in html
     assert "Labeled examples (x, y)" in html and "4,558 to learn from" in html
+    # The header gives the verdict's first reason; the Conclusion gives them all, once.
+    reasons = chicago_result.verdict.reasons
+    assert len(reasons) > 2 and all(html.count(str(escape(r))) == 1 for r in reasons[1:])
     frame = chicago_result._repr_html_()
     srcdoc = re.fullmatch(r'<iframe srcdoc="([^"]*)" style="[^"]*" title="[^"]*"></iframe>', frame)
     assert srcdoc is not None and html_lib.unescape(srcdoc.group(1)) == html
 
 
-def test_classification_shows_calibration_confusion_and_ranking_curves(churn_result):
+def test_classification_shows_calibration_ranking_curves_and_the_decision_at_a_budget(
+    churn_result,
+):
     html = churn_result.to_html()
-    assert "observed frequency" in html and "predicted (gbm)" in html
+    assert "observed frequency" in html
     assert "false positive rate" in html and "recall" in html  # ROC and precision-recall
+    # The confusion matrix is counted at the base rate (14%), not at a 0.5 threshold.
+    assert "predicted (gbm)" not in html and "At the base rate" in html
+    assert "acting on 14.1% of the cases" in html and "acted on, positive" in html
+    assert html.count('<td class="num">20%</td>') == 2  # model and baseline at 20%
 
 
 def test_a_blocked_run_still_reports(churn_frame):
@@ -71,14 +81,38 @@ FLAGS = [
 ]
 
 
-@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="no chromium here")
-def test_the_report_renders_in_a_real_browser(chicago_result, tmp_path: Path):
+def _browse(result: gonogo.Result, tmp_path: Path) -> tuple[list[str], str, str]:
+    """The browser's command line, the report's address, and the DOM it builds."""
     assert CHROMIUM, "CI installs chromium (.ci/run); it must be there"
-    out = chicago_result.save(tmp_path / "run")
+    out = result.save(tmp_path / "run")
     url = (out / "report.html").resolve().as_uri()
     base = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
-    assert _in_order(dom.stdout, SECTIONS) and "two-weeks-ago" in dom.stdout
+    return base, url, dom.stdout
+
+
+def _table(dom: str, css: str) -> list[list[str]]:
+    """The cells' text of the table of class `css`, row by row."""
+    body = re.search(rf'<table class="{css}">(.*?)</table>', dom, re.S)
+    assert body is not None, css
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    cells = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S) for row in rows]
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in row] for row in cells]
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="no chromium here")
+def test_the_report_renders_in_a_real_browser(chicago_result, tmp_path: Path):
+    base, url, dom = _browse(chicago_result, tmp_path)
+    assert _in_order(dom, SECTIONS) and "two-weeks-ago" in dom
+    at = dom.find("<h3>Over time</h3>")  # the time plot: a figure right under its heading
+    assert -1 < at < dom.find("<svg", at) < dom.find("Which features matter", at)
+    slices = _table(dom, "slices")
+    assert slices[0][-2:] == ["gain", "95% CI"] and len(slices) > 8
+    for row in slices[1:]:  # every slice: n, both values with intervals, the gain's interval
+        assert re.fullmatch(r"\d+", row[1]) and re.fullmatch(
+            r"[+-]\d+\.\d% to [+-]\d+\.\d%", row[-1]
+        )
+        assert re.search(r"\(.+ – .+\)", row[2]) and re.search(r"\(.+ – .+\)", row[3])
     shot = tmp_path / "report.png"
     subprocess.run(
         [*base, "--window-size=1100,2000", f"--screenshot={shot}", url],
@@ -91,3 +125,17 @@ def test_the_report_renders_in_a_real_browser(chicago_result, tmp_path: Path):
     pixels = np.asarray(Image.open(shot).convert("RGB"))
     assert pixels.shape[:2] == (2000, 1100)
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50  # text, badges and plots, not blank
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="no chromium here")
+def test_the_decision_at_a_budget_renders_in_a_real_browser(churn_result, tmp_path: Path):
+    _, _, dom = _browse(churn_result, tmp_path)
+    budget = _table(dom, "budget")
+    assert budget[0] == ["acted on", "candidate", "precision", "recall", "lift"]
+    shares = [row[0] for row in budget[1:]]
+    assert shares == ["5%", "5%", "10%", "10%", "20%", "20%", "30%", "30%", "50%", "50%"]
+    model = [row for row in budget[1:] if "(model)" in row[1]]
+    lifts = [float(row[4].split("×")[0]) for row in model]
+    assert lifts == sorted(lifts, reverse=True) and lifts[0] > 3  # the top is where churn is
+    confusion = _table(dom, "confusion")
+    assert [len(row) for row in confusion] == [5, 5, 5]

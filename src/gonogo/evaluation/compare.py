@@ -85,9 +85,18 @@ def _pooled(metric: Metric, y: Array, p: Array, W: Array, parts: list[Index]) ->
         return np.asarray(total / weight, dtype=np.float64)
 
 
-def split_values(metric: Metric, y: Array, p: Array, stack: Stack) -> Array:
-    """The metric on each outer split's own test rows."""
-    return np.array([metric.value(y[part], p[part]) for part in stack.parts()])
+def split_values(
+    metric: Metric, y: Array, p: Array, stack: Stack, only: Index | None = None
+) -> Array:
+    """The metric on each outer split's own test rows (of the stacked positions `only`)."""
+    return np.array([metric.value(y[part], p[part]) for part in _parts(stack, only)])
+
+
+def _parts(stack: Stack, only: Index | None) -> list[Index]:
+    """Each split's stacked positions, among `only` when given (splits without any left out)."""
+    if only is None:
+        return stack.parts()
+    return [kept for part in stack.parts() if len(kept := np.intersect1d(part, only))]
 
 
 @dataclass(frozen=True)
@@ -112,11 +121,17 @@ class Scores:
 
 
 def score_all(
-    metric: Metric, y: Array, preds: Mapping[str, Array], stack: Stack, resampler: Resampler
+    metric: Metric,
+    y: Array,
+    preds: Mapping[str, Array],
+    stack: Stack,
+    resampler: Resampler,
+    only: Index | None = None,
 ) -> Scores:
     """Point values, intervals and per-split values for every stacked prediction, all on the
-    same resamples. `y` and each prediction are stacked like `stack`."""
-    parts = stack.parts()
+    same resamples. `y` and each prediction are stacked like `stack`; `only` restricts the
+    scores to some stacked positions (a slice) on those same resamples."""
+    parts = _parts(stack, only)
     ones = np.ones((1, len(stack.distinct)))[:, stack.position]
     draws: dict[str, list[Array]] = {name: [] for name in preds}
     for W in resampler.chunks():
@@ -128,5 +143,5 @@ def score_all(
         name: Estimate(float(_pooled(metric, y, p, ones, parts)[0]), interval(stacked[name]))
         for name, p in preds.items()
     }
-    per_split = {name: split_values(metric, y, p, stack) for name, p in preds.items()}
+    per_split = {name: split_values(metric, y, p, stack, only) for name, p in preds.items()}
     return Scores(metric, point, stacked, per_split)

@@ -1,4 +1,5 @@
-"""Model and baseline side by side within sub-populations of the holdout."""
+"""Model and baseline side by side within sub-populations of the tested rows, each with its
+interval: a slice is a few dozen rows, and a difference there is often noise."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gonogo.evaluation.bootstrap import Resampler
+from gonogo.evaluation.compare import Estimate, Stack, score_all
 from gonogo.metrics import Array, Metric, prob_of_truth
 
 MAX_VALUES = 12
@@ -15,11 +18,16 @@ BINS = 4
 
 @dataclass(frozen=True)
 class SliceRow:
+    """One slice: its distinct rows (`n`), its positives (binary labels), the metric of the
+    model and the baseline, and the model's relative gain, each with a paired 95% interval."""
+
     column: str
     value: str
     n: int
-    model: float
-    baseline: float
+    positives: int | None
+    model: Estimate
+    baseline: Estimate
+    gain: Estimate
 
 
 def _groups(values: pd.Series) -> pd.Series:
@@ -35,21 +43,35 @@ def _groups(values: pd.Series) -> pd.Series:
 
 
 def slice_rows(
-    column: str, values: pd.Series, y: Array, model: Array, baseline: Array, metric: Metric
+    column: str,
+    values: pd.Series,
+    y: Array,
+    preds: tuple[Array, Array],
+    metric: Metric,
+    stack: Stack,
+    resampler: Resampler,
 ) -> list[SliceRow]:
-    """Per-slice metric of model and baseline, the most common slices first."""
+    """Per-slice metric of the model and the baseline (`preds`, stacked like `y`, `values`
+    and `stack`), the most common slices first, on the run's own resamples."""
     groups = _groups(values.reset_index(drop=True))
     counts = groups.value_counts()
+    binary = preds[0].ndim == 1 and metric.loss == "log" and set(np.unique(y)) <= {0.0, 1.0}
     rows = []
     for value in sorted(counts.index[:MAX_VALUES], key=lambda v: (-counts[v], v)):
-        mask = (groups == value).to_numpy()
+        only = np.flatnonzero((groups == value).to_numpy())
+        named = {"model": preds[0], "baseline": preds[1]}
+        scores = score_all(metric, y, named, stack, resampler, only)
+        distinct, first = np.unique(stack.rows[only], return_index=True)
+        positives = int((y[only[first]] == 1).sum()) if binary else None
         rows.append(
             SliceRow(
                 column,
                 str(value),
-                int(mask.sum()),
-                metric.value(y[mask], model[mask]),
-                metric.value(y[mask], baseline[mask]),
+                len(distinct),
+                positives,
+                scores.point["model"],
+                scores.point["baseline"],
+                scores.gain("model", "baseline"),
             )
         )
     return rows

@@ -60,19 +60,26 @@ def _against_production(gain: Estimate, problem: Problem) -> str | None:
 
 
 def _slices(
-    problem: Problem, rows: pd.DataFrame, y: Array, new: Array, old: Array, metric: Metric
+    problem: Problem,
+    rows: pd.DataFrame,
+    y: Array,
+    preds: tuple[Array, Array],
+    metric: Metric,
+    resampler: Resampler,
 ) -> list[str]:
-    """A reason for each slice where the new model loses to the old one beyond the tolerance."""
+    """A reason for each slice where the new model (`preds[0]`) loses to the old one beyond
+    the tolerance."""
     out = []
+    stack = Stack.single(len(y))
     for column in problem.slices:
         if column not in rows.columns:
             continue
-        for s in slice_rows(column, rows[column], y, new, old, metric):
-            loss = -float(metric.gain(s.model, s.baseline))
+        for s in slice_rows(column, rows[column], y, preds, metric, stack, resampler):
+            loss = -s.gain.value
             if s.n >= MIN_SLICE and loss > problem.gate.slice_tolerance:
                 out.append(
                     f"on {column} = {s.value} (n={s.n}) it is {loss:.0%} worse "
-                    f"({metric.name} {s.model:.4g} against {s.baseline:.4g})"
+                    f"({metric.name} {s.model.value:.4g} against {s.baseline.value:.4g})"
                 )
     return out
 
@@ -120,5 +127,5 @@ def bless(
     failed = [r for r in reasons if r is not None]
     judged = [new, heuristic] + ([production] if production is not None else [])
     sliced = _with_slices(frame, problem.slices, judged)
-    failed += _slices(problem, sliced, y, preds["new"], old, metric)
+    failed += _slices(problem, sliced, y, (preds["new"], old), metric, resampler)
     return Blessing(not failed, tuple(failed), gains)

@@ -19,6 +19,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _gain(value: float) -> str:
+    """A relative gain in percent, signed; a dash where the metric is undefined (a slice of
+    one class has no AUC)."""
+    return "—" if math.isnan(value) else f"{value * 100:+.1f}%"
+
+
 def _unused(r: Result) -> list[tuple[str, list[str]]]:
     """Columns the models do not see, grouped by the reason."""
     by: dict[str, list[str]] = {}
@@ -39,13 +45,14 @@ def render(r: Result) -> str:
     )
     env.filters["fmt"] = _fmt
     env.filters["money"] = amount
+    env.filters["gain"] = _gain
     worst = r.holdout.worst if r.holdout is not None else None
     return env.get_template("report.html.j2").render(
         r=r,
         color=_COLORS[r.verdict.decision],
         terms=frame.terms(r),
         worst=worst.to_html(
-            index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="table"
+            index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="worst"
         )
         if worst is not None
         else "",

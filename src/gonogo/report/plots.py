@@ -134,6 +134,7 @@ def _projected(ax: Any, p: Projection, rows: list[int]) -> int:
 
 
 def slices(r: Result) -> str:
+    """Each slice's gain of the best model over the best baseline, with its interval."""
     columns = list(dict.fromkeys(s.column for s in r.slices))
     if not columns:
         return ""
@@ -141,12 +142,14 @@ def slices(r: Result) -> str:
         for ax, col in zip(axes, columns, strict=True):
             rows = [s for s in r.slices if s.column == col]
             x = np.arange(len(rows))
-            ax.bar(x - 0.2, [s.model for s in rows], 0.4, color=MODEL, label=r.best_model)
-            ax.bar(x + 0.2, [s.baseline for s in rows], 0.4, color=BASELINE, label=r.best_baseline)
+            gains = np.array([s.gain.value for s in rows]) * 100
+            lows = np.array([s.gain.ci[0] for s in rows]) * 100
+            highs = np.array([s.gain.ci[1] for s in rows]) * 100
+            ax.errorbar(x, gains, [gains - lows, highs - gains], fmt="o", color=MODEL, ms=4)
+            ax.axhline(0, color=GREY, lw=1)
             ax.set_xticks(x, [s.value for s in rows], rotation=30, ha="right")
             ax.set_xlabel(col)
-            ax.set_ylabel(r.metric.name)
-        _legend(axes[0])
+            ax.set_ylabel(f"% gain over {r.best_baseline} (95% CI)")
         return _svg(fig)
 
 
@@ -174,21 +177,24 @@ def residuals(r: Result) -> str:
 
 
 def _confusion(y: np.ndarray[Any, Any], p: np.ndarray[Any, Any], k: int) -> np.ndarray[Any, Any]:
-    label = p.argmax(1) if p.ndim == 2 else (p >= 0.5).astype(int)
+    label = p.argmax(1)
     m = np.zeros((k, k), dtype=int)
     np.add.at(m, (y.astype(int), label), 1)
     return m
 
 
 def calibration(r: Result) -> str:
-    """Classification: reliability of the probabilities, and the confusion matrix."""
+    """Classification: reliability of the probabilities, and for several classes the confusion
+    matrix of the most probable class (a binary label's is counted at its budget instead)."""
     h = r.holdout
     if h is None:
         return ""
     from sklearn.calibration import calibration_curve
 
     k = len(r.data.classes)
-    with _figure(9, 3.6, 2) as (fig, (left, right)):
+    panels = 1 if r.data.task == "binary" else 2
+    with _figure(4.5 * panels, 3.6, panels) as (fig, axes):
+        left = axes[0]
         for name, p, color in (
             (r.best_model, h.model, MODEL),
             (r.best_baseline, h.baseline, BASELINE),
@@ -202,16 +208,21 @@ def calibration(r: Result) -> str:
         left.set_xlabel("predicted probability")
         left.set_ylabel("observed frequency")
         _legend(left)
-        m = _confusion(h.y, h.model, k)
-        right.imshow(m, cmap="Blues")
-        for (i, j), v in np.ndenumerate(m):
-            dark = v > m.max() / 2
-            right.text(j, i, str(v), ha="center", va="center", color="white" if dark else "black")
-        right.set_xticks(range(k), r.data.classes, rotation=30, ha="right")
-        right.set_yticks(range(k), r.data.classes)
-        right.set_xlabel(f"predicted ({r.best_model})")
-        right.set_ylabel("actual")
+        if panels == 2:
+            _confusion_panel(axes[1], r, _confusion(h.y, h.model, k))
         return _svg(fig)
+
+
+def _confusion_panel(ax: Any, r: Result, m: np.ndarray[Any, Any]) -> None:
+    ax.imshow(m, cmap="Blues")
+    for (i, j), v in np.ndenumerate(m):
+        dark = v > m.max() / 2
+        ax.text(j, i, str(v), ha="center", va="center", color="white" if dark else "black")
+    k = len(r.data.classes)
+    ax.set_xticks(range(k), r.data.classes, rotation=30, ha="right")
+    ax.set_yticks(range(k), r.data.classes)
+    ax.set_xlabel(f"predicted ({r.best_model})")
+    ax.set_ylabel("actual")
 
 
 def errors(r: Result) -> str:
@@ -266,10 +277,11 @@ def curves(r: Result) -> str:
 
 
 def over_time(r: Result) -> str:
-    """Regression with a time column: actual and predicted over time, and the errors, each
-    averaged over a sliding window so that a long holdout stays legible."""
+    """With a time column: actual and predicted over time (for a binary label, the share of
+    positives and the mean predicted probability), and the errors, each averaged over a
+    sliding window so that a long holdout stays legible."""
     h = r.holdout
-    if h is None or h.times is None or r.data.task != "regression":
+    if h is None or h.times is None or r.data.task == "multiclass":
         return ""
     import pandas as pd
 
@@ -290,7 +302,8 @@ def over_time(r: Result) -> str:
         for column, color in zip(frame.columns[1:], (MODEL, BASELINE), strict=True):
             top.plot(smooth.index, smooth[column], color=color, lw=1, label=column)
             bottom.plot(errors.index, errors[column], color=color, lw=1, label=column)
-        top.set_ylabel(r.data.label)
+        regression = r.data.task == "regression"
+        top.set_ylabel(r.data.label if regression else f"share {r.data.classes[-1]!r}")
         bottom.set_ylabel("absolute error")
         bottom.set_xlabel(f"{r.data.time} (mean over {window} rows)" if window > 1 else r.data.time)
         _legend(top)
