@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from gonogo.data.dataset import bind
@@ -59,3 +60,11 @@ def test_a_semicolon_export_gets_its_dialect_written(tmp_path: Path, churn_frame
     raw = starter(data, "churn", tmp_path / "problem.yaml")
     assert (raw["data"]["delimiter"], raw["data"]["decimal"]) == (";", ",")
     assert len(bind(parse_problem(raw, base_dir=tmp_path), churn_frame).features) == 19
+
+
+def test_blank_labels_in_a_csv_do_not_make_a_class(tmp_path: Path):
+    frame = pd.read_parquet(Path(__file__).parent / "fixtures" / "ordinary_cps1985.parquet")
+    data = tmp_path / "cps.csv"
+    frame.assign(union=frame["union"].where(frame.index % 9 != 0, "")).to_csv(data, index=False)
+    raw = starter(data, "union", tmp_path / "problem.yaml")
+    assert raw["label"]["task"] == "binary"

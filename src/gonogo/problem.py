@@ -85,7 +85,7 @@ class LabelSpec(_Strict):
     """The label's column. E.g. `churn`."""
     task: Task | None = None
     """What kind of prediction: inferred from the label when omitted (two values: binary;
-    other numbers: regression; other text: multiclass)."""
+    other numbers: regression; other text: multiclass). E.g. `binary`."""
     positive: Scalar | None = None
     """Binary: the positive class; else one named like yes/true/1, else the rarer one. E.g.
     `yes`."""
@@ -100,7 +100,8 @@ class DeriveSpec(_Strict):
     """Calendar and trend: the date column it is derived from. E.g. `date`."""
     kind: Literal["calendar", "trend", "lags"] = "calendar"
     """`calendar`: day of week, day of year, month, year, weekend (and hour, holiday); `trend`:
-    days since the start of the data; `lags`: past values of `column`."""
+    days since the start of the data; `lags`: past values of `column` (the kind when `column`
+    is given). E.g. `trend`."""
     country: str | None = None
     """Calendar: add public holidays of this country (ISO code, from the `holidays` package).
     E.g. `US`."""
@@ -116,7 +117,7 @@ class DeriveSpec(_Strict):
     yet known then, so every period must be at least the horizon. E.g. `14`."""
     every: str | None = None
     """Lags: the length of a step (a pandas offset: `1D`, `1h`, `7D`); the most common gap
-    between a series' times when omitted."""
+    between a series' times when omitted. E.g. `1D`."""
 
     @model_validator(mode="before")
     @classmethod
@@ -168,15 +169,17 @@ class Costs(_Strict):
     false_positive: float | None = None
     """Binary: acting on a negative. E.g. `65` (an offer to someone who would have stayed)."""
     false_negative: float | None = None
-    """Binary: not acting on a positive."""
+    """Binary: not acting on a positive. E.g. `0` (the customer leaves either way)."""
     true_negative: float | None = None
-    """Binary: not acting on a negative."""
+    """Binary: not acting on a negative. E.g. `0`."""
     matrix: dict[str, dict[str, float]] | None = None
     """Multiclass: `matrix[true class][decided class]`. E.g. `{Adelie: {Gentoo: 5}}`."""
     under: Annotated[float, Field(ge=0)] | None = None
-    """Regression: the cost of one unit of error when the prediction is under the truth."""
+    """Regression: the cost of one unit of error when the prediction is under the truth. E.g.
+    `40` (a rider left on the platform)."""
     over: Annotated[float, Field(ge=0)] | None = None
-    """Regression: the cost of one unit of error when the prediction is over the truth."""
+    """Regression: the cost of one unit of error when the prediction is over the truth. E.g.
+    `10` (an empty seat run)."""
     unit: str = ""
     """The costs' unit, for the report. E.g. `USD`."""
 
@@ -225,7 +228,7 @@ class Success(_Strict):
     """When a model is worth building."""
 
     min_improvement: Annotated[float, Field(ge=0)] = 0.05
-    """The least relative gain over the best heuristic that is worth it (0.05: 5%)."""
+    """The least relative gain over the best heuristic that is worth it. E.g. `0.1` (10%)."""
     target: float | None = None
     """A value of the metric that is good enough: a heuristic reaching it means no-go. E.g.
     `0.8`."""
@@ -242,7 +245,7 @@ class BaselineSpec(_Strict):
     group_by: list[str] | None = None
     """The training label's statistic per group of these columns. E.g. `[day_of_week]`."""
     statistic: Literal["mean", "median", "rate"] | None = None
-    """With `group_by`: which statistic; the metric's own when omitted."""
+    """With `group_by`: which statistic; the metric's own when omitted. E.g. `median`."""
     column: str | None = None
     """A column holding the existing system's predictions or scores; it stays an input, in a
     feature group named after the baseline. E.g. `forecast`."""
@@ -284,7 +287,7 @@ class Hypothesis(_Strict):
     """The feature group (a `features` group, a derived one, or a column baseline's). E.g.
     `weather`."""
     min_effect: Annotated[float, Field(ge=0)] = 0.01
-    """The least relative loss without the group that confirms it."""
+    """The least relative loss without the group that confirms it. E.g. `0.02` (2%)."""
 
 
 class SplitSpec(_Strict):
@@ -292,14 +295,15 @@ class SplitSpec(_Strict):
 
     strategy: Literal["time", "random", "group"] | None = None
     """How rows are held out: by time with `data.time`, by entity with `data.entity`, else at
-    random, when omitted."""
+    random, when omitted. E.g. `time`."""
     holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
-    """The share of rows held out for testing."""
+    """The share of rows held out for testing. E.g. `0.25`."""
     folds: Annotated[int, Field(ge=2, le=20)] = 5
-    """Cross-validation folds on the training part, which choose settings and candidates."""
+    """Cross-validation folds on the training part, which choose settings and candidates.
+    E.g. `10`."""
     outer: Annotated[int, Field(ge=1, le=50)] | None = None
     """How many outer splits the comparison runs over (1: a single holdout); several on tables
-    under 10,000 rows when omitted."""
+    under 10,000 rows when omitted. E.g. `1`."""
 
 
 class GateSpec(_Strict):
@@ -310,19 +314,19 @@ class GateSpec(_Strict):
 
     drift: Annotated[float, Field(gt=0, le=1)] = 0.1
     """Data: the largest drift of a column (Wasserstein in training standard deviations, or
-    Jensen-Shannon for categories)."""
+    Jensen-Shannon for categories). E.g. `0.2`."""
     unseen: Annotated[float, Field(ge=0, le=1)] = 0.01
-    """Data: the largest share of rows with a category never seen in training."""
+    """Data: the largest share of rows with a category never seen in training. E.g. `0.05`."""
     out_of_range: Annotated[float, Field(ge=0, le=1)] = 0.01
-    """Data: the largest share of values outside the schema's range."""
+    """Data: the largest share of values outside the schema's range. E.g. `0.02`."""
     missing_rise: Annotated[float, Field(ge=0, le=1)] = 0.05
-    """Data: the largest rise in a column's share of missing values."""
+    """Data: the largest rise in a column's share of missing values. E.g. `0.1`."""
     rows_ratio: Annotated[float, Field(ge=1)] = 2.0
-    """Data: the row count within this factor of training's."""
+    """Data: the row count within this factor of training's. E.g. `3`."""
     tolerance: Annotated[float, Field(ge=0, le=1)] = 0.01
-    """Model: how much worse than production a new model may be (relative)."""
+    """Model: how much worse than production a new model may be (relative). E.g. `0.02`."""
     slice_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.1
-    """Model: how much worse than production on any slice of `slices`."""
+    """Model: how much worse than production on any slice of `slices`. E.g. `0.2`."""
 
 
 class Problem(_Strict):
@@ -336,7 +340,7 @@ class Problem(_Strict):
     decision: DecisionSpec = DecisionSpec()
     """The decision the prediction drives: words, or words and costs."""
     seed: int = 0
-    """Seeds every split, resample and fit: a run is reproducible."""
+    """Seeds every split, resample and fit: a run is reproducible. E.g. `7`."""
     data: DataSpec = DataSpec()
     """Where the table comes from and how to read it."""
     label: LabelSpec
@@ -353,7 +357,7 @@ class Problem(_Strict):
     metric: str | None = None
     """How predictions are judged: mae, rmse, mape, r2 (regression), roc_auc, pr_auc,
     log_loss, brier, accuracy, balanced_accuracy, f1; mae, roc_auc or log_loss by task when
-    omitted."""
+    omitted. E.g. `pr_auc`."""
     success: Success = Success()
     """When a model is worth building."""
     baselines: list[BaselineSpec] = []
@@ -368,7 +372,7 @@ class Problem(_Strict):
     split: SplitSpec = SplitSpec()
     """How rows are held out and candidates chosen."""
     bootstrap: Annotated[int, Field(ge=100, le=10000)] = 1000
-    """Bootstrap resamples for every interval."""
+    """Bootstrap resamples for every interval. E.g. `2000`."""
     gate: GateSpec = GateSpec()
     """What the pipeline's data and model gates let through."""
 
@@ -504,12 +508,12 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _model(annotation: Any) -> type[BaseModel] | None:
+def model_of(annotation: Any) -> type[BaseModel] | None:
     """The spec model an annotation holds (directly, in a list, or as a mapping's value)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
-        found = _model(arg)
+        found = model_of(arg)
         if found is not None:
             return found
     return None
@@ -523,7 +527,7 @@ def sections(
     model = model or Problem
     yield path, model
     for name, field in model.model_fields.items():
-        inner = _model(field.annotation)
+        inner = model_of(field.annotation)
         if inner is None:
             continue
         key = field.alias or name
