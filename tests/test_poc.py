@@ -1,12 +1,14 @@
 """Whole runs on the real examples and on crafted failures."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gonogo
 from gonogo import SpecError
 from gonogo.data.dataset import bind
 from gonogo.data.split import make_split
+from gonogo.evaluation.outer import workers as workers_of
 from tests.conftest import PENGUINS_GROUP, ROOT, noise_frame, spec
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -75,6 +77,24 @@ def test_the_worst_predictions_show_the_features_that_matter_most(chicago_result
     ranked = [i.name for i in chicago_result.importance if i.kind == "feature"]
     worst = chicago_result.holdout.worst
     assert list(worst.columns) == ["ridership", "prediction", "date", *ranked[:5]]
+
+
+def test_worker_processes_give_the_verdict_one_process_gives(monkeypatch):
+    # 534 rows: the outer splits run in worker processes unless told otherwise.
+    frame = pd.read_parquet(FIXTURES / "ordinary_cps1985.parquet")
+    problem = spec(
+        label={"column": "wage"},
+        models=[{"name": "tree", "estimator": "sklearn.tree.DecisionTreeRegressor"}],
+        bootstrap=200,
+        split={"outer": 2},
+    )
+    verdicts = []
+    for workers in ("2", "1"):
+        monkeypatch.setenv("GONOGO_WORKERS", workers)
+        verdicts.append(gonogo.run(problem, data=frame).to_json())
+    assert workers_of(len(frame)) == 1 and verdicts[0] == verdicts[1]
+    monkeypatch.setenv("GONOGO_WORKERS", "2")
+    assert workers_of(len(frame)) == 2
 
 
 def test_churn_beats_the_support_teams_rule(churn_result):
