@@ -1,5 +1,7 @@
 """Model and baseline side by side within sub-populations of the tested rows, each with its
-interval: a slice is a few dozen rows, and a difference there is often noise."""
+interval: a slice is a few dozen rows, and a difference there is often noise. The intervals
+come from the first 400 of the run's own resamples: each slice draws them for the whole
+table again, and a table's intervals need no more."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from gonogo.metrics import Array, Metric, prob_of_truth
 
 MAX_VALUES = 12
 BINS = 4
+ROUNDS = 400
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def slice_rows(
     for value in sorted(counts.index[:MAX_VALUES], key=lambda v: (-counts[v], v)):
         only = np.flatnonzero((groups == value).to_numpy())
         named = {"model": preds[0], "baseline": preds[1]}
-        scores = score_all(metric, y, named, stack, resampler, only)
+        scores = score_all(metric, y, named, stack, resampler.head(ROUNDS), only)
         distinct, first = np.unique(stack.rows[only], return_index=True)
         positives = int((y[only[first]] == 1).sum()) if binary else None
         rows.append(
