@@ -68,3 +68,11 @@ def test_blank_labels_in_a_csv_do_not_make_a_class(tmp_path: Path):
     frame.assign(union=frame["union"].where(frame.index % 9 != 0, "")).to_csv(data, index=False)
     raw = starter(data, "union", tmp_path / "problem.yaml")
     assert raw["label"]["task"] == "binary"
+
+
+def test_the_optional_sections_fit_a_regression_label(tmp_path: Path):
+    data = EXAMPLES / "chicago" / "data" / "chicago.parquet"
+    text = write_starter(data, "ridership", tmp_path / "problem.yaml").read_text()
+    merged = parse_problem(yaml.safe_load(text) | _uncommented(text))
+    assert merged.decision.costs is not None and merged.decision.costs.task == "regression"
+    assert merged.models is not None and merged.models[0].estimator.endswith("Regressor")

@@ -462,14 +462,15 @@ def matches(entry: str, column: str) -> bool:
 
 def systems(problem: Problem) -> dict[str, str]:
     """Feature groups holding an existing system's output: a `column` baseline's column stays
-    an input, in a group named after the baseline, unless excluded or already a feature (by
-    name or pattern; the catch-all `*` does not take it)."""
-    listed = [e for entries in (problem.features or {}).values() for e in entries if e != OTHERS]
+    an input, in a group named after the baseline, unless excluded (by name or pattern) or
+    named in a features group (a pattern there does not take it)."""
+    listed = {e for entries in (problem.features or {}).values() for e in entries}
     return {
         b.name: b.column
         for b in problem.baselines
         if b.column is not None
-        and not any(matches(e, b.column) for e in [*problem.exclude, *listed])
+        and not any(matches(e, b.column) for e in problem.exclude)
+        and b.column not in listed
         and b.column != problem.label.column
     }
 

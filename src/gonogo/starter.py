@@ -11,7 +11,7 @@ import yaml
 
 from gonogo.data import dialect
 from gonogo.data.label import infer_task, learn, present
-from gonogo.data.sources import read_table
+from gonogo.data.sources import form_of, read_table
 from gonogo.errors import DataError, InputError
 from gonogo.metrics import DEFAULT_METRIC
 from gonogo.problem import parse_problem
@@ -66,7 +66,7 @@ _WHY = {
 
 def _dialect(data: Path) -> dict[str, str]:
     """A text file's sniffed dialect when it is not comma and point, so the spec says it."""
-    if data.suffix.lower() == ".parquet":
+    if form_of([data], "--data") == "parquet":
         return {}
     found = dialect.of(data, "--data")
     given = {"delimiter": found.delimiter, "decimal": found.decimal}
@@ -134,13 +134,20 @@ _FOOTER = """
 #   - {name: usage is informative, group: usage}
 # slices: [segment]                                   # sub-populations reported side by side
 # models:                                             # default: linear and gradient boosting
-#   - {name: forest, estimator: sklearn.ensemble.RandomForestClassifier,
+#   - {name: forest, estimator: sklearn.ensemble.FOREST,
 #      params: {n_estimators: 200}, grid: {max_depth: [8, null]}}
 # split: {strategy: random, holdout: 0.2}             # time when data.time is set
-# decision:                                           # priced (binary; a gain is a negative cost)
-#   what: call the customers most likely to leave
-#   costs: {true_positive: -100, false_positive: 10, unit: USD}
+# decision:                                           # instead of the one above: priced
+#   what: (the decision, in words)
+#   costs: COSTS
 """
+
+# What the footer's examples are for each task: a forest of the task, costs of its kind.
+_EXAMPLES = {
+    "regression": ("RandomForestRegressor", "{under: 40, over: 10, unit: USD}   # per unit"),
+    "binary": ("RandomForestClassifier", "{true_positive: -100, false_positive: 10, unit: USD}"),
+    "multiclass": ("RandomForestClassifier", "{matrix: {a: {b: 5}}, unit: USD}   # true, decided"),
+}
 
 
 def _commented(text: str, notes: dict[str, str]) -> str:
@@ -165,5 +172,7 @@ def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Pat
     )
     body = _commented(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), notes)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(header + body + _FOOTER, encoding="utf-8")
+    forest, costs = _EXAMPLES[spec["label"]["task"]]
+    footer = _FOOTER.replace("FOREST", forest).replace("COSTS", costs)
+    out.write_text(header + body + footer, encoding="utf-8")
     return out

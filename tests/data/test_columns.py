@@ -49,8 +49,20 @@ def test_columns_left_out_of_the_features_are_listed(caravan):
         ({"features": {"g": ["M*", "Z*"]}}, r"features.g\[1\]: pattern 'Z\*' matches no column"),
         ({"exclude": ["Q*"]}, r"exclude\[0\]: pattern 'Q\*' matches no column"),
         ({"features": {"g": ["mostype"]}}, r"features.g\[0\]: .* \(did you mean 'MOSTYPE'\?\)"),
+        ({"features": {"a": ["*"], "b": ["*"]}}, r"features.b: '\*' is all the others: one group"),
+        ({"exclude": ["*"]}, r"exclude: '\*' would exclude every column"),
     ],
 )
 def test_an_entry_that_names_nothing_is_a_spec_error(caravan, fields, message):
     with pytest.raises(SpecError, match=message):
         bind(spec(label={"column": "Purchase"}, **fields), caravan)
+
+
+def test_a_pattern_leaves_an_existing_systems_column_to_its_own_group(caravan):
+    problem = spec(
+        label={"column": "Purchase"},
+        features={"demographics": ["M*"]},
+        baselines=[{"name": "segment", "column": "MOSTYPE"}],
+    )
+    ds = bind(problem, caravan)
+    assert ds.groups["segment"] == ("MOSTYPE",) and "MOSTYPE" not in ds.groups["demographics"]

@@ -76,3 +76,12 @@ def test_a_windows_1252_export_reads(tmp_path: Path):
     frame = read_table(path, "data.path")
     assert frame["région"].tolist() == ["Île-de-France", "Côte d'Azur"]
     assert frame["prix"].tolist() == [1.5, 2.25]
+
+
+@pytest.mark.parametrize("ascii_rows", [0, 5000])  # a short file; a long plain-ASCII start
+def test_windows_1252_past_the_sniffed_start_still_reads_as_text(tmp_path: Path, ascii_rows):
+    path = tmp_path / "t.csv"
+    rows = "".join(f"plain,{i}\n" for i in range(ascii_rows))
+    path.write_bytes(("town,n\n" + rows + "Orléans,1\ncafé,2").encode("cp1252"))
+    frame = read_table(path, "data.path")
+    assert frame["town"].tolist()[-2:] == ["Orléans", "café"]

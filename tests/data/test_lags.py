@@ -94,3 +94,27 @@ def test_the_same_month_last_year_heuristic_reads_a_lag_of_the_spec(sales):
     ds = bind(problem, sales)
     assert ds.groups["last-year"] == ("sales_lag_12",)
     assert ds.schema.names[-2:] == ["sales_lag_1", "sales_lag_12"]  # a request carries them
+
+
+def test_a_table_whose_index_repeats_gets_the_same_lags(sales):
+    halves = pd.concat([sales.iloc[:3700], sales.iloc[3700:].set_axis(range(3700))])
+    assert halves.index.has_duplicates
+    again = bind(_spec(), halves).raw
+    pd.testing.assert_frame_equal(again, bind(_spec(), sales).raw)
+
+
+def test_month_end_series_step_by_calendar_months(sales):
+    # Month-end dates with a month missing: no regular frequency, and 28 to 31 days apart.
+    ends = sales.assign(date=sales["date"] + pd.offsets.MonthEnd(0))
+    ends = ends[ends["date"] != pd.Timestamp("2005-06-30")]
+    raw = bind(_spec(), ends).raw.set_index(["city", "date"])
+    known = raw["sales_lag_1"].notna()
+    assert known.mean() > 0.9
+    np.testing.assert_array_equal(raw.loc[known, "sales_lag_1"], raw.loc[known, "sales_last_month"])
+    july = raw.xs(pd.Timestamp("2005-07-31"), level="date")
+    assert july["sales_lag_1"].isna().all()  # June is not in the table: missing, not May
+
+
+def test_a_step_that_matches_no_row_is_named(sales):
+    with pytest.raises(DataError, match=r"derive.past.every: sales_lag_1 is missing on every row"):
+        bind(_spec(every="5D"), sales)

@@ -51,6 +51,11 @@ def groups(
 ) -> dict[str, tuple[str, ...]]:
     """Each features group's columns; a group listing `*` also takes every column that no
     entry of any group takes and that has no role."""
+    catch_all = [g for g, entries in features.items() if OTHERS in entries]
+    if len(catch_all) > 1:
+        raise SpecError(
+            f"{place}.{catch_all[1]}", f"'{OTHERS}' is all the others: one group only may list it"
+        )
     named = {g: select(e, columns, f"{place}.{g}", reserved) for g, e in features.items()}
     taken = reserved | {c for cols in named.values() for c in cols}
     others = [c for c in columns if c not in taken]

@@ -24,7 +24,7 @@ from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import Problem, Task, derivations, systems
+from gonogo.problem import OTHERS, Problem, Task, derivations, systems
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,10 @@ def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> N
 
 def _roles(problem: Problem, columns: list[str]) -> dict[str, str]:
     """Columns that are not features because of their role in the spec."""
-    excluded = named.select(problem.exclude, columns, f"{problem.source}: exclude")
+    place = f"{problem.source}: exclude"
+    if OTHERS in problem.exclude:
+        raise SpecError(place, f"'{OTHERS}' would exclude every column; name them, or a pattern")
+    excluded = named.select(problem.exclude, columns, place)
     roles = {c: "excluded" for c in excluded}
     for column, role in ((problem.data.entity, "entity"), (problem.data.time, "time")):
         if column is not None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from gonogo.data.sources import first_line
 from gonogo.errors import DataError
 
 ISO = "ISO8601"
@@ -25,26 +26,28 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     """The column as datetimes, and the format it was read with (None for values that were
     not text); raises DataError naming the column on a missing or unreadable date."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return _complete(values, values, place, None), None
+        return _complete(values, values, place, ""), None
+    how = f" (format {fmt!r})" if fmt else ""
     if fmt is None and _textual(values):
         fmt = infer(values, place)
+        how = f" (format {fmt!r} inferred; set data.date_format if it is another)"
     try:
         parsed = pd.to_datetime(values, errors="coerce", format=fmt)
     except (ValueError, TypeError) as err:
-        raise DataError(place, f"date format {fmt!r} does not work: {err}") from None
-    return _complete(parsed, values, place, fmt), fmt
+        raise DataError(place, f"date format {fmt!r} does not work: {first_line(err)}") from None
+    return _complete(parsed, values, place, how), fmt
 
 
 def _textual(values: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
-def _complete(parsed: pd.Series, values: pd.Series, place: str, fmt: str | None) -> pd.Series:
+def _complete(parsed: pd.Series, values: pd.Series, place: str, how: str) -> pd.Series:
+    """`parsed`, unless a date is missing or unread: then the error, with `how` it was read."""
     bad = parsed.isna()
     if bad.any():
         unread = values[bad & values.notna()]
         example = f", e.g. {unread.iloc[0]!r}" if len(unread) else ""
-        how = f" (format {fmt!r})" if fmt is not None else ""
         raise DataError(
             place,
             f"column {values.name!r} has {int(bad.sum())} missing or unparsable dates{how}"
@@ -76,7 +79,12 @@ def infer(values: pd.Series, place: str) -> str:
 
 
 def _reads(seen: np.ndarray, fmt: str) -> pd.DatetimeIndex:
-    return pd.to_datetime(seen, errors="coerce", format=fmt)
+    """The values read in the format; none where pandas refuses the whole column (mixed UTC
+    offsets, say), for `parse` to name."""
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(seen, errors="coerce", format=fmt))
+    except (ValueError, TypeError):
+        return pd.DatetimeIndex([pd.NaT] * len(seen))
 
 
 def _guesses(first: str) -> list[str]:

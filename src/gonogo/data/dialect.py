@@ -73,7 +73,7 @@ def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
     """The dialect of the file at `path`: what is given, the rest sniffed from its start (a
     .tsv file is tab-delimited)."""
     head = _head(path, place)
-    encoding = _encoding(head)
+    encoding = _encoding(head, len(head) == _SAMPLE)
     lines = _lines(head.decode(encoding, errors="replace"), len(head) == _SAMPLE)
     delimiter = given.delimiter
     if delimiter is None:
@@ -91,15 +91,22 @@ def _head(path: Path, place: str) -> bytes:
         raise DataError(place, f"cannot read {path.name}: {err.strerror or err}") from None
 
 
-def _encoding(head: bytes) -> str:
-    """UTF-8 when the start decodes as such (a character cut at the sample's end aside), else
-    Windows-1252, the usual encoding of a spreadsheet's export that is not UTF-8."""
+def _encoding(head: bytes, cut: bool) -> str:
+    """UTF-8 when the start decodes as such (a character the sample cut at its end aside),
+    else Windows-1252, the usual encoding of a spreadsheet's export that is not UTF-8. (A
+    file whose start is plain ASCII is read as UTF-8 first; see `sources`.)"""
     try:
         head.decode("utf8")
     except UnicodeDecodeError as err:
-        if err.start < len(head) - 3:
+        if not (cut and err.start >= len(head) - 3):
             return "cp1252"
     return "utf8"
+
+
+def windows(how: Dialect) -> Dialect:
+    """The same dialect read as Windows-1252: for a file found not to be UTF-8 after its
+    start."""
+    return Dialect(how.delimiter, how.decimal, "cp1252", how.sniffed)
 
 
 def _lines(text: str, cut: bool) -> list[str]:

@@ -22,6 +22,8 @@ from gonogo.data import dates
 from gonogo.errors import DataError, SpecError
 from gonogo.problem import DeriveSpec, Problem
 
+MONTH = (pd.Timedelta(days=28), pd.Timedelta(days=31))  # gaps that are a calendar month
+
 
 def add(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """`frame` with the lag columns of every `lags` group of the spec, and each group's
@@ -35,7 +37,8 @@ def add(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
         taken = [c for c in made.columns if c in frame.columns]
         if taken:
             raise SpecError(place, f"column {taken[0]!r} is in the data already")
-        frame = frame.join(made)
+        # By position: a table's index may repeat (frames concatenated as they came).
+        frame = frame.assign(**{c: made[c].to_numpy() for c in made.columns})
         groups[group] = tuple(made.columns)
     return frame, groups
 
@@ -55,9 +58,13 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
         raise DataError(
             place, f"time {again[1]} repeats in a series{within}: lags need one row per time"
         )
-    values = pd.Series(frame[spec.column].to_numpy(), index=index)
     step = _step(spec.every, times, series, place)
-    return pd.DataFrame(
+    if isinstance(step, pd.Timedelta) and MONTH[0] <= step <= MONTH[1]:
+        # Months are not a fixed length: a step of "31 days" misses every 30-day month.
+        times, step = times.dt.to_period("M"), 1
+        index = pd.MultiIndex.from_arrays([series, times])
+    values = pd.Series(frame[spec.column].to_numpy(), index=index)
+    made = pd.DataFrame(
         {
             f"{spec.column}_lag_{k}": values.reindex(
                 pd.MultiIndex.from_arrays([series, times - step * k])
@@ -66,6 +73,14 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
         },
         index=frame.index,
     )
+    empty = [c for c in made.columns if made[c].isna().all()]
+    if empty:
+        raise DataError(
+            f"{place}.every",
+            f"{empty[0]} is missing on every row: no row lies that many steps of {step} back; "
+            "give the step's length",
+        )
+    return made
 
 
 def _times(values: pd.Series, problem: Problem, place: str) -> pd.Series:

@@ -54,7 +54,11 @@ def _read_text(path: Path, place: str, how: dialect.Dialect) -> pa.Table:
 
     read, parse, convert = how.options()
     try:
-        return pacsv.read_csv(path, read, parse, convert)
+        table = pacsv.read_csv(path, read, parse, convert)
+        # Text that is not UTF-8 past the sniffed start comes back as bytes, not an error.
+        if how.encoding == "utf8" and any(pa.types.is_binary(t) for t in table.schema.types):
+            return _read_text(path, place, dialect.windows(how))
+        return table
     except (pa.ArrowException, OSError, ValueError) as err:
         raise DataError(
             place, f"cannot read {path.name} as {how.describe()}: {first_line(err)}{_hint(how)}"

@@ -145,7 +145,9 @@ def slices(r: Result) -> str:
             gains = np.array([s.gain.value for s in rows]) * 100
             lows = np.array([s.gain.ci[0] for s in rows]) * 100
             highs = np.array([s.gain.ci[1] for s in rows]) * 100
-            ax.errorbar(x, gains, [gains - lows, highs - gains], fmt="o", color=MODEL, ms=4)
+            # A percentile interval may leave out its point (a ratio to a baseline near zero).
+            spread = np.clip([gains - lows, highs - gains], 0, None)
+            ax.errorbar(x, gains, spread, fmt="o", color=MODEL, ms=4)
             ax.axhline(0, color=GREY, lw=1)
             ax.set_xticks(x, [s.value for s in rows], rotation=30, ha="right")
             ax.set_xlabel(col)
