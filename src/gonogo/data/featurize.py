@@ -46,6 +46,13 @@ class Derivation:
         return made[list(self.columns)]
 
 
+def beside(frame: pd.DataFrame, made: list[pd.DataFrame]) -> pd.DataFrame:
+    """A copy of `frame` with the columns of `made` (computed from its rows, in its order)
+    added by position: joined on the index, a frame whose index repeats (tables concatenated
+    as they came) would get every repeated row several times."""
+    return frame.assign(**{c: m[c].to_numpy() for m in made for c in m.columns})
+
+
 def conversion(values: pd.Series) -> Conversion | None:
     """How a feature column becomes a model input, or None when it is one already (numbers,
     and categories that binding or a derivation made)."""
@@ -95,13 +102,13 @@ class Featurizer:
 
     def derive(self, frame: pd.DataFrame, places: dict[str, str] | None = None) -> pd.DataFrame:
         """A copy of `frame` with the derived columns; errors name `places[group]` if given."""
-        made: list[pd.DataFrame | pd.Series] = []
+        made: list[pd.DataFrame] = []
         for d in self.derivations:
             place = (places or {}).get(d.group, "rows")
             if d.source not in frame.columns:
                 raise DataError(place, f"column {d.source!r} is missing")
             made.append(d.make(dates.parse(frame[d.source], place, d.format)[0], place))
-        return frame.join(made) if made else frame.copy()
+        return beside(frame, made)
 
     def convert(self, frame: pd.DataFrame) -> pd.DataFrame:
         """`frame` with its feature columns as model inputs."""

@@ -19,6 +19,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from gonogo.data import dates
+from gonogo.data.featurize import beside
 from gonogo.errors import DataError, SpecError
 from gonogo.problem import DeriveSpec, Problem
 
@@ -37,8 +38,7 @@ def add(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
         taken = [c for c in made.columns if c in frame.columns]
         if taken:
             raise SpecError(place, f"column {taken[0]!r} is in the data already")
-        # By position: a table's index may repeat (frames concatenated as they came).
-        frame = frame.assign(**{c: made[c].to_numpy() for c in made.columns})
+        frame = beside(frame, [made])
         groups[group] = tuple(made.columns)
     return frame, groups
 
