@@ -98,6 +98,7 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
     """Each derived group, with its columns prefixed by their source where a name is taken."""
     taken = set(frame.columns)
     out = []
+    read: dict[str, tuple[pd.Series, str | None]] = {}
     for group, spec in derivations(problem).items():
         kind = spec.kind
         if kind == "lags" or spec.source is None:  # lags: the table's columns, added before
@@ -105,7 +106,9 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
         place = _derive_place(problem, group)
         if spec.source not in frame.columns:
             raise not_found(place, spec.source, list(frame.columns))
-        days, fmt = dates.parse(frame[spec.source], place, problem.data.date_format)
+        if spec.source not in read:  # calendar and trend of one column: read it once
+            read[spec.source] = dates.parse(frame[spec.source], place, problem.data.date_format)
+        days, fmt = read[spec.source]
         if spec.country is not None:  # an unknown country is the spec's error, found here
             calendar(days.head(1), spec.country, f"{problem.source}: derive.{group}")
         names = _derived_names(kind, spec.country, days)
@@ -231,18 +234,22 @@ def _time(problem: Problem, values: pd.Series) -> pd.Series:
     return dates.parse(values, f"{problem.source}: data.time", problem.data.date_format)[0]
 
 
-def _ordered(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
-    """The labeled rows, in time order when there is a time column."""
+def _ordered(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The labeled rows, in time order when there is a time column, and their times read as
+    dates (read once: inferring a text column's format is not free)."""
     time = problem.data.time
+    times = None
     if time is not None:
-        order = _time(problem, frame[time]).argsort(kind="stable")
-        frame = frame.iloc[order.to_numpy()]
-    frame = frame[label.present(frame[problem.label.column])].reset_index(drop=True)
+        times = _time(problem, frame[time])
+        order = times.argsort(kind="stable").to_numpy()
+        frame, times = frame.iloc[order], times.iloc[order]
+    labeled = label.present(frame[problem.label.column]).to_numpy()
+    frame = frame[labeled].reset_index(drop=True)
     if frame.empty:
         raise DataError(
             f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
         )
-    return frame
+    return frame, None if times is None else times[labeled].reset_index(drop=True)
 
 
 def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
@@ -253,12 +260,12 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     made = _derivations(problem, frame)
     _check_roles(problem, frame, [c for d in made for c in d.columns])
     columns = [str(c) for c in frame.columns]
-    raw = _ordered(problem, frame)
+    raw, times = _ordered(problem, frame)
     places = {d.group: _derive_place(problem, d.group) for d in made}
     derived = Featurizer(made).derive(raw, places)
     time = problem.data.time
     if time is not None:
-        derived[time] = _time(problem, derived[time])
+        derived[time] = times
     y, codec = label.learn(problem, raw[problem.label.column])
     groups, unused = _usable(
         problem, derived, columns, _feature_groups(problem, columns, made, lagged)
