@@ -60,14 +60,26 @@ def _tie_groups(score: Array, descending: bool) -> tuple[NDArray[np.intp], NDArr
 
 
 def _auc(pos: Array, score: Array, W: Array) -> Array:
+    """Each positive weighs the negatives ranked below it, and half those tied with it. The
+    negatives' running weight is read at each positive's tie group (gathers and one cumulative
+    sum, no per-group reductions): the bulk of a binary run's bootstrap."""
     order, starts = _tie_groups(score, descending=False)
-    Ws = W[:, order]
-    wp = np.add.reduceat(Ws * pos[order], starts, axis=1)
-    wn = np.add.reduceat(Ws * (1 - pos[order]), starts, axis=1)
-    below = np.cumsum(wn, axis=1) - wn
-    num = (wp * (below + 0.5 * wn)).sum(axis=1)
+    ranked = pos[order] == 1
+    group = np.zeros(len(score), dtype=np.intp)
+    group[starts[1:]] = 1
+    group = np.cumsum(group)
+    negatives = np.bincount(group[~ranked], minlength=len(starts))
+    upto = np.cumsum(negatives)
+    g = group[ranked]
+    below, through = (upto - negatives)[g], upto[g]
+    running = np.zeros((W.shape[0], int(upto[-1]) + 1 if len(upto) else 1))
+    np.cumsum(W[:, order[~ranked]], axis=1, out=running[:, 1:])
+    Wp = W[:, order[ranked]]
+    num = np.einsum("ij,ij->i", Wp, running[:, below])
+    if np.any(below != through):
+        num = 0.5 * (num + np.einsum("ij,ij->i", Wp, running[:, through]))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(num / (wp.sum(axis=1) * wn.sum(axis=1)), dtype=np.float64)
+        return np.asarray(num / (Wp.sum(axis=1) * running[:, -1]), dtype=np.float64)
 
 
 def _average_precision(pos: Array, score: Array, W: Array) -> Array:

@@ -9,6 +9,7 @@ table, and every candidate is scored on the same ones, which makes every gain pa
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,6 +121,10 @@ class Scores:
         return self.metric.gain(self.per_split[model], self.per_split[baseline])
 
 
+def _digest(p: Array) -> tuple[tuple[int, ...], bytes]:
+    return p.shape, hashlib.blake2b(np.ascontiguousarray(p).tobytes(), digest_size=16).digest()
+
+
 def score_all(
     metric: Metric,
     y: Array,
@@ -133,12 +138,15 @@ def score_all(
     scores to some stacked positions (a slice) on those same resamples."""
     parts = _parts(stack, only)
     ones = np.ones((1, len(stack.distinct)))[:, stack.position]
-    draws: dict[str, list[Array]] = {name: [] for name in preds}
+    # The best model and baseline are also candidates: equal predictions are resampled once.
+    same = {name: _digest(p) for name, p in preds.items()}
+    distinct = {same[name]: p for name, p in preds.items()}
+    draws: dict[tuple[tuple[int, ...], bytes], list[Array]] = {key: [] for key in distinct}
     for W in resampler.chunks():
         Ws = W[:, stack.position]
-        for name, p in preds.items():
-            draws[name].append(_pooled(metric, y, p, Ws, parts))
-    stacked = {name: np.concatenate(values) for name, values in draws.items()}
+        for key, p in distinct.items():
+            draws[key].append(_pooled(metric, y, p, Ws, parts))
+    stacked = {name: np.concatenate(draws[same[name]]) for name in preds}
     point = {
         name: Estimate(float(_pooled(metric, y, p, ones, parts)[0]), interval(stacked[name]))
         for name, p in preds.items()
