@@ -8,7 +8,7 @@ import gonogo
 from gonogo import SpecError
 from gonogo.data.dataset import bind
 from gonogo.data.split import make_split
-from gonogo.evaluation.outer import workers as workers_of
+from gonogo.evaluation.parallel import workers as workers_of
 from tests.conftest import PENGUINS_GROUP, ROOT, noise_frame, spec
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -210,7 +210,7 @@ class _Run:
             self.candidates,
             self.split,
             work,
-            (lambda label, _n: progress(label, total)) if progress else (lambda _l, _n: None),
+            (lambda label: progress(label, total)) if progress else (lambda _label: None),
         )
 
     def _scores(self, outcome: Outcome, resampler: Resampler) -> Scores:

@@ -5,17 +5,17 @@ cross-validation, never by its test rows. What is evaluated is therefore the pro
 candidates, keep the best by CV", and its stacked test predictions are honest even when the
 choice differs from split to split; the name reported is the one chosen most often.
 
-The work of one split (fits, ablations, shuffles, learning curve) depends on nothing of the
-others, so splits run in parallel worker processes on tables large enough to pay for it.
+Once the configurations are chosen, every fit of every split (candidates, ablations, the
+learning curve) depends on nothing but them, so each is a job of its own for the worker
+processes: one large split shares the cores as well as many small ones do.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,14 +25,20 @@ from gonogo.candidates.fitted import FittedCandidate
 from gonogo.data.split import Fold, Index, Split
 from gonogo.evaluation.compare import Stack, split_values
 from gonogo.evaluation.decisions import Policy
-from gonogo.evaluation.selection import Choice, Fitted, Fitter, Inner
+from gonogo.evaluation.parallel import pmap, workers
+from gonogo.evaluation.selection import (
+    Choice,
+    Chosen,
+    Fitted,
+    Fitter,
+    Tick,
+    choose,
+    halving,
+    survivors,
+)
 from gonogo.metrics import Array, Metric
 
 CURVE = (0.1, 0.25, 0.5, 1.0)
-PARALLEL_FROM = 500  # labeled rows from which splits run in worker processes
-PARALLEL_BELOW = 50_000  # above, gradient boosting's own threads use the cores instead
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -149,70 +155,122 @@ def most_frequent(values: Sequence[object]) -> int:
     return max(range(len(values)), key=lambda j: (values.count(values[j]), -j))
 
 
-def _best(fits: Sequence[Fitted], kind: str, metric: Metric) -> Fitted:
-    """The best of a kind by inner cross-validation, never by the test rows."""
-    sign = 1.0 if metric.greater_is_better else -1.0
-    return max(
-        (f for f in fits if f.kind == kind),
-        key=lambda f: sign * f.cv if np.isfinite(f.cv) else -np.inf,
-    )
-
-
-def workers(rows: int) -> int:
-    """Worker processes for a table of `rows` labeled rows (1: in this process)."""
-    if not PARALLEL_FROM <= rows < PARALLEL_BELOW:
-        return 1
-    return max(1, min(os.cpu_count() or 1, int(os.environ.get("GONOGO_WORKERS", "2"))))
-
-
-def pmap(fn: Callable[[T], R], items: Sequence[T], n: int, done: Callable[[T, R], None]) -> list[R]:
-    """`fn` over `items`, in order, in `n` worker processes when n > 1; `done(item, result)`
-    is called here as each result arrives."""
-    if n <= 1 or len(items) <= 1:
-        results = (fn(item) for item in items)
-    else:
-        from joblib import Parallel, delayed
-
-        parallel = Parallel(n_jobs=min(n, len(items)), backend="loky", return_as="generator")
-        results = parallel(delayed(fn)(item) for item in items)
-    out = []
-    for item, result in zip(items, results, strict=True):
-        done(item, result)
-        out.append(result)
-    return out
-
-
-Tick = Callable[[str, int], None]
-
-
 def evaluate(
     fitter: Fitter, candidates: list[Candidate], split: Split, work: Work, tick: Tick
 ) -> Outcome:
     """Choose settings in every split (once per set of inner folds), then fit, test, ablate,
-    shuffle and shrink in every split; `tick(label, fits)` reports progress."""
+    shuffle and shrink in every split; `tick(label)` reports each fit."""
     n = workers(len(fitter.ds.y))
-    columns = fitter.ds.features
     firsts = {fold.selection: fold for fold in split.outer}
-    keys = [(c, s, i) for c in candidates for s in firsts for i in range(len(c.configs))]
-    scores = pmap(
-        lambda key: fitter.cv(key[0], key[2], firsts[key[1]], columns),
-        keys,
-        n,
-        lambda key, _: tick(key[0].name, len(firsts[key[1]].inner)),
-    )
-    by: dict[tuple[str, int], list[Inner]] = {}
-    for (c, s, _), score in zip(keys, scores, strict=True):
-        by.setdefault((c.name, s), []).append(score)
-    chosen = {key: fitter.pick(cv) for key, cv in by.items()}
-    curves = curve_splits(split) if work.curve else frozenset()
+    chosen = choose(fitter, candidates, firsts, work.seed, n, tick)
+    plan = Plan(fitter, candidates, split, chosen, work)
+    jobs = plan.jobs()
+    results = pmap(_run_job, plan, jobs, n, lambda _job, _result: tick("outer split"))
+    done = dict(zip(jobs, results, strict=True))
+    return Outcome(tuple(plan.assemble(i, done) for i in range(len(split.outer))), Stack.of(split))
 
-    def one(i: int) -> SplitRun:
-        return run_split(
-            fitter, candidates, split.outer[i], chosen, work, (i in curves, split.ordered)
+
+@dataclass(frozen=True)
+class Job:
+    """One fit in an outer split: a candidate as chosen (`fit`; the split's best model also
+    predicts with columns shuffled), the best model without a group (`without`), or on a
+    fraction of the training rows (`curve`)."""
+
+    split: int
+    kind: Literal["fit", "without", "curve"]
+    candidate: int
+    group: str = ""
+    fraction: float = 1.0
+
+
+Shrunk = tuple[float, int, Array]  # a fraction of the training rows, their count, predictions
+Done = dict[Job, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every outer split fits once the configurations are chosen: each fit is a job of
+    its own, so that the processes share the work of one large split as well as many small
+    ones. The best of each kind is known before anything is fitted: it is the best by inner
+    CV, never by the test rows."""
+
+    fitter: Fitter
+    candidates: list[Candidate]
+    split: Split
+    chosen: Chosen
+    work: Work
+
+    def choice(self, i: int, j: int) -> Choice:
+        return self.chosen[(self.candidates[j].name, self.split.outer[i].selection)]
+
+    def best(self, i: int, kind: str) -> int:
+        """The position of the best candidate of a kind in split i, by inner CV."""
+        sign = 1.0 if self.fitter.metric.greater_is_better else -1.0
+        scores = {
+            j: self.choice(i, j).inner.score
+            for j, c in enumerate(self.candidates)
+            if c.kind == kind
+        }
+        return max(scores, key=lambda j: sign * scores[j] if np.isfinite(scores[j]) else -np.inf)
+
+    def jobs(self) -> list[Job]:
+        """Every split's jobs, the largest training parts first."""
+        curves = curve_splits(self.split) if self.work.curve else frozenset()
+        out = []
+        for i in range(len(self.split.outer)):
+            model = self.best(i, "model")
+            out += [Job(i, "fit", j) for j in range(len(self.candidates))]
+            out += [Job(i, "without", model, group) for group in self.work.drops]
+            if i in curves:
+                out += [Job(i, "curve", model, fraction=f) for f in CURVE if f < 1]
+        return sorted(out, key=lambda job: -len(self.split.outer[job.split].train) * job.fraction)
+
+    def run(self, job: Job) -> Any:
+        fitter, fold = self.fitter, self.split.outer[job.split]
+        cand = self.candidates[job.candidate]
+        choice = self.choice(job.split, job.candidate)
+        if job.kind == "fit":
+            fitted = fitter.select(cand, fold, fitter.ds.features, choice)
+            if job.candidate != self.best(job.split, "model"):
+                return fitted, {}
+            seed = self.work.seed + fold.selection
+            return fitted, _shuffled(fitter, fitted, fold, self.work.shuffles, seed)
+        config = cand.configs[choice.index]
+        if job.kind == "without":
+            return _without(
+                fitter, cand, config, fold, set(self.work.drops[job.group]), self.candidates[0]
+            )
+        return _shrunk(
+            fitter, cand, config, fold, job.fraction, (self.split.ordered, self.work.seed)
         )
 
-    runs = pmap(one, list(range(len(split.outer))), n, lambda _, r: tick("outer split", _fits(r)))
-    return Outcome(tuple(runs), Stack.of(split))
+    def assemble(self, i: int, done: Done) -> SplitRun:
+        """Split i's run from its jobs' results, with each role's priced decisions."""
+        fold = self.split.outer[i]
+        fits = [done[Job(i, "fit", j)] for j in range(len(self.candidates))]
+        fitted = tuple(f for f, _ in fits)
+        model, baseline = self.best(i, "model"), self.best(i, "baseline")
+        ablations = {g: done[Job(i, "without", model, g)] for g in self.work.drops}
+        shrunk = [done.get(Job(i, "curve", model, fraction=f)) for f in CURVE if f < 1]
+        curve = [p for p in shrunk if p is not None]
+        if Job(i, "curve", model, fraction=CURVE[0]) in done:
+            curve.append((1.0, len(fold.train), fitted[model].test))
+        roles = {"model": fitted[model], "baseline": fitted[baseline], "constant": fitted[0]}
+        policy = self.work.policy
+        decided = _decide(policy, self.fitter.ds.y, fold, roles) if policy else {}
+        return SplitRun(
+            fitted,
+            fitted[model],
+            fitted[baseline],
+            ablations,
+            fits[model][1],
+            tuple(curve),
+            decided,
+        )
+
+
+def _run_job(plan: Plan, job: Job) -> Any:
+    return plan.run(job)
 
 
 def curve_splits(split: Split) -> frozenset[int]:
@@ -225,45 +283,20 @@ def curve_splits(split: Split) -> frozenset[int]:
 
 def fits(candidates: list[Candidate], split: Split, work: Work) -> int:
     """Fits `evaluate` makes, for a progress bar."""
-    inner = {fold.selection: len(fold.inner) for fold in split.outer}
+    firsts = {fold.selection: fold for fold in split.outer}
     per_split = len(candidates) + len(work.drops)
     curves = len(curve_splits(split)) if work.curve else 0
     return (
-        sum(len(c.configs) for c in candidates) * sum(inner.values())
+        sum(_inner_fits(c, fold) for c in candidates for fold in firsts.values())
         + per_split * len(split.outer)
         + (len(CURVE) - 1) * curves
     )
 
 
-def _fits(run: SplitRun) -> int:
-    return len(run.fitted) + len(run.ablations) + max(0, len(run.curve) - 1)
-
-
-def run_split(
-    fitter: Fitter,
-    candidates: list[Candidate],
-    fold: Fold,
-    chosen: dict[tuple[str, int], Choice],
-    work: Work,
-    curve: tuple[bool, bool],
-) -> SplitRun:
-    """Everything one outer split computes; `curve`: whether to draw the learning curve here,
-    and whether the rows are time-ordered (then shorter histories keep the recent rows)."""
-    columns = fitter.ds.features
-    fitted = tuple(
-        fitter.select(c, fold, columns, chosen[(c.name, fold.selection)]) for c in candidates
-    )
-    model = _best(fitted, "model", fitter.metric)
-    baseline = _best(fitted, "baseline", fitter.metric)
-    ablations = {
-        group: _without(fitter, model, fold, set(drop), candidates[0])
-        for group, drop in work.drops.items()
-    }
-    shuffled = _shuffled(fitter, model, fold, work.shuffles, work.seed + fold.selection)
-    shrunk = _curve(fitter, model, fold, curve[1], work.seed) if curve[0] else ()
-    roles = {"model": model, "baseline": baseline, "constant": fitted[0]}
-    decided = _decide(work.policy, fitter.ds.y, fold, roles) if work.policy else {}
-    return SplitRun(fitted, model, baseline, ablations, shuffled, shrunk, decided)
+def _inner_fits(cand: Candidate, fold: Fold) -> int:
+    k = len(cand.configs)
+    configs = k + survivors(k) if k > 1 and halving(fold) else k
+    return configs * len(fold.inner)
 
 
 def _decide(policy: Policy, y: Array, fold: Fold, roles: dict[str, Fitted]) -> dict[str, Decided]:
@@ -278,11 +311,16 @@ def _decide(policy: Policy, y: Array, fold: Fold, roles: dict[str, Fitted]) -> d
 
 
 def _without(
-    fitter: Fitter, best: Fitted, fold: Fold, drop: set[str], constant: Candidate
+    fitter: Fitter,
+    cand: Candidate,
+    config: dict[str, Any],
+    fold: Fold,
+    drop: set[str],
+    constant: Candidate,
 ) -> Array:
     """The best model refitted without the `drop` columns; the constant when none is left."""
     columns = [c for c in fitter.ds.features if c not in drop]
-    cand, config = (best.candidate, best.config) if columns else (constant, {})
+    cand, config = (cand, config) if columns else (constant, {})
     return fitter.fit_predict(cand, config, fold.train, fold.test, columns)
 
 
@@ -293,21 +331,22 @@ def _subset(fold: Fold, fraction: float, ordered: bool, seed: int) -> Index:
     return np.sort(np.random.default_rng(seed).permutation(fold.train)[:k])
 
 
-def _curve(
-    fitter: Fitter, best: Fitted, fold: Fold, ordered: bool, seed: int
-) -> tuple[tuple[float, int, Array], ...]:
-    """The best model trained on growing fractions of the split's training rows."""
-    ds, out = fitter.ds, []
-    for fraction in CURVE:
-        rows = _subset(fold, fraction, ordered, seed)
-        if ds.task != "regression" and len(np.unique(ds.y[rows])) < 2:
-            continue
-        if len(rows) == len(fold.train):
-            pred = best.test
-        else:
-            pred = fitter.fit_predict(best.candidate, best.config, rows, fold.test, ds.features)
-        out.append((fraction, len(rows), pred))
-    return tuple(out)
+def _shrunk(
+    fitter: Fitter,
+    cand: Candidate,
+    config: dict[str, Any],
+    fold: Fold,
+    fraction: float,
+    how: tuple[bool, int],
+) -> Shrunk | None:
+    """The best model trained on a fraction of the split's training rows (the most recent
+    ones when `how[0]`, the rows are time-ordered; else a random draw seeded `how[1]`); None
+    when those rows hold a single class."""
+    ds = fitter.ds
+    rows = _subset(fold, fraction, *how)
+    if ds.task != "regression" and len(np.unique(ds.y[rows])) < 2:
+        return None
+    return fraction, len(rows), fitter.fit_predict(cand, config, rows, fold.test, ds.features)
 
 
 Drawn = list[tuple[SplitRun, Fold]]

@@ -3,11 +3,17 @@
 Only an outer split's inner folds are used to choose; its test rows are predicted once, by the
 configuration chosen, fitted on all of its training rows. Outer splits that share their inner
 folds (rolling origins) share the choice, which is made once.
+
+On large tables the choice is successive halving (as scikit-learn's HalvingGridSearchCV): every
+configuration of a candidate is first cross-validated with a random third of each inner
+training part, and only the best third of them on all of it. The rows validated on never
+change, and the configuration chosen always has its scores from all the rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +23,11 @@ from gonogo.candidates.candidate import Candidate
 from gonogo.candidates.fitted import FittedCandidate, fit
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Fold, Index
+from gonogo.evaluation.parallel import pmap
 from gonogo.metrics import Array, Metric
+
+FACTOR = 3  # successive halving keeps the best third of the configurations
+HALVING_FROM = 10_000  # rows a third of the smallest inner training part must keep
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,27 @@ class Fitted:
         return self.candidate.kind
 
 
+def halving(fold: Fold) -> bool:
+    """Whether configurations are first compared on a third of each inner training part
+    (successive halving's first rung): only where a third still has rows enough to rank them."""
+    return bool(fold.inner) and min(len(tr) for tr, _ in fold.inner) >= FACTOR * HALVING_FROM
+
+
+def thinned(fold: Fold, seed: int) -> Fold:
+    """The fold with a random third of each inner training part (in their order), validated
+    on the same rows as before."""
+    rng = np.random.default_rng(seed)
+    inner = tuple(
+        (np.sort(rng.choice(tr, len(tr) // FACTOR, replace=False)), val) for tr, val in fold.inner
+    )
+    return replace(fold, inner=inner)
+
+
+def survivors(configs: int) -> int:
+    """How many of a candidate's configurations the first rung sends on to all the rows."""
+    return -(-configs // FACTOR)
+
+
 class Fitter:
     """Fits and predicts candidates on row subsets of one dataset, fitting the metric's loss."""
 
@@ -86,11 +117,16 @@ class Fitter:
     ) -> Array:
         return self.predict(self.fit(cand, config, train, columns), test)
 
-    def cv(self, cand: Candidate, config: int, fold: Fold, columns: list[str]) -> Inner:
-        """One configuration over the fold's inner folds."""
-        preds = [
-            self.fit_predict(cand, cand.configs[config], tr, val, columns) for tr, val in fold.inner
-        ]
+    def fold_predictions(
+        self, cand: Candidate, config: int, fold: Fold, k: int, columns: list[str]
+    ) -> Array:
+        """One configuration fitted on the fold's k-th inner training part, predicting its
+        validation rows."""
+        train, val = fold.inner[k]
+        return self.fit_predict(cand, cand.configs[config], train, val, columns)
+
+    def inner(self, fold: Fold, preds: list[Array]) -> Inner:
+        """A configuration's mean score over the fold's inner folds, from its predictions."""
         values = [
             self.metric.value(self.ds.y[val], p)
             for (_, val), p in zip(fold.inner, preds, strict=True)
@@ -98,11 +134,17 @@ class Fitter:
         score = float(np.nanmean(values)) if values else float("nan")
         return Inner(score, np.concatenate(preds) if preds else np.empty(0))
 
-    def pick(self, cv: list[Inner]) -> Choice:
-        """The configuration with the best mean inner score."""
+    def ranked(self, cv: dict[int, Inner]) -> list[int]:
+        """Configuration indices, the best mean inner score first (undefined scores last, the
+        earlier configuration on a tie)."""
         sign = 1.0 if self.metric.greater_is_better else -1.0
-        ranked = [sign * v.score if np.isfinite(v.score) else -np.inf for v in cv]
-        best = int(np.argmax(ranked))
+        return sorted(
+            cv, key=lambda i: (-sign * cv[i].score if np.isfinite(cv[i].score) else np.inf, i)
+        )
+
+    def pick(self, cv: dict[int, Inner]) -> Choice:
+        """The configuration with the best mean inner score."""
+        best = self.ranked(cv)[0]
         return Choice(best, cv[best])
 
     def select(self, cand: Candidate, fold: Fold, columns: list[str], choice: Choice) -> Fitted:
@@ -110,3 +152,82 @@ class Fitter:
         config = cand.configs[choice.index]
         est = self.fit(cand, config, fold.train, columns)
         return Fitted(cand, config, choice.inner, est, self.predict(est, fold.test))
+
+
+Rung = tuple[int, bool]  # a set of inner folds, and whether thinned to a third of the rows
+Key = tuple[int, Rung, int]  # a candidate's position, its folds, a configuration
+Chosen = dict[tuple[str, int], Choice]  # by candidate name and set of inner folds
+Tick = Callable[[str], None]  # called with a label after each fit
+
+
+def choose(
+    fitter: Fitter,
+    candidates: list[Candidate],
+    folds: dict[int, Fold],
+    seed: int,
+    n: int,
+    tick: Tick,
+) -> Chosen:
+    """Each candidate's configuration for each set of inner folds, by successive halving where
+    the folds are large, else over every configuration; fits spread over `n` processes. The
+    first rung shares the processes with everything that is not halved."""
+    halved = {s for s, fold in folds.items() if halving(fold)}
+    every = {(s, False): fold for s, fold in folds.items()}
+    every |= {(s, True): thinned(folds[s], seed) for s in halved}
+    first = [
+        (j, (s, s in halved and len(c.configs) > 1), i)
+        for j, c in enumerate(candidates)
+        for s in folds
+        for i in range(len(c.configs))
+    ]
+    inner = _inner_cv(fitter, candidates, first, every, n, tick)
+    later = [
+        (j, (rung[0], False), i)
+        for (j, rung), cv in _by_candidate(inner).items()
+        if rung[1]
+        for i in fitter.ranked(cv)[: survivors(len(cv))]
+    ]
+    inner |= _inner_cv(fitter, candidates, later, every, n, tick)
+    full = _by_candidate({key: v for key, v in inner.items() if not key[1][1]})
+    return {(candidates[j].name, rung[0]): fitter.pick(cv) for (j, rung), cv in full.items()}
+
+
+def _by_candidate(inner: dict[Key, Inner]) -> dict[tuple[int, Rung], dict[int, Inner]]:
+    out: dict[tuple[int, Rung], dict[int, Inner]] = {}
+    for (j, rung, i), value in inner.items():
+        out.setdefault((j, rung), {})[i] = value
+    return out
+
+
+def _inner_cv(
+    fitter: Fitter,
+    candidates: list[Candidate],
+    keys: list[Key],
+    folds: dict[Rung, Fold],
+    n: int,
+    tick: Tick,
+) -> dict[Key, Inner]:
+    """Each key's configuration over its inner folds. One item per inner fold, the largest
+    training parts first, so that the processes end together."""
+    items = [(key, k) for key in keys for k in range(len(folds[key[1]].inner))]
+    items.sort(key=lambda item: -len(folds[item[0][1]].inner[item[1]][0]))
+    preds = pmap(
+        _fold_predictions,
+        (fitter, candidates, folds),
+        items,
+        n,
+        lambda item, _: tick(candidates[item[0][0]].name),
+    )
+    done = dict(zip(items, preds, strict=True))
+    return {
+        key: fitter.inner(folds[key[1]], [done[(key, k)] for k in range(len(folds[key[1]].inner))])
+        for key in keys
+    }
+
+
+def _fold_predictions(
+    context: tuple[Fitter, list[Candidate], dict[Rung, Fold]], item: tuple[Key, int]
+) -> Array:
+    fitter, candidates, folds = context
+    (j, rung, i), k = item
+    return fitter.fold_predictions(candidates[j], i, folds[rung], k, fitter.ds.features)

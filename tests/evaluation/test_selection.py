@@ -1,0 +1,96 @@
+"""Choosing configurations: successive halving on large tables, every configuration on all the
+rows otherwise, and the progress count matching the fits made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gonogo.candidates.candidate import assemble
+from gonogo.evaluation import parallel, selection
+from gonogo.evaluation.outer import Work, evaluate, fits
+from gonogo.evaluation.selection import Fitter
+from gonogo.metrics import METRICS
+from tests.conftest import bound, noise_frame
+
+
+def _run(rows_for_halving: int, monkeypatch: pytest.MonkeyPatch):
+    """Evaluate the constant and the linear model (four configurations) on a 3,000-row table,
+    recording every inner cross-validation: (configuration, inner training sizes)."""
+    monkeypatch.setattr(selection, "HALVING_FROM", rows_for_halving)
+    problem, ds, split = bound(noise_frame(n=3000), split={"outer": 1})
+    metric = METRICS["roc_auc"]
+    candidates = [
+        c for c in assemble(problem, ds, metric, split.ordered) if c.name in ("constant", "linear")
+    ]
+    fitter = Fitter(ds, metric)
+    folds: dict[int, set[tuple[int, ...]]] = {}
+    real = fitter.fold_predictions
+
+    def fold_predictions(cand, config, fold, k, columns):
+        if cand.name == "linear":
+            folds.setdefault(config, set()).add(tuple(len(tr) for tr, _ in fold.inner))
+        return real(cand, config, fold, k, columns)
+
+    monkeypatch.setattr(fitter, "fold_predictions", fold_predictions)
+    ticks: list[str] = []
+    work = Work({}, {}, problem.seed, curve=False)
+    outcome = evaluate(fitter, candidates, split, work, ticks.append)
+    assert len(ticks) == fits(candidates, split, work)  # the progress bar ends at its total
+    calls = sorted((config, sizes) for config, seen in folds.items() for sizes in seen)
+    return split, fitter, outcome, calls
+
+
+def _cv(fitter, cand, config, fold):
+    preds = [
+        fitter.fold_predictions(cand, config, fold, k, fitter.ds.features)
+        for k in range(len(fold.inner))
+    ]
+    return fitter.inner(fold, preds)
+
+
+def test_large_tables_rank_every_configuration_on_a_third_then_the_best_third_on_all(
+    monkeypatch,
+):
+    split, fitter, outcome, calls = _run(500, monkeypatch)
+    full = tuple(len(tr) for tr, _ in split.outer[0].inner)
+    third = tuple(n // 3 for n in full)
+    assert min(full) >= 3 * 500
+    first = [config for config, sizes in calls if sizes == third]
+    second = [config for config, sizes in calls if sizes == full]
+    assert sorted(first) == [0, 1, 2, 3] and len(second) == 2 and len(calls) == 6
+    # The two that go on are the best two of the first rung, and the choice is the better of
+    # them on all the rows, with its inner scores from all the rows.
+    fold = split.outer[0]
+    linear = next(c for c in outcome.runs[0].fitted if c.name == "linear")
+    rung = {i: _cv(fitter, linear.candidate, i, selection.thinned(fold, 0)) for i in range(4)}
+    assert set(second) == set(fitter.ranked(rung)[:2])
+    again = {i: _cv(fitter, linear.candidate, i, fold) for i in second}
+    assert linear.config == linear.candidate.configs[fitter.pick(again).index]
+    assert linear.cv == pytest.approx(max(v.score for v in again.values()))
+
+
+def test_small_tables_try_every_configuration_on_all_the_rows(monkeypatch):
+    split, _, _, calls = _run(selection.HALVING_FROM, monkeypatch)
+    full = tuple(len(tr) for tr, _ in split.outer[0].inner)
+    assert min(full) < 3 * selection.HALVING_FROM
+    assert sorted(calls) == [(i, full) for i in range(4)]
+
+
+def test_a_thinned_fold_keeps_a_third_of_each_training_part_and_the_same_validation():
+    _, _, split = bound(noise_frame(n=3000), split={"outer": 1})
+    fold = split.outer[0]
+    thin = selection.thinned(fold, seed=3)
+    for (tr, val), (kept, same) in zip(fold.inner, thin.inner, strict=True):
+        assert np.array_equal(val, same)
+        assert len(kept) == len(tr) // 3 and np.all(np.diff(kept) > 0)
+        assert np.isin(kept, tr).all()
+    assert np.array_equal(thin.train, fold.train) and np.array_equal(thin.test, fold.test)
+
+
+def test_every_table_from_a_few_hundred_rows_runs_in_worker_processes(monkeypatch):
+    monkeypatch.setenv("GONOGO_WORKERS", "2")
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    assert parallel.workers(parallel.PARALLEL_FROM - 1) == 1
+    assert parallel.workers(parallel.PARALLEL_FROM) == 2
+    assert parallel.workers(10_000_000) == 2
