@@ -21,6 +21,7 @@ from gonogo.metrics import DEFAULT_METRIC, METRICS
 from gonogo.problem import Problem
 
 ROUNDS = 500
+PROBE_ROWS = 50_000
 
 
 def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
@@ -63,7 +64,9 @@ def determination(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, An
 def quick_model(
     ds: Dataset, columns: list[str], train: Index, test: Index, seed: int
 ) -> np.ndarray[Any, Any]:
-    """Holdout predictions of a default gradient boosting model on the given columns."""
+    """Holdout predictions of a default gradient boosting model on the given columns, trained
+    on at most PROBE_ROWS of the `train` rows: a probe asks a yes-or-no question, which a
+    random 50,000 rows answer as well as 300,000, in a fifth of the time."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     cls = (
@@ -71,6 +74,8 @@ def quick_model(
     )
     recipe = models.Recipe("probe", cls, {"max_iter": 100, "random_state": seed})
     est = models.build(recipe, {}, ds, columns)
+    if len(train) > PROBE_ROWS:
+        train = np.sort(np.random.default_rng(seed).choice(train, PROBE_ROWS, replace=False))
     est.fit(ds.frame.iloc[train][columns], ds.y[train])
     return scores(est, ds.frame.iloc[test][columns], ds.task, ds.n_classes)
 
