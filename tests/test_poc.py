@@ -80,7 +80,7 @@ def test_the_worst_predictions_show_the_features_that_matter_most(chicago_result
 
 
 def test_worker_processes_give_the_verdict_one_process_gives(monkeypatch):
-    # 534 rows: the outer splits run in worker processes unless told otherwise.
+    # 534 rows: the fits run in worker processes unless told otherwise.
     frame = pd.read_parquet(FIXTURES / "ordinary_cps1985.parquet")
     problem = spec(
         label={"column": "wage"},

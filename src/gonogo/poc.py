@@ -449,8 +449,9 @@ def _threads(rows: int) -> AbstractContextManager[object]:
     Measured on 2 cores: Chicago takes 11.7 s with two threads and 12.0 s with one, but two runs
     at once take 949 s with two threads each (their spin-waiting threads starve each other)
     and 12 s with one. BLAS threads cost even alone: four logistic regressions on 3,200 churn
-    rows take 1.37 s with two OpenBLAS threads and 0.31 s with one. On 336k rows two threads
-    save 14% (111 s against 129 s), so large tables keep them.
+    rows take 1.37 s with two OpenBLAS threads and 0.31 s with one. Large tables keep them
+    for what this process fits itself (a lone item of work); worker processes get their share
+    of the cores from joblib.
     """
     if rows >= SINGLE_THREAD_BELOW or "OMP_NUM_THREADS" in os.environ:
         return nullcontext()

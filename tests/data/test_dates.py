@@ -45,7 +45,11 @@ def test_a_column_both_orders_read_is_refused():
     ("values", "fmt", "message"),
     [
         (["2020-01-01", "not a date"], None, "1 missing or unparsable dates .* e.g. 'not a date'"),
-        (["2014-01-08", "08/01/2014"], None, r"\(format 'ISO8601' inferred; .*\), e.g. '08/01/2014'"),
+        (
+            ["2014-01-08", "08/01/2014"],
+            None,
+            r"\(format 'ISO8601' inferred; .*\), e.g. '08/01/2014'",
+        ),
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
         (["08/01/2014"], "%Q", "date format '%Q' does not work"),
         (["2024-03-30T10:00+01:00", "2024-04-01T10:00+02:00"], None, "format 'ISO8601' does not"),

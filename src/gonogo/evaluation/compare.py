@@ -126,11 +126,15 @@ class Scores:
         return self.metric.gain(self.per_split[model], self.per_split[baseline])
 
 
-Digest = tuple[tuple[int, ...], bytes]
+Digest = tuple[tuple[int, ...], str, bytes]
 
 
 def _digest(p: Array) -> Digest:
-    return p.shape, hashlib.blake2b(np.ascontiguousarray(p).tobytes(), digest_size=16).digest()
+    return (
+        p.shape,
+        p.dtype.str,
+        hashlib.blake2b(np.ascontiguousarray(p).tobytes(), digest_size=16).digest(),
+    )
 
 
 def score_all(

@@ -22,6 +22,7 @@ import pandas as pd
 
 from gonogo.candidates.candidate import Candidate
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.data.dataset import Dataset
 from gonogo.data.split import Fold, Index, Split
 from gonogo.evaluation.compare import Stack, split_values
 from gonogo.evaluation.decisions import Policy
@@ -205,13 +206,8 @@ class Plan:
 
     def best(self, i: int, kind: str) -> int:
         """The position of the best candidate of a kind in split i, by inner CV."""
-        sign = 1.0 if self.fitter.metric.greater_is_better else -1.0
-        scores = {
-            j: self.choice(i, j).inner.score
-            for j, c in enumerate(self.candidates)
-            if c.kind == kind
-        }
-        return max(scores, key=lambda j: sign * scores[j] if np.isfinite(scores[j]) else -np.inf)
+        of_kind = (j for j, c in enumerate(self.candidates) if c.kind == kind)
+        return self.fitter.ranked({j: self.choice(i, j).inner for j in of_kind})[0]
 
     def jobs(self) -> list[Job]:
         """Every split's jobs, the largest training parts first."""
@@ -253,7 +249,9 @@ class Plan:
         ablations = {g: done[Job(i, "without", model, g)] for g in self.work.drops}
         shrunk = [done.get(Job(i, "curve", model, fraction=f)) for f in CURVE if f < 1]
         curve = [p for p in shrunk if p is not None]
-        if Job(i, "curve", model, fraction=CURVE[0]) in done:
+        if Job(i, "curve", model, fraction=CURVE[0]) in done and _trainable(
+            self.fitter.ds, fold.train
+        ):
             curve.append((1.0, len(fold.train), fitted[model].test))
         roles = {"model": fitted[model], "baseline": fitted[baseline], "constant": fitted[0]}
         policy = self.work.policy
@@ -331,6 +329,11 @@ def _subset(fold: Fold, fraction: float, ordered: bool, seed: int) -> Index:
     return np.sort(np.random.default_rng(seed).permutation(fold.train)[:k])
 
 
+def _trainable(ds: Dataset, rows: Index) -> bool:
+    """Whether a model can learn from `rows`: any label for regression, two classes or more."""
+    return ds.task == "regression" or len(np.unique(ds.y[rows])) > 1
+
+
 def _shrunk(
     fitter: Fitter,
     cand: Candidate,
@@ -344,7 +347,7 @@ def _shrunk(
     when those rows hold a single class."""
     ds = fitter.ds
     rows = _subset(fold, fraction, *how)
-    if ds.task != "regression" and len(np.unique(ds.y[rows])) < 2:
+    if not _trainable(ds, rows):
         return None
     return fraction, len(rows), fitter.fit_predict(cand, config, rows, fold.test, ds.features)
 

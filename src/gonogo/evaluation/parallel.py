@@ -61,7 +61,10 @@ def pmap(
         with open(path, "wb") as f:
             cloudpickle.dump(context, f)
         parallel = Parallel(n_jobs=min(n, len(items)), backend="loky", return_as="generator")
-        return _collect(items, parallel(delayed(_call)(fn, path, item) for item in items), done)
+        try:
+            return _collect(items, parallel(delayed(_call)(fn, path, item) for item in items), done)
+        finally:
+            _SHARED.clear()  # filled here when joblib runs the items in this process instead
 
 
 def _collect(items: Sequence[T], results: Iterable[R], done: Callable[[T, R], None]) -> list[R]:
