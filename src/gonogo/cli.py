@@ -220,19 +220,32 @@ def pipeline_run(
     ] = None,
     store: StoreOption = Path(".gonogo"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="redo every step")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="fit the configurations this verdict.json (gonogo run's) chose"),
+    ] = None,
+    reselect: Annotated[
+        bool, typer.Option("--reselect", help="choose the configurations afresh by CV")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """ingest → statistics → schema → data gate → train → model gate → register.
 
+    Train fits the configurations the run that trained production chose (the first run
+    chooses them by cross-validation), or those of --config, or afresh with --reselect.
     Exits 0 when something was registered or nothing was to do, 3 when the data gate failed,
     4 when the model was not blessed, 2 on bad input.
     """
     from gonogo.pipeline.runner import run as run_pipeline
+    from gonogo.pipeline.train import Choice, read_chosen
     from gonogo.problem import load_problem
 
     with _input_errors():
         _pipeline_installed()
-        outcome = run_pipeline(load_problem(spec), data, store, cache=not no_cache)
+        problem = load_problem(spec)
+        given = read_chosen(config, problem.name) if config is not None else None
+        choice = Choice(given, reselect)
+        outcome = run_pipeline(problem, data, store, cache=not no_cache, choice=choice)
     typer.echo(json.dumps(outcome.to_dict(), indent=2) if as_json else "\n".join(outcome.lines()))
     raise typer.Exit(outcome.code)
 

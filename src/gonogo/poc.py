@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gonogo.candidates.candidate import assemble
+from gonogo.candidates.candidate import Pinned, assemble
 from gonogo.checks import DATA_CHECKS, LABEL_CHECKS, Finding, run_checks
 from gonogo.checks.outcome import worse_than_constant
 from gonogo.data.dataset import Dataset, load
@@ -112,11 +112,15 @@ def _candidate(name: str) -> str:
 class _Run:
     """One run's state while it is being computed."""
 
-    def __init__(self, problem: Problem, ds: Dataset, progress: Progress | None) -> None:
+    def __init__(
+        self, problem: Problem, ds: Dataset, progress: Progress | None, pinned: Pinned | None
+    ) -> None:
         self.problem, self.ds = problem, ds
         self.split = make_split(problem, ds)
         self.metric = METRICS[problem.metric or DEFAULT_METRIC[ds.task]]
         self.candidates = assemble(problem, ds, self.metric, self.split.ordered)
+        if pinned is not None:
+            self.candidates = pinned.apply(self.candidates)
         self.policy = policy(problem, ds.task, ds.classes)
         self.hypotheses = hypotheses(problem)
         self.fitter = Fitter(ds, self.metric)
@@ -435,12 +439,18 @@ def _curve_gain(gain: Callable[[float, float], Any], curve: list[CurvePoint]) ->
     return float(gain(by[1.0], by[0.5]))
 
 
-def run(problem: Problem, data: Any = None, progress: Progress | None = None) -> Result:
+def run(
+    problem: Problem,
+    data: Any = None,
+    progress: Progress | None = None,
+    pinned: Pinned | None = None,
+) -> Result:
     """Run the PoC for `problem`; `data` (a pandas or polars frame, an Arrow table, or a
-    Dataset already bound to the problem) overrides the spec's data.path."""
+    Dataset already bound to the problem) overrides the spec's data.path. Candidates
+    `pinned` keep the configuration chosen before, everything else is measured as usual."""
     ds = data if isinstance(data, Dataset) else load(problem, data)
     with _threads(len(ds.y)):
-        return _Run(problem, ds, progress).compute()
+        return _Run(problem, ds, progress, pinned).compute()
 
 
 def _threads(rows: int) -> AbstractContextManager[object]:

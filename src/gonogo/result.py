@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from gonogo.candidates.candidate import plain
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
@@ -201,6 +202,9 @@ class Result:
                 },
             }
         )
+        # Exact, not rounded like the figures: a pipeline fits this configuration again.
+        for entry, c in zip(contract["candidates"], self.candidates, strict=True):
+            entry["config"] = plain(c.config)
         return contract
 
     def to_json(self) -> str:

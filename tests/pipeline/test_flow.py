@@ -181,3 +181,47 @@ def test_an_unreachable_tracking_server_stops_a_poc_run_before_it_writes(small_s
     )
     assert "tracking http://127.0.0.1:9" in _one_line_exit_2(done)
     assert not (tmp_path / "out").exists()
+
+
+def _other_configs(verdict, problem, ds):
+    """The verdict with every model pinned to a configuration its run did not choose."""
+    from gonogo.pipeline.train import candidates
+
+    grids = {c.name: c.configs for c in candidates(problem, ds)}
+    for entry in verdict["candidates"]:
+        others = [c for c in grids[entry["name"]] if c != entry["config"]]
+        entry["config"] = others[0] if others else entry["config"]
+    return verdict
+
+
+def test_the_pipeline_fits_the_configurations_a_poc_chose(small_spec, new_store, tmp_path):
+    from gonogo.candidates.store import load
+    from gonogo.data.dataset import load as load_data
+    from gonogo.problem import load_problem
+
+    done = gonogo("run", small_spec, "--out", tmp_path / "out", "-q")
+    assert done.returncode == 0, done.stderr
+    problem = load_problem(small_spec)
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text())
+    pinned = _other_configs(verdict, problem, load_data(problem))
+    (tmp_path / "pinned.json").write_text(json.dumps(pinned))
+    root = new_store()
+    args = ("pipeline", "run", small_spec, "--store", root, "--config", tmp_path / "pinned.json")
+    done = gonogo(*args, "--json")
+    assert done.returncode == 0, done.stderr
+    (train,) = (root / "noise" / "cache" / "train").iterdir()
+    output = json.loads((train / "output.json").read_text())
+    assert output["configured"] == f"as {tmp_path / 'pinned.json'} chose"
+    chose = json.loads((train / "verdict.json").read_text())
+    assert [c["config"] for c in chose["candidates"]] == [c["config"] for c in pinned["candidates"]]
+    model = load(train / "final" / "model")
+    assert model.provenance["config"] == next(
+        c["config"] for c in pinned["candidates"] if c["name"] == chose["best_model"]
+    )
+    # A configuration the candidates do not have stops the run before it writes.
+    pinned["candidates"][-1]["config"] = {"max_depth": 99}
+    (tmp_path / "pinned.json").write_text(json.dumps(pinned))
+    elsewhere = tmp_path / "elsewhere"
+    done = gonogo(*args[:3], "--store", elsewhere, "--config", tmp_path / "pinned.json")
+    assert "configuration {'max_depth': 99} is not one of" in _one_line_exit_2(done)
+    assert not elsewhere.exists()

@@ -1,6 +1,7 @@
 """`gonogo pipeline run` on the Chicago table arriving year by year: the heuristic ships first,
-a model earns production through the gate, a rerun does nothing, a worse model is refused,
-and kill -9 or a second run at the same time leave the store consistent."""
+a model earns production through the gate (in the configurations the first run chose), a
+rerun does nothing, a worse model is refused, and kill -9 or a second run at the same time
+leave the store consistent."""
 
 from __future__ import annotations
 
@@ -45,6 +46,18 @@ def test_a_later_run_blesses_the_model_on_a_new_year(chicago_story):
     assert over["value"] >= chicago_story.problem.success.min_improvement and over["ci"][0] > 0
     assert second.gains["production"]["value"] >= -chicago_story.problem.gate.tolerance
     assert not [f for f in second.findings if f["severity"] == "block"]
+
+
+def test_a_later_run_fits_the_configurations_the_first_run_chose(chicago_story):
+    tracker = chicago_story.tracker()
+    v1, v2 = tracker.version(1), tracker.version(2)
+    configured = [tracker.client.get_run(v.run_id).data.params["configured"] for v in (v1, v2)]
+    assert configured == ["chosen by cross-validation", "as version 1's run chose"]
+    first = {
+        c["name"]: c["config"] for c in tracker.run_json(v1.run_id, "verdict.json")["candidates"]
+    }
+    model = tracker.candidate(v2)
+    assert model.provenance["config"] == first[v2.tags["gonogo.candidate"]]
 
 
 def test_a_rerun_on_the_same_spec_and_data_does_nothing(chicago_story):

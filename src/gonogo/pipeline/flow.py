@@ -7,6 +7,7 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
+from gonogo.candidates.candidate import Pinned
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
@@ -17,6 +18,7 @@ from gonogo.pipeline.ingest import Ingested, spec_digest
 from gonogo.pipeline.outcome import Outcome
 from gonogo.pipeline.store import Store
 from gonogo.pipeline.tracking import RunLog, Tracker, Version, log_run, packages
+from gonogo.pipeline.train import Choice, chosen
 from gonogo.problem import Problem
 
 
@@ -105,6 +107,7 @@ def _estimates(blessing: Blessing) -> dict[str, dict[str, Any]]:
 def _trained_log(ctx: _Context, trained: steps.Trained) -> None:
     out = trained.output
     ctx.log.tags["gonogo.verdict"] = out["decision"]
+    ctx.log.params["configured"] = out["configured"]
     ctx.log.params |= {f"{r}_name": n for r, n in out["names"].items()}
     ctx.log.metrics |= {f"holdout.{k}": v for k, v in out["metrics"].items() if v is not None}
     ctx.log.files += [trained.folder / "verdict.json", trained.folder / "report.html"]
@@ -156,14 +159,24 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     return _finish(ctx, outcome, _models(ctx, trained, roles))
 
 
-def execute(problem: Problem, store: Store, ingested: Ingested) -> Outcome:
+def _pinned(ctx: _Context, production: Version | None, choice: Choice) -> Pinned | None:
+    """The configurations to fit: as given, else those of the run that trained production
+    (none on a first run, or when choosing afresh)."""
+    if choice.given is not None or choice.reselect or production is None:
+        return choice.given
+    verdict = ctx.tracker.run_json(production.run_id, "verdict.json")
+    return chosen(verdict, f"version {production.number}'s run", ctx.problem.name)
+
+
+def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) -> Outcome:
     """Gate, train, gate, log and register: a run that was not cached."""
     ctx = _Context(problem, store, ingested, Tracker(store))
     serving = _serving(ctx)  # loaded first: a tampered version stops the run before it trains
+    pinned = _pinned(ctx, serving[0], choice)
     findings = _gate(ctx, serving[0])
     trained = None
     if passes(findings):
-        trained = steps.train(problem, store, ingested)
+        trained = steps.train(problem, store, ingested, pinned)
         _trained_log(ctx, trained)
         if trained.blocked:
             findings += [Finding("poc.blocked", "block", m) for m in trained.output["blocking"]]

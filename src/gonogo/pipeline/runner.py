@@ -16,22 +16,34 @@ from pathlib import Path
 from gonogo.pipeline.ingest import ingest, spec_digest
 from gonogo.pipeline.outcome import Outcome
 from gonogo.pipeline.store import Store, fingerprint
+from gonogo.pipeline.train import Choice
 from gonogo.problem import Problem
 
 
 def run(
-    problem: Problem, data: str | None = None, root: Path | None = None, cache: bool = True
+    problem: Problem,
+    data: str | None = None,
+    root: Path | None = None,
+    cache: bool = True,
+    choice: Choice | None = None,
 ) -> Outcome:
     """One pipeline run of `problem` on `data` (a path or glob; the spec's data by default),
-    with the store at `root` (`.gonogo`)."""
+    with the store at `root` (`.gonogo`), fitting the configurations `choice` says."""
+    choice = choice or Choice()
     store = Store(root or Path(".gonogo"), problem.name, cache)
     ingested = ingest(problem, data)
-    key = fingerprint("run", spec=spec_digest(problem), data=ingested.digests)
+    key = fingerprint("run", spec=spec_digest(problem), data=ingested.digests, configs=choice.key())
     done = store.cached("run", key)
     if done is not None:
         return Outcome(**{k: v for k, v in done.items() if k != "code"} | {"cached": True})
     from gonogo.pipeline.flow import execute
 
-    outcome = execute(problem, store, ingested)
+    if choice.given is not None:
+        from gonogo.pipeline.steps import read
+        from gonogo.pipeline.train import check
+
+        check(problem, read(problem, ingested), choice.given)
+
+    outcome = execute(problem, store, ingested, choice)
     store.keep("run", key, outcome.to_dict(), {})
     return outcome

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from gonogo.candidates.candidate import Pinned, plain
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.store import as_files, load
 from gonogo.checks.finding import Finding
@@ -127,16 +128,20 @@ def _fits(problem: Problem, ds: Dataset, result: Result) -> dict[str, str | byte
     return kept | {"holdout.parquet": buffer.getvalue()}
 
 
-def train(problem: Problem, store: Store, ingested: Ingested) -> Trained:
-    """The PoC on all the data (checks, selection, verdict), then the chosen heuristic and
-    model fitted on every labeled row; cached by spec and data."""
-    fp = fingerprint("train", spec=spec_digest(problem), data=ingested.digests)
+def train(
+    problem: Problem, store: Store, ingested: Ingested, pinned: Pinned | None = None
+) -> Trained:
+    """The PoC on all the data (checks, selection unless `pinned`, verdict), then the chosen
+    heuristic and model fitted on every labeled row; cached by spec, data and pins."""
+    pins = {k: plain(v) for k, v in pinned.configs.items()} if pinned else None
+    fp = fingerprint("train", spec=spec_digest(problem), data=ingested.digests, pinned=pins)
     if store.cached("train", fp) is None:
         ds = read(problem, ingested)
-        result = run_poc(problem, ds)
+        result = run_poc(problem, ds, pinned=pinned)
         names = {"heuristic": result.best_baseline, "model": result.best_model}
         output = {
             "fingerprint": fp,
+            "configured": f"as {pinned.source} chose" if pinned else "chosen by cross-validation",
             "decision": result.verdict.decision,
             "reasons": list(result.verdict.reasons),
             "names": {r: n for r, n in names.items() if n is not None},
