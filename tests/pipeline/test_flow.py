@@ -225,3 +225,35 @@ def test_the_pipeline_fits_the_configurations_a_poc_chose(small_spec, new_store,
     done = gonogo(*args[:3], "--store", elsewhere, "--config", tmp_path / "pinned.json")
     assert "configuration {'max_depth': 99} is not one of" in _one_line_exit_2(done)
     assert not elsewhere.exists()
+
+
+def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path):
+    from gonogo.errors import DataError
+    from gonogo.pipeline.runner import run
+    from gonogo.pipeline.store import Store
+    from gonogo.pipeline.tracking import Tracker
+    from gonogo.problem import parse_problem
+
+    frame = noise_frame(n=400)
+    frame.to_parquet(tmp_path / "noise.parquet", index=False)
+    raw = {"name": "noise-sql", "label": {"column": "y"}}
+    query = "SELECT * FROM 'noise.parquet' WHERE x3 > -9"
+    problem = parse_problem(raw | {"data": {"sql": query}}, tmp_path, "q.yaml")
+    root = new_store()
+    first = run(problem, None, root)
+    assert first.status == "registered" and first.registered == [1]
+    (kept,) = (root / "noise-sql" / "snapshots").glob("*.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(kept), frame, check_dtype=False)
+    tracker = Tracker(Store(root, "noise-sql"), create=False)
+    lineage = tracker.run_json(tracker.version(1).run_id, "lineage.json")
+    assert [d["path"] for d in lineage["data"]] == [str(kept)]
+    assert lineage["spec_body"]["data"]["sql"] == query
+    # The same rows again: the same snapshot, nothing to do.
+    assert run(problem, None, root).cached
+    assert len(list((root / "noise-sql" / "snapshots").iterdir())) == 1
+    # A query that fails writes nothing.
+    broken = parse_problem(raw | {"data": {"sql": "SELECT * FROM 'none.parquet'"}}, source="q.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    with pytest.raises(DataError, match=r"q.yaml: data.sql: query .* failed"):
+        run(broken, None, elsewhere)
+    assert not (elsewhere / "noise-sql").exists()

@@ -1,8 +1,14 @@
 """The ingest step: the run's data files and their digests, and the spec's digest. Light on
-purpose: a rerun that changes nothing stops after it, without loading the rest."""
+purpose: a rerun that changes nothing stops after it, without loading the rest.
+
+A spec whose data is a query (`data.sql`) is ingested as a snapshot of its result, a Parquet
+file in the store named by its digest: the data a version was trained on stays at hand for
+lineage, and a query that returns the same rows as before is a rerun with nothing to do."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,15 +41,37 @@ def spec_digest(problem: Problem) -> str:
     return digest(problem.model_dump(mode="json", by_alias=True))
 
 
-def ingest(problem: Problem, data: str | None = None) -> Ingested:
-    """The files of `data` (a path or glob), or of the spec's data.path."""
+def ingest(problem: Problem, data: str | None = None, snapshots: Path | None = None) -> Ingested:
+    """The files of `data` (a path or glob), or of the spec's data.path, or the spec's query's
+    result as a Parquet snapshot kept in the folder `snapshots`."""
+    if data is None and problem.data.sql is not None and snapshots is not None:
+        return Ingested((snapshot(problem, snapshots),))
     if data is None:
         if problem.data.path is None:
-            reads = "the pipeline snapshots files, not queries: " if problem.data.sql else ""
-            raise DataError(
-                f"{problem.source}: data.path", f"{reads}required when --data is not given"
-            )
+            raise DataError(f"{problem.source}: data.path", "required when --data is not given")
         found = files(problem.base_dir / problem.data.path, f"{problem.source}: data.path")
     else:
         found = files(data, "--data")
     return Ingested(tuple((str(p), file_digest(p)) for p in found))
+
+
+def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
+    """The spec's query's result written to `folder` as a Parquet file named by its digest
+    (the same rows in the same order give the same file), and that digest. Nothing is
+    written when the query fails."""
+    import pyarrow.parquet as pq
+
+    from gonogo.data import sql
+
+    table = sql.read(problem)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, staged = tempfile.mkstemp(prefix=".snapshot.", suffix=".parquet", dir=folder)
+    os.close(fd)
+    try:
+        pq.write_table(table, staged)
+        found = file_digest(Path(staged))
+        kept = folder / f"{found[:32]}.parquet"
+        os.replace(staged, kept)
+    finally:
+        Path(staged).unlink(missing_ok=True)
+    return str(kept), found

@@ -31,7 +31,7 @@ def run(
     with the store at `root` (`.gonogo`), fitting the configurations `choice` says."""
     choice = choice or Choice()
     store = Store(root or Path(".gonogo"), problem.name, cache)
-    ingested = ingest(problem, data)
+    ingested = ingest(problem, data, store.folder / "snapshots")
     key = fingerprint("run", spec=spec_digest(problem), data=ingested.digests, configs=choice.key())
     done = store.cached("run", key)
     if done is not None:
