@@ -236,8 +236,8 @@ def pipeline_run(
     Exits 0 when something was registered or nothing was to do, 3 when the data gate failed,
     4 when the model was not blessed, 2 on bad input.
     """
+    from gonogo.pipeline.choice import Choice, read_chosen
     from gonogo.pipeline.runner import run as run_pipeline
-    from gonogo.pipeline.train import Choice, read_chosen
     from gonogo.problem import load_problem
 
     with _input_errors():

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gonogo.candidates.candidate import Pinned, assemble
+from gonogo.candidates.candidate import assemble
+from gonogo.candidates.pinned import Pinned
 from gonogo.checks import DATA_CHECKS, LABEL_CHECKS, Finding, run_checks
 from gonogo.checks.outcome import worse_than_constant
 from gonogo.data.dataset import Dataset, load

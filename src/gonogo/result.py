@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from gonogo.candidates.candidate import plain
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.pinned import plain
 from gonogo.checks.finding import Finding
 from gonogo.errors import InputError
 from gonogo.evaluation.budget import Budget

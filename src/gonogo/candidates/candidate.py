@@ -3,9 +3,8 @@ system and models share this type so that one evaluation path serves all of them
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from gonogo.candidates import models
@@ -13,7 +12,7 @@ from gonogo.candidates.baselines import ColumnBaseline, ExpressionBaseline, Grou
 from gonogo.candidates.expression import Expression
 from gonogo.candidates.rule import SimpleRule
 from gonogo.data.dataset import Dataset
-from gonogo.errors import InputError, SpecError
+from gonogo.errors import SpecError
 from gonogo.metrics import Metric
 from gonogo.problem import BaselineSpec, Problem
 
@@ -133,36 +132,3 @@ def assemble(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> li
     out += [_baseline(b, i, problem, ds, metric) for i, b in enumerate(problem.baselines)]
     recipes = models.recipes(problem.models, ds.task, problem.seed, problem.source, metric.loss)
     return out + [_model(r, ds, metric) for r in recipes]
-
-
-def plain(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A configuration as JSON reads it back (tuples as lists), so one written to a file and
-    read again compares equal to the grid's."""
-    value: dict[str, Any] = json.loads(json.dumps(dict(config), default=str))
-    return value
-
-
-@dataclass(frozen=True)
-class Pinned:
-    """Configurations chosen before (by name, e.g. by the PoC), and where they come from:
-    a candidate named here is fitted in that one configuration instead of choosing again."""
-
-    source: str
-    configs: Mapping[str, Mapping[str, Any]]
-
-    def apply(self, candidates: list[Candidate]) -> list[Candidate]:
-        """`candidates`, each named one restricted to its pinned configuration (one outside
-        its grid is an error: the spec changed since the choice); names the run does not
-        have are left alone."""
-        return [self._one(c) if c.name in self.configs else c for c in candidates]
-
-    def _one(self, cand: Candidate) -> Candidate:
-        wanted = plain(self.configs[cand.name])
-        for config in cand.configs:
-            if plain(config) == wanted:
-                return replace(cand, configs=(config,))
-        raise InputError(
-            self.source,
-            f"{cand.name}'s configuration {wanted} is not one of its configurations now "
-            f"{[plain(c) for c in cand.configs]}; choose again (--reselect)",
-        )

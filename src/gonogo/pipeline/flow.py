@@ -7,18 +7,18 @@ import platform
 from dataclasses import dataclass, field
 from typing import Any
 
-from gonogo.candidates.candidate import Pinned
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.pinned import Pinned
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
+from gonogo.pipeline.choice import Choice, chosen
 from gonogo.pipeline.gates import passes
 from gonogo.pipeline.ingest import Ingested, spec_digest
 from gonogo.pipeline.outcome import Outcome
 from gonogo.pipeline.store import Store
 from gonogo.pipeline.tracking import RunLog, Tracker, Version, log_run, packages
-from gonogo.pipeline.train import Choice, chosen
 from gonogo.problem import Problem
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gonogo.pipeline.choice import Choice
 from gonogo.pipeline.ingest import ingest, spec_digest
 from gonogo.pipeline.outcome import Outcome
 from gonogo.pipeline.store import Store, fingerprint
-from gonogo.pipeline.train import Choice
 from gonogo.problem import Problem
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from gonogo.candidates.candidate import Pinned, plain
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.candidates.pinned import Pinned, plain
 from gonogo.candidates.store import as_files, load
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect, schemafile

@@ -1,23 +1,16 @@
 """The train step: one candidate, in the configuration the PoC chose, fitted on every labeled
-row. The same `fit` as every fit of a run, so what is trained is what was evaluated.
-
-Which configurations a pipeline run fits: those a PoC chose (its verdict.json, `--config`), by
-default those of the run that trained production, so retraining on new data does not choose
-again; `--reselect` chooses afresh, as the first run does.
-"""
+row. The same `fit` as every fit of a run, so what is trained is what was evaluated."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gonogo.candidates.candidate import Candidate, Pinned, assemble, plain
+from gonogo.candidates.candidate import Candidate, assemble
 from gonogo.candidates.fitted import FittedCandidate, fit
+from gonogo.candidates.pinned import Pinned
 from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import make_split
 from gonogo.errors import InputError
@@ -76,52 +69,3 @@ def candidates(problem: Problem, ds: Dataset) -> list[Candidate]:
 def check(problem: Problem, ds: Dataset, pinned: Pinned) -> None:
     """Stop, before a run writes anything, on a configuration its candidates do not have."""
     pinned.apply(candidates(problem, ds))
-
-
-@dataclass(frozen=True)
-class Choice:
-    """Where a pipeline run's configurations come from: `given` (a PoC's choice), or chosen
-    afresh (`reselect`); neither: those of the run that trained production."""
-
-    given: Pinned | None = None
-    reselect: bool = False
-
-    def __post_init__(self) -> None:
-        if self.given is not None and self.reselect:
-            raise InputError("--reselect", "chooses afresh; it cannot go with --config")
-
-    def key(self) -> Any:
-        """What distinguishes runs that choose differently, for their fingerprint."""
-        if self.given is not None:
-            return {k: plain(v) for k, v in self.given.configs.items()}
-        return "reselect" if self.reselect else "production's"
-
-
-def chosen(verdict: Mapping[str, Any], source: str, problem: str) -> Pinned:
-    """The configurations a run's `verdict` (verdict.json) chose, one per candidate."""
-    if verdict.get("problem") != problem:
-        raise InputError(source, f"is a verdict of {verdict.get('problem')!r}, not of {problem!r}")
-    entries = verdict.get("candidates")
-    if not isinstance(entries, list) or not all(isinstance(c, dict) for c in entries):
-        raise InputError(source, "has no candidates list; expected a verdict.json of gonogo run")
-    lacking = [str(c.get("name")) for c in entries if not isinstance(c.get("config"), dict)]
-    if lacking:
-        raise InputError(
-            source,
-            f"gives no configuration for {', '.join(lacking)} (written by an older gonogo); "
-            "run the PoC again or choose afresh (--reselect)",
-        )
-    return Pinned(source, {str(c["name"]): c["config"] for c in entries})
-
-
-def read_chosen(path: Path, problem: str) -> Pinned:
-    """The configurations in the verdict.json at `path` (e.g. `gonogo run --out`'s)."""
-    try:
-        verdict = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(str(path), f"cannot be read ({err.strerror or err})") from None
-    except ValueError as err:
-        raise InputError(str(path), f"is not JSON ({err})") from None
-    if not isinstance(verdict, dict):
-        raise InputError(str(path), "is not a verdict.json (expected an object)")
-    return chosen(verdict, str(path), problem)

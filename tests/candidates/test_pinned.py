@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gonogo.candidates.candidate import Candidate, Pinned, plain
+from gonogo.candidates.candidate import Candidate
+from gonogo.candidates.pinned import Pinned, plain
 from gonogo.errors import InputError
 
 
