@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from gonogo import DataError
-from gonogo.data.sources import batches, read_table
+from gonogo.data.sources import ahead, batches, read_table
 
 
 def test_csv_and_parquet_read_the_same(tmp_path: Path, churn_frame):
@@ -73,3 +73,28 @@ def test_csv_batches_and_a_broken_file(tmp_path: Path):
     (tmp_path / "bad.parquet").write_bytes(b"nope")
     with pytest.raises(DataError, match=r"--input: cannot read bad.parquet: "):
         list(batches(tmp_path / "bad.parquet", "parquet", "--input", 4))
+
+
+def test_read_ahead_keeps_the_order_raises_the_readers_error_and_stops_with_the_consumer():
+    import threading
+
+    assert list(ahead(iter(range(100)), depth=2)) == list(range(100))
+
+    def failing():
+        yield 1
+        raise DataError("f.parquet", "cannot read row group 2")
+
+    with pytest.raises(DataError, match="cannot read row group 2"):
+        list(ahead(failing()))
+    produced = []
+
+    def counted():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    stream = ahead(counted(), depth=2)
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # the consumer stops: the producer ends instead of reading on
+    assert len(produced) <= 3 + 2 + 1
+    assert not [t for t in threading.enumerate() if t.name == "gonogo-read-ahead"]

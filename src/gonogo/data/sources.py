@@ -6,7 +6,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.dataset as pads
 
+T = TypeVar("T")
 _READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
@@ -158,3 +159,47 @@ def _runs(meta: Any, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
         count += n
     if run:
         yield run
+
+
+def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced by a thread at most `depth` ahead of the consumer: reading and
+    decoding the next batch (Arrow works without the GIL) overlaps the work on this one, and
+    memory stays bounded by `depth` batches. The producer's error is raised here, and a
+    consumer that stops early stops the producer."""
+    import queue
+    import threading
+
+    made: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def offer(entry: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                made.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(("item", item)):
+                    return
+            offer(("end", None))
+        except BaseException as err:  # handed to the consumer, who raises it
+            offer(("error", err))
+
+    worker = threading.Thread(target=produce, name="gonogo-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = made.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()

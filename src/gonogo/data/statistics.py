@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from gonogo.data.dialect import SNIFF, Given
 from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
-from gonogo.data.sources import batches, file_format, first_line, form_of
+from gonogo.data.sources import ahead, batches, file_format, first_line, form_of
 from gonogo.errors import DataError
 
 SAMPLE = 10_000  # values kept per numeric column for the distribution tests
@@ -228,10 +228,11 @@ def _merge(counted: list[pa.StructArray]) -> pa.StructArray:
 
 
 def compute(batches: Iterable[pa.RecordBatch], sample: int = SAMPLE, seed: int = 0) -> Statistics:
-    """Statistics of a stream of record batches sharing one schema."""
+    """Statistics of a stream of record batches sharing one schema (the next one read while
+    this one is folded)."""
     folder: _Folder | None = None
     rows = 0
-    for batch in batches:
+    for batch in ahead(batches):
         folder = folder or _Folder(batch.schema, sample, seed)
         folder.add(batch)
         rows += batch.num_rows
