@@ -59,6 +59,11 @@ class DataSpec(_Strict):
     date_format: Annotated[str, Field(min_length=1)] | None = None
     """How text dates are written (a strftime format, `ISO8601`, or `mixed` to read each value
     on its own); inferred, one format per column, when omitted. E.g. `%d/%m/%Y`."""
+    unseen: Literal["missing", "refuse"] = "missing"
+    """A text column's level that training never held, met by the served model or a batch
+    prediction: read as a missing value (`missing`, the models' own way), or refused
+    (`refuse`: a request gets a 400 naming the column and the value, a batch stops). E.g.
+    `refuse`."""
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,8 @@ import pytest
 
 from gonogo.candidates.onnxgraph.check import attempt
 from gonogo.data.dataset import load as load_data
-from gonogo.errors import DataError
+from gonogo.errors import DataError, RequestError
+from gonogo.serving.dataplane import DataPlane
 from gonogo.serving.runtime import Runtime
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -85,3 +86,39 @@ def test_the_pipeline_registers_a_model_with_its_checked_onnx_model(chicago_stor
     rows = pd.DataFrame({n: [1.0] for n in candidate.schema.names}).assign(date=[None])
     with pytest.raises(DataError, match="'date' has 1 missing or unparsable dates"):
         Runtime("chicago", production.number, "model", candidate, onnx).predict(_batch(rows))
+
+
+def test_an_unseen_category_is_missing_or_refused_as_the_spec_says(
+    churn_problem, churn_frame, tmp_path
+):
+    from gonogo.candidates.store import load, save
+    from gonogo.pipeline.train import train
+
+    refusing = churn_problem.model_copy(
+        update={"data": churn_problem.data.model_copy(update={"unseen": "refuse"})}
+    )
+    rows = churn_frame.head(4).drop(columns="churn").reset_index(drop=True)
+    unseen = rows.assign(international_plan=["no", "maybe", None, "yes"])
+    missing = rows.assign(international_plan=["no", None, None, "yes"])
+    by_default = Runtime(
+        "churn", 1, "heuristic", train(churn_problem, "plan-rate", data=churn_frame)
+    )
+    # By default an unseen level is read as a missing value, the models' own way.
+    np.testing.assert_array_equal(
+        by_default.predict(_batch(unseen)).column(0), by_default.predict(_batch(missing)).column(0)
+    )
+    strict = Runtime("churn", 1, "heuristic", train(refusing, "plan-rate", data=churn_frame))
+    field = next(f for f in strict.candidate.schema.fields if f.name == "international_plan")
+    assert field.unseen == "refuse" and field.to_dict()["unseen"] == "refuse"
+    with pytest.raises(DataError, match=r"'international_plan': 'maybe' is a category"):
+        strict.predict(_batch(unseen))
+    # A server's client made the mistake: a 400 (INVALID_ARGUMENT) naming the input.
+    with pytest.raises(RequestError, match=r"^inputs: column 'international_plan': 'maybe'"):
+        DataPlane(strict).predict(strict, _batch(unseen), "r1")
+    # Missing values and known levels pass; the policy survives saving the candidate.
+    np.testing.assert_array_equal(
+        strict.predict(_batch(missing)).column(0), by_default.predict(_batch(missing)).column(0)
+    )
+    saved = Runtime("churn", 1, "heuristic", load(save(strict.candidate, tmp_path / "c")))
+    with pytest.raises(DataError, match="'maybe' is a category"):
+        saved.predict(_batch(unseen))

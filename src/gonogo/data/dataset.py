@@ -286,7 +286,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         y,
         codec,
         featurizer,
-        InputSchema.learn(raw, inputs),
+        InputSchema.learn(raw, inputs, problem.data.unseen),
         groups,
         time,
         problem.data.entity,

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gonogo.errors import DataError
 
 Kind = Literal["number", "boolean", "text", "datetime", "duration"]
+Unseen = Literal["missing", "refuse"]
 MAX_CATEGORIES = 1_000  # text columns with more levels keep no list of them
 
 
 @dataclass(frozen=True)
 class Field:
-    """One raw column: its type, whether it held missing values, its levels (text)."""
+    """One raw column: its type, whether it held missing values, its levels (text), and what
+    a level outside them is when rows are predicted (`unseen`)."""
 
     name: str
     kind: Kind
@@ -31,13 +36,15 @@ class Field:
     categories: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    unseen: Unseen = "missing"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.kind, "optional": self.optional}
         if self.categories is not None:
             out["categories"] = list(self.categories)
         bounds = {"minimum": self.minimum, "maximum": self.maximum}
-        return out | {k: v for k, v in bounds.items() if v is not None}
+        out |= {k: v for k, v in bounds.items() if v is not None}
+        return out | ({"unseen": self.unseen} if self.unseen != "missing" else {})
 
 
 def kind_of(values: pd.Series) -> Kind:
@@ -53,13 +60,15 @@ def kind_of(values: pd.Series) -> Kind:
     return "text"
 
 
-def _field(name: str, values: pd.Series) -> Field:
+def _field(name: str, values: pd.Series, unseen: Unseen) -> Field:
     kind = kind_of(values)
-    levels = None
-    if kind == "text":
-        seen = values.dropna().astype("string").unique()
-        levels = tuple(sorted(str(v) for v in seen)) if len(seen) <= MAX_CATEGORIES else None
-    return Field(name, kind, bool(values.isna().any()), levels)
+    if kind != "text":
+        return Field(name, kind, bool(values.isna().any()))
+    seen = values.dropna().astype("string").unique()
+    if len(seen) > MAX_CATEGORIES:  # too many to list: nothing to refuse against
+        return Field(name, kind, bool(values.isna().any()))
+    levels = tuple(sorted(str(v) for v in seen))
+    return Field(name, kind, bool(values.isna().any()), levels, unseen=unseen)
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,10 @@ class InputSchema:
     fields: tuple[Field, ...]
 
     @classmethod
-    def learn(cls, frame: pd.DataFrame, columns: list[str]) -> InputSchema:
-        return cls(tuple(_field(c, frame[c]) for c in columns))
+    def learn(
+        cls, frame: pd.DataFrame, columns: list[str], unseen: Unseen = "missing"
+    ) -> InputSchema:
+        return cls(tuple(_field(c, frame[c], unseen) for c in columns))
 
     @property
     def names(self) -> list[str]:
@@ -95,10 +106,40 @@ class InputSchema:
                     tuple(f["categories"]) if f.get("categories") is not None else None,
                     f.get("minimum"),
                     f.get("maximum"),
+                    f.get("unseen", "missing"),
                 )
                 for f in data["columns"]
             )
         )
+
+    @cached_property
+    def _refused(self) -> list[tuple[str, pa.Array]]:
+        return [
+            (f.name, pa.array(f.categories, pa.string()))
+            for f in self.fields
+            if f.unseen == "refuse" and f.categories is not None
+        ]
+
+    def refuse_unseen(self, rows: pa.RecordBatch | pa.Table, place: str) -> None:
+        """Raise DataError naming the first level of a refusing column that training never
+        held (missing values pass; a column of another type is for `conform` to name)."""
+        for name, known in self._refused:
+            if name not in rows.schema.names:
+                continue
+            values = rows.column(name)
+            if not pa.types.is_string(values.type):
+                try:
+                    values = pc.cast(values, pa.string())
+                except pa.ArrowException:
+                    continue
+            outside = pc.drop_null(pc.filter(values, pc.invert(pc.is_in(values, known))))
+            if len(outside):
+                raise DataError(
+                    place,
+                    f"column {name!r}: {outside[0].as_py()!r} is a category training never "
+                    f"held, and the spec refuses unseen ones (data.unseen); known: "
+                    f"{_shown(known.to_pylist())}",
+                )
 
     def conform(self, frame: pd.DataFrame, place: str) -> pd.DataFrame:
         """The schema's columns of `frame`, in their trained types; raises DataError naming
@@ -111,6 +152,11 @@ class InputSchema:
         return pd.DataFrame(
             {f.name: _conform(f, frame[f.name], place) for f in self.fields}, index=frame.index
         )
+
+
+def _shown(levels: list[str]) -> str:
+    head = ", ".join(repr(v) for v in levels[:5])
+    return head + (f" and {len(levels) - 5} more" if len(levels) > 5 else "")
 
 
 def _booleans(values: pd.Series) -> pd.Series:

@@ -75,7 +75,9 @@ class Runtime:
         """The predictions for raw `rows`, one column per output (as `outputs` names them).
 
         Only the columns the candidate reads are converted for it; the schema checks them
-        (a missing column or a wrong type is a DataError naming the column)."""
+        (a missing column or a wrong type is a DataError naming the column), and so is a
+        category training never held where the spec refuses them."""
+        self.candidate.schema.refuse_unseen(rows, "rows")
         fed = feeds(self.candidate, rows) if self.fast is not None and rows.num_rows else None
         outputs = self.fast.run(None, fed) if fed is not None else list(self._native(rows).T)
         return pa.RecordBatch.from_arrays(
