@@ -60,6 +60,7 @@ def child_without_added(spec: Path, _copy: str = "0") -> dict[str, object]:
     added = {g: False for g in derivations(problem) if g not in problem.derive}
     plain = problem.model_copy(update={"derive": {**problem.derive, **added}})
     result = gonogo.run(plain)
+    result.save(OUT / f"{spec.stem}-without-added")  # the same work as child_gonogo's run
     return {"verdict": result.verdict.decision, "best_model": result.best_model}
 
 

@@ -1,7 +1,7 @@
 """Benchmark: online serving, gonogo against MLServer 1.7.1 on the same model and client.
 
-    python bench/serve.py latency [SECONDS]   (default: 15 s per configuration)
-    python bench/serve.py load [SECONDS]      (default: 60 s)
+    python bench/serve.py latency [SECONDS] [SERVERS]   (15 s; gonogo,floor,mlserver)
+    python bench/serve.py load [SECONDS]                (60 s)
 
 The model is Chicago's gradient boosting in production (the store of bench/predict.py). Both
 servers are driven by Triton's own clients (`tritonclient`, HTTP and gRPC) with the same
@@ -13,7 +13,8 @@ tensor extension), from client processes on this machine.
   all clients together. gonogo serves with ONNX Runtime (the version's checked ONNX model);
   MLServer serves the same registered MLflow model with its MLflow runtime (`mlserver-mlflow`,
   default settings), installed with gonogo in its own virtualenv (bench/out/mlserver-venv,
-  made on first use from the package registry).
+  made on first use from the package registry). The floor (bench/floor.py) is the same
+  stack as `gonogo serve` answering a constant: what the protocol costs before any model.
 - **load**: 8 clients (4 REST, 4 gRPC) for SECONDS against `gonogo serve`, on a copy of that
   store with a third run (2001-2006) whose model, version 3, reads the same inputs as version
   2 and is production. A quarter of the way in, `gonogo models rollback` moves production to
@@ -87,6 +88,15 @@ def start_gonogo(root: Path, poll: float = 0) -> tuple[subprocess.Popen[bytes], 
     args = [*GONOGO, "serve", MODEL, "--port", str(http), "--grpc-port", str(grpc),
             "--store", str(root), "--poll", str(poll), "--no-log"]  # fmt: skip
     proc = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+    wait_ready(f"127.0.0.1:{http}", proc)
+    return proc, f"127.0.0.1:{http}", f"127.0.0.1:{grpc}"
+
+
+def start_floor() -> tuple[subprocess.Popen[bytes], str, str]:
+    """The same stack with no model: bench/floor.py."""
+    http, grpc = free_port(), free_port()
+    script = str(Path(__file__).with_name("floor.py"))
+    proc = subprocess.Popen([sys.executable, script, str(http), str(grpc)])
     wait_ready(f"127.0.0.1:{http}", proc)
     return proc, f"127.0.0.1:{http}", f"127.0.0.1:{grpc}"
 
@@ -191,10 +201,14 @@ def summary(done: list[dict[str, Any]], seconds: float) -> dict[str, float]:
     }
 
 
-def latency(seconds: float) -> None:
+SERVERS = {"gonogo": lambda: start_gonogo(STORE), "floor": start_floor, "mlserver": start_mlserver}
+
+
+def latency(seconds: float, servers: list[str]) -> None:
     store()
     table = []
-    for name, start in (("gonogo", lambda: start_gonogo(STORE)), ("mlserver", start_mlserver)):
+    for name in servers:
+        start = SERVERS[name]
         proc, http, grpc = start()
         try:
             for protocol, url in (("rest", http), ("grpc", grpc)):
@@ -210,11 +224,15 @@ def latency(seconds: float) -> None:
     by = {(r["server"], r["protocol"], r["clients"]): r for r in table}
     for protocol in ("rest", "grpc"):
         for n in (1, 8):
-            ours, theirs = by[("gonogo", protocol, n)], by[("mlserver", protocol, n)]
-            ratio = {"protocol": protocol, "clients": n,
-                     "throughput_ratio": round(ours["per_s"] / theirs["per_s"], 2),
-                     "p50_ratio": round(theirs["p50_ms"] / ours["p50_ms"], 2)}  # fmt: skip
-            print(json.dumps(ratio), flush=True)
+            ours = by.get(("gonogo", protocol, n))
+            for peer in ("mlserver", "floor"):
+                theirs = by.get((peer, protocol, n))
+                if ours is None or theirs is None:
+                    continue
+                ratio = {"protocol": protocol, "clients": n, "against": peer,
+                         "throughput_ratio": round(ours["per_s"] / theirs["per_s"], 2),
+                         "p50_ratio": round(theirs["p50_ms"] / ours["p50_ms"], 2)}  # fmt: skip
+                print(json.dumps(ratio), flush=True)
 
 
 def load(seconds: float) -> None:
@@ -248,4 +266,7 @@ def load(seconds: float) -> None:
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "latency"
     length = float(sys.argv[2]) if len(sys.argv) > 2 else (15.0 if what == "latency" else 60.0)
-    {"latency": latency, "load": load}[what](length)
+    if what == "latency":
+        latency(length, sys.argv[3].split(",") if len(sys.argv) > 3 else list(SERVERS))
+    else:
+        load(length)
