@@ -102,6 +102,9 @@ def test_rerunning_the_first_run_gates_its_model_against_the_shipped_heuristic(
     again = run(chicago_story.problem, chicago_story.data[0], root)
     assert again.status in {"registered", "not blessed"} and "heuristic" in again.gains
     assert again.registered == ([2] if again.status == "registered" else [])
+    # The heuristic in production was fitted on these very files, holdout included.
+    assert any("production was trained on every file of this run" in r for r in again.reasons)
+    assert not any("production was trained" in r for r in chicago_story.outcomes[1].reasons)
 
 
 def _variant(tmp_path, **changes):

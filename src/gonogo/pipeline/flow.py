@@ -31,6 +31,11 @@ FIRST = (
     "only through the gate of a later run"
 )
 
+SEEN = (
+    "production was trained on every file of this run, the evaluation rows included, so the "
+    "comparison with production favors it"
+)
+
 
 @dataclass
 class _Context:
@@ -39,6 +44,7 @@ class _Context:
     ingested: Ingested
     tracker: Tracker
     log: RunLog = field(default_factory=RunLog)
+    seen_all: bool = False  # production was trained on every file of this run
 
 
 def _describe(ctx: _Context, production: Version | None) -> None:
@@ -72,6 +78,7 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
+        ctx.seen_all = not new.files
         if new.files:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
@@ -148,6 +155,7 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     if trained.has("model"):
         blessing = steps.evaluate(ctx.problem, trained, current)
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
+        outcome.reasons += [SEEN] if ctx.seen_all else []
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:
