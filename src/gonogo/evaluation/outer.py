@@ -210,7 +210,8 @@ class Plan:
         return self.fitter.ranked({j: self.choice(i, j).inner for j in of_kind})[0]
 
     def jobs(self) -> list[Job]:
-        """Every split's jobs, the largest training parts first."""
+        """Every split's jobs, the costliest first (as the candidate's inner fits went, per
+        training row), so that the processes end together."""
         curves = curve_splits(self.split) if self.work.curve else frozenset()
         out = []
         for i in range(len(self.split.outer)):
@@ -219,7 +220,14 @@ class Plan:
             out += [Job(i, "without", model, group) for group in self.work.drops]
             if i in curves:
                 out += [Job(i, "curve", model, fraction=f) for f in CURVE if f < 1]
-        return sorted(out, key=lambda job: -len(self.split.outer[job.split].train) * job.fraction)
+        return sorted(out, key=lambda job: (-self.cost(job), -self.rows(job)))
+
+    def rows(self, job: Job) -> float:
+        return len(self.split.outer[job.split].train) * job.fraction
+
+    def cost(self, job: Job) -> float:
+        """A job's seconds, foreseen from its candidate's inner fits."""
+        return self.choice(job.split, job.candidate).inner.per_row * self.rows(job)
 
     def run(self, job: Job) -> Any:
         fitter, fold = self.fitter, self.split.outer[job.split]

@@ -12,6 +12,7 @@ change, and the configuration chosen always has its scores from all the rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +39,7 @@ class Inner:
 
     score: float
     predictions: Array
+    per_row: float = 0.0  # seconds its fits took per training row: what a fit will cost
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,18 @@ class Fitter:
         train, val = fold.inner[k]
         return self.fit_predict(cand, cand.configs[config], train, val, columns)
 
-    def inner(self, fold: Fold, preds: list[Array]) -> Inner:
-        """A configuration's mean score over the fold's inner folds, from its predictions."""
+    def inner(self, fold: Fold, preds: list[Array], seconds: float = 0.0) -> Inner:
+        """A configuration's mean score over the fold's inner folds, from its predictions,
+        and what its fits cost (`seconds` in all)."""
         values = [
             self.metric.value(self.ds.y[val], p)
             for (_, val), p in zip(fold.inner, preds, strict=True)
         ]
         score = float(np.nanmean(values)) if values else float("nan")
-        return Inner(score, np.concatenate(preds) if preds else np.empty(0))
+        rows = sum(len(train) for train, _ in fold.inner)
+        return Inner(
+            score, np.concatenate(preds) if preds else np.empty(0), seconds / max(rows, 1)
+        )
 
     def ranked(self, cv: dict[int, Inner]) -> list[int]:
         """Configuration indices, the best mean inner score first (undefined scores last, the
@@ -219,15 +225,20 @@ def _inner_cv(
         lambda item, _: tick(candidates[item[0][0]].name),
     )
     done = dict(zip(items, preds, strict=True))
-    return {
-        key: fitter.inner(folds[key[1]], [done[(key, k)] for k in range(len(folds[key[1]].inner))])
-        for key in keys
-    }
+    out = {}
+    for key in keys:
+        timed = [done[(key, k)] for k in range(len(folds[key[1]].inner))]
+        seconds = sum(t for _, t in timed)
+        out[key] = fitter.inner(folds[key[1]], [p for p, _ in timed], seconds)
+    return out
 
 
 def _fold_predictions(
     context: tuple[Fitter, list[Candidate], dict[Rung, Fold]], item: tuple[Key, int]
-) -> Array:
+) -> tuple[Array, float]:
+    """An inner fold's predictions, and the seconds they took."""
     fitter, candidates, folds = context
     (j, rung, i), k = item
-    return fitter.fold_predictions(candidates[j], i, folds[rung], k, fitter.ds.features)
+    start = time.perf_counter()
+    preds = fitter.fold_predictions(candidates[j], i, folds[rung], k, fitter.ds.features)
+    return preds, time.perf_counter() - start
