@@ -268,5 +268,7 @@ if __name__ == "__main__":
     length = float(sys.argv[2]) if len(sys.argv) > 2 else (15.0 if what == "latency" else 60.0)
     if what == "latency":
         latency(length, sys.argv[3].split(",") if len(sys.argv) > 3 else list(SERVERS))
-    else:
+    elif what == "load":
         load(length)
+    else:
+        raise SystemExit(f"bench: expected latency or load, not {what!r}")

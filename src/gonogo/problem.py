@@ -62,8 +62,8 @@ class DataSpec(_Strict):
     unseen: Literal["missing", "refuse"] = "missing"
     """A text column's level that training never held, met by the served model or a batch
     prediction: read as a missing value (`missing`, the models' own way), or refused
-    (`refuse`: a request gets a 400 naming the column and the value, a batch stops). E.g.
-    `refuse`."""
+    (`refuse`: a request gets a 400 naming the column and the value, a batch stops). A column
+    of more than 1,000 levels keeps no list of them and is never refused. E.g. `refuse`."""
 
     @model_validator(mode="before")
     @classmethod

@@ -98,3 +98,12 @@ def test_read_ahead_keeps_the_order_raises_the_readers_error_and_stops_with_the_
     stream.close()  # the consumer stops: the producer ends instead of reading on
     assert len(produced) <= 3 + 2 + 1
     assert not [t for t in threading.enumerate() if t.name == "gonogo-read-ahead"]
+
+    def consume():
+        for i in ahead(counted(), depth=2):
+            if i == 2:
+                raise ValueError("the consumer's own error")
+
+    with pytest.raises(ValueError, match="the consumer's own error"):
+        consume()  # a consumer's error stops the producer as well
+    assert not [t for t in threading.enumerate() if t.name == "gonogo-read-ahead"]

@@ -11,7 +11,7 @@ import pytest
 from gonogo.candidates.pinned import Pinned
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import InputError
-from gonogo.pipeline.choice import Choice, read_chosen
+from gonogo.pipeline.choice import Choice, chosen, described, read_chosen, recorded
 from gonogo.pipeline.train import candidates, check
 
 
@@ -61,4 +61,20 @@ def test_a_missing_verdict_and_both_ways_at_once_are_refused(chicago_problem, tm
         read_chosen(tmp_path / "none.json", chicago_problem.name)
     with pytest.raises(InputError, match="--reselect: chooses afresh; it cannot go with --config"):
         Choice(Pinned("v.json", {}), reselect=True)
-    assert Choice().key() != Choice(reselect=True).key() != Choice(Pinned("v", {})).key()
+    keys = [Choice().key(), Choice(reselect=True).key(), Choice(Pinned("v", {"gbm": {}})).key()]
+    assert len({json.dumps(k, sort_keys=True) for k in keys}) == 3
+
+
+def test_a_production_verdict_of_an_older_gonogo_chooses_afresh_and_a_poc_one_is_refused():
+    older = {"problem": "p", "candidates": [{"name": "gbm", "cv": 0.9}]}
+    assert recorded(older, "version 1's run", "p") is None
+    assert described(None) == "chosen by cross-validation"
+    with pytest.raises(InputError, match="gives no configuration for gbm"):
+        chosen(older, "v.json", "p")
+    now = {"problem": "p", "candidates": [{"name": "gbm", "config": {"max_leaf_nodes": 15}}]}
+    pinned = recorded(now, "version 1's run", "p")
+    assert pinned is not None and described(pinned) == "as version 1's run chose"
+    with pytest.raises(InputError, match="lists no candidates: its run was blocked"):
+        chosen({"problem": "p", "candidates": []}, "v.json", "p")
+    with pytest.raises(InputError, match="has no candidates list"):
+        chosen({"problem": "p", "candidates": [{"config": {}}]}, "v.json", "p")

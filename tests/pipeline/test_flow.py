@@ -197,6 +197,8 @@ def _other_configs(verdict, problem, ds):
 def test_the_pipeline_fits_the_configurations_a_poc_chose(small_spec, new_store, tmp_path):
     from gonogo.candidates.store import load
     from gonogo.data.dataset import load as load_data
+    from gonogo.pipeline.store import Store
+    from gonogo.pipeline.tracking import Tracker
     from gonogo.problem import load_problem
 
     done = gonogo("run", small_spec, "--out", tmp_path / "out", "-q")
@@ -210,8 +212,9 @@ def test_the_pipeline_fits_the_configurations_a_poc_chose(small_spec, new_store,
     done = gonogo(*args, "--json")
     assert done.returncode == 0, done.stderr
     (train,) = (root / "noise" / "cache" / "train").iterdir()
-    output = json.loads((train / "output.json").read_text())
-    assert output["configured"] == f"as {tmp_path / 'pinned.json'} chose"
+    tracker = Tracker(Store(root, "noise"), create=False)
+    (logged,) = tracker.client.search_runs([tracker.experiment])
+    assert logged.data.params["configured"] == f"as {tmp_path / 'pinned.json'} chose"
     chose = json.loads((train / "verdict.json").read_text())
     assert [c["config"] for c in chose["candidates"]] == [c["config"] for c in pinned["candidates"]]
     model = load(train / "final" / "model")
@@ -227,8 +230,11 @@ def test_the_pipeline_fits_the_configurations_a_poc_chose(small_spec, new_store,
     assert not elsewhere.exists()
 
 
-def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path):
+def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path, monkeypatch):
+    import pyarrow as pa
+
     from gonogo.errors import DataError
+    from gonogo.pipeline.ingest import snapshot
     from gonogo.pipeline.runner import run
     from gonogo.pipeline.store import Store
     from gonogo.pipeline.tracking import Tracker
@@ -251,9 +257,21 @@ def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path):
     # The same rows again: the same snapshot, nothing to do.
     assert run(problem, None, root).cached
     assert len(list((root / "noise-sql" / "snapshots").iterdir())) == 1
-    # A query that fails writes nothing.
+    # A query that fails, or whose result Parquet cannot hold, writes nothing.
     broken = parse_problem(raw | {"data": {"sql": "SELECT * FROM 'none.parquet'"}}, source="q.yaml")
     elsewhere = tmp_path / "elsewhere"
     with pytest.raises(DataError, match=r"q.yaml: data.sql: query .* failed"):
         run(broken, None, elsewhere)
+    interval = "SELECT INTERVAL 1 DAY AS wait, * FROM 'noise.parquet'"
+    odd = parse_problem(raw | {"data": {"sql": interval}}, tmp_path, "q.yaml")
+    with pytest.raises(DataError, match="q.yaml: data.sql: its result cannot be kept as Parquet"):
+        run(odd, None, elsewhere)
     assert not (elsewhere / "noise-sql").exists()
+    # The name is the content's: the same rows in other batches give the same snapshot.
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    digests = set()
+    for size in (37, 1000):
+        batches = pa.Table.from_batches(table.to_batches(max_chunksize=size))
+        monkeypatch.setattr("gonogo.data.sql.read", lambda _p, t=batches: t)
+        digests.add(snapshot(problem, tmp_path / f"by-{size}")[1])
+    assert len(digests) == 1

@@ -122,16 +122,14 @@ class InputSchema:
 
     def refuse_unseen(self, rows: pa.RecordBatch | pa.Table, place: str) -> None:
         """Raise DataError naming the first level of a refusing column that training never
-        held (missing values pass; a column of another type is for `conform` to name)."""
+        held (missing values pass). Values of another type are read as text the way the
+        model reads them (`conform`), so both agree on what is unseen."""
         for name, known in self._refused:
             if name not in rows.schema.names:
                 continue
             values = rows.column(name)
             if not pa.types.is_string(values.type):
-                try:
-                    values = pc.cast(values, pa.string())
-                except pa.ArrowException:
-                    continue
+                values = pa.array(_text(values.to_pandas()), pa.string(), from_pandas=True)
             outside = pc.drop_null(pc.filter(values, pc.invert(pc.is_in(values, known))))
             if len(outside):
                 raise DataError(

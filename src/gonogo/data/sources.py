@@ -164,7 +164,8 @@ def _runs(meta: Any, groups: Iterable[int], rows: int) -> Iterator[list[int]]:
 def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     """`items`, produced by a thread at most `depth` ahead of the consumer: reading and
     decoding the next batch (Arrow works without the GIL) overlaps the work on this one, and
-    memory stays bounded by `depth` batches. The producer's error is raised here, and a
+    memory stays bounded by `depth` + 2 batches (the queue's, the one being made, the one
+    being used). The producer's error is raised here, and a
     consumer that stops early stops the producer."""
     import queue
     import threading

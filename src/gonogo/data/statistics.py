@@ -1,6 +1,6 @@
 """Statistics per column, streamed over Arrow record batches.
 
-Memory is bounded by the batch, not the table: counts, missing values, ranges and sums are
+Memory is bounded by a few batches, not the table: counts, missing values, ranges and sums are
 folded batch by batch; each numeric column keeps a uniform sample of bounded size (the rows
 with the smallest random keys, which is a reservoir sample whatever the batch sizes) for the
 distribution tests of drift; each text column keeps its level counts, up to a bound. Dates and

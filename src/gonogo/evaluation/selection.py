@@ -136,9 +136,7 @@ class Fitter:
         ]
         score = float(np.nanmean(values)) if values else float("nan")
         rows = sum(len(train) for train, _ in fold.inner)
-        return Inner(
-            score, np.concatenate(preds) if preds else np.empty(0), seconds / max(rows, 1)
-        )
+        return Inner(score, np.concatenate(preds) if preds else np.empty(0), seconds / max(rows, 1))
 
     def ranked(self, cv: dict[int, Inner]) -> list[int]:
         """Configuration indices, the best mean inner score first (undefined scores last, the

@@ -38,16 +38,36 @@ def chosen(verdict: Mapping[str, Any], source: str, problem: str) -> Pinned:
     if verdict.get("problem") != problem:
         raise InputError(source, f"is a verdict of {verdict.get('problem')!r}, not of {problem!r}")
     entries = verdict.get("candidates")
-    if not isinstance(entries, list) or not all(isinstance(c, dict) for c in entries):
+    if not isinstance(entries, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("name"), str) for c in entries
+    ):
         raise InputError(source, "has no candidates list; expected a verdict.json of gonogo run")
-    lacking = [str(c.get("name")) for c in entries if not isinstance(c.get("config"), dict)]
+    if not entries:
+        raise InputError(source, "lists no candidates: its run was blocked before any fit")
+    lacking = [c["name"] for c in entries if not isinstance(c.get("config"), dict)]
     if lacking:
         raise InputError(
             source,
             f"gives no configuration for {', '.join(lacking)} (written by an older gonogo); "
             "run the PoC again or choose afresh (--reselect)",
         )
-    return Pinned(source, {str(c["name"]): c["config"] for c in entries})
+    return Pinned(source, {c["name"]: c["config"] for c in entries})
+
+
+def recorded(verdict: Mapping[str, Any], source: str, problem: str) -> Pinned | None:
+    """The configurations production's run chose, or None when its verdict records none
+    (written before verdicts listed them): such a store chooses afresh once."""
+    entries = verdict.get("candidates")
+    if isinstance(entries, list) and any(
+        isinstance(c, dict) and "config" not in c for c in entries
+    ):
+        return None
+    return chosen(verdict, source, problem)
+
+
+def described(pinned: Pinned | None) -> str:
+    """How a run's configurations were chosen, in words for its record."""
+    return f"as {pinned.source} chose" if pinned is not None else "chosen by cross-validation"
 
 
 def read_chosen(path: Path, problem: str) -> Pinned:

@@ -13,7 +13,7 @@ from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
-from gonogo.pipeline.choice import Choice, chosen
+from gonogo.pipeline.choice import Choice, described, recorded
 from gonogo.pipeline.gates import passes
 from gonogo.pipeline.ingest import Ingested, spec_digest
 from gonogo.pipeline.outcome import Outcome
@@ -114,7 +114,6 @@ def _estimates(blessing: Blessing) -> dict[str, dict[str, Any]]:
 def _trained_log(ctx: _Context, trained: steps.Trained) -> None:
     out = trained.output
     ctx.log.tags["gonogo.verdict"] = out["decision"]
-    ctx.log.params["configured"] = out["configured"]
     ctx.log.params |= {f"{r}_name": n for r, n in out["names"].items()}
     ctx.log.metrics |= {f"holdout.{k}": v for k, v in out["metrics"].items() if v is not None}
     ctx.log.files += [trained.folder / "verdict.json", trained.folder / "report.html"]
@@ -173,7 +172,7 @@ def _pinned(ctx: _Context, production: Version | None, choice: Choice) -> Pinned
     if choice.given is not None or choice.reselect or production is None:
         return choice.given
     verdict = ctx.tracker.run_json(production.run_id, "verdict.json")
-    return chosen(verdict, f"version {production.number}'s run", ctx.problem.name)
+    return recorded(verdict, f"version {production.number}'s run", ctx.problem.name)
 
 
 def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) -> Outcome:
@@ -181,6 +180,7 @@ def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) 
     ctx = _Context(problem, store, ingested, Tracker(store))
     serving = _serving(ctx)  # loaded first: a tampered version stops the run before it trains
     pinned = _pinned(ctx, serving[0], choice)
+    ctx.log.params["configured"] = described(pinned)
     findings = _gate(ctx, serving[0])
     trained = None
     if passes(findings):

@@ -7,12 +7,13 @@ lineage, and a query that returns the same rows as before is a rerun with nothin
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gonogo.data.sources import files
+from gonogo.data.sources import files, first_line
 from gonogo.errors import DataError
 from gonogo.pipeline.store import digest, file_digest
 from gonogo.problem import Problem
@@ -41,10 +42,10 @@ def spec_digest(problem: Problem) -> str:
     return digest(problem.model_dump(mode="json", by_alias=True))
 
 
-def ingest(problem: Problem, data: str | None = None, snapshots: Path | None = None) -> Ingested:
+def ingest(problem: Problem, data: str | None, snapshots: Path) -> Ingested:
     """The files of `data` (a path or glob), or of the spec's data.path, or the spec's query's
     result as a Parquet snapshot kept in the folder `snapshots`."""
-    if data is None and problem.data.sql is not None and snapshots is not None:
+    if data is None and problem.data.sql is not None:
         return Ingested((snapshot(problem, snapshots),))
     if data is None:
         if problem.data.path is None:
@@ -56,21 +57,36 @@ def ingest(problem: Problem, data: str | None = None, snapshots: Path | None = N
 
 
 def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
-    """The spec's query's result written to `folder` as a Parquet file named by its digest
-    (the same rows in the same order give the same file), and that digest. Nothing is
-    written when the query fails."""
+    """The spec's query's result written to `folder` as a Parquet file named by the digest of
+    its content (its rows in their order, as one Arrow stream: the same whatever the batches
+    or the Parquet writer's version), and that digest. Nothing is written when the query
+    fails or its result does not fit Parquet."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from gonogo.data import sql
 
-    table = sql.read(problem)
+    place = f"{problem.source}: data.sql"
+    table = sql.read(problem).combine_chunks().replace_schema_metadata(None)
+    content = hashlib.sha256()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+    content.update(sink.getvalue())
+    found = content.hexdigest()
+    kept = folder / f"{found[:32]}.parquet"
+    if kept.is_file():
+        return str(kept), found
+    buffer = pa.BufferOutputStream()
+    try:
+        pq.write_table(table, buffer)
+    except pa.ArrowException as err:
+        raise DataError(place, f"its result cannot be kept as Parquet: {first_line(err)}") from None
     folder.mkdir(parents=True, exist_ok=True)
     fd, staged = tempfile.mkstemp(prefix=".snapshot.", suffix=".parquet", dir=folder)
-    os.close(fd)
     try:
-        pq.write_table(table, staged)
-        found = file_digest(Path(staged))
-        kept = folder / f"{found[:32]}.parquet"
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue().to_pybytes())
         os.replace(staged, kept)
     finally:
         Path(staged).unlink(missing_ok=True)

@@ -141,7 +141,6 @@ def train(
         names = {"heuristic": result.best_baseline, "model": result.best_model}
         output = {
             "fingerprint": fp,
-            "configured": f"as {pinned.source} chose" if pinned else "chosen by cross-validation",
             "decision": result.verdict.decision,
             "reasons": list(result.verdict.reasons),
             "names": {r: n for r, n in names.items() if n is not None},

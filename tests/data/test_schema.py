@@ -1,0 +1,42 @@
+"""A refusing column reads a request's values as text the way the model does, whatever type
+they come in, so the check and the model agree on what training never held."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from gonogo.data.schema import Field, InputSchema
+from gonogo.errors import DataError
+
+SCHEMA = InputSchema((Field("plan", "text", True, ("1", "True", "gold"), unseen="refuse"),))
+
+
+@pytest.mark.parametrize(
+    ("values", "unseen"),
+    [
+        (pa.array(["gold", None]), None),
+        (pa.array([None, None]), None),
+        (pa.array([True]), None),  # read as 'True', as the model reads it
+        (pa.array(["gold", "tin"], pa.large_string()), "tin"),
+        (pa.array(["gold", "tin"]).dictionary_encode(), "tin"),
+        (pa.array([1.0]), "1.0"),  # the model reads '1.0', not the '1' it was trained on
+    ],
+)
+def test_an_unseen_level_is_named_whatever_type_it_comes_in(values, unseen):
+    rows = pa.table({"plan": values})
+    if unseen is None:
+        SCHEMA.refuse_unseen(rows, "rows")
+        return
+    with pytest.raises(DataError, match=f"^rows: column 'plan': '{unseen}' is a category"):
+        SCHEMA.refuse_unseen(rows, "rows")
+
+
+def test_the_policy_is_kept_only_where_it_refuses():
+    missing = Field("plan", "text", True, ("gold",))
+    assert "unseen" not in missing.to_dict()
+    back = InputSchema.from_dict(SCHEMA.to_dict())
+    assert back == SCHEMA and back.fields[0].unseen == "refuse"
+    InputSchema.from_dict(InputSchema((missing,)).to_dict()).refuse_unseen(
+        pa.table({"plan": ["tin"]}), "rows"
+    )  # the default reads it as missing: nothing raised
