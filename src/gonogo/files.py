@@ -1,4 +1,5 @@
-"""Writing a folder of files all or nothing: staged beside it, then renamed into place."""
+"""Writing a file, or a folder of files, all or nothing: staged beside it, then renamed into
+place."""
 
 from __future__ import annotations
 
@@ -36,4 +37,17 @@ def write_folder(out: Path, files: dict[str, str | bytes], replace: bool = True)
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def write_file(out: Path, content: str | bytes) -> Path:
+    """`out` holding `content`; a crash leaves the old file or the new one, never a part."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, staged = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+        os.replace(staged, out)
+    finally:
+        Path(staged).unlink(missing_ok=True)
     return out

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from gonogo.data.schema import InputSchema, Kind
 from gonogo.errors import DataError
+from gonogo.files import write_file
 
 VERSION = 1
 HEADER = (
@@ -50,10 +51,10 @@ class _File(BaseModel):
 
 
 def write(schema: InputSchema, path: Path) -> None:
-    """Write the schema to `path` (a new file; the caller moves it into place)."""
+    """Write the schema to `path`, all or nothing."""
     body = {"version": VERSION, **schema.to_dict()}
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(HEADER + text, encoding="utf-8")
+    write_file(path, HEADER + text)
 
 
 def _line(node: yaml.Node, loc: tuple[int | str, ...]) -> int:

@@ -8,13 +8,12 @@ lineage, and a query that returns the same rows as before is a rerun with nothin
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gonogo.data.sources import files, first_line
 from gonogo.errors import DataError
+from gonogo.files import write_file
 from gonogo.pipeline.store import digest, file_digest
 from gonogo.problem import Problem
 
@@ -68,12 +67,10 @@ def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
 
     place = f"{problem.source}: data.sql"
     table = sql.read(problem).combine_chunks().replace_schema_metadata(None)
-    content = hashlib.sha256()
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as stream:
         stream.write_table(table)
-    content.update(sink.getvalue())
-    found = content.hexdigest()
+    found = hashlib.sha256(sink.getvalue()).hexdigest()
     kept = folder / f"{found[:32]}.parquet"
     if kept.is_file():
         return str(kept), found
@@ -82,12 +79,5 @@ def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
         pq.write_table(table, buffer)
     except pa.ArrowException as err:
         raise DataError(place, f"its result cannot be kept as Parquet: {first_line(err)}") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, staged = tempfile.mkstemp(prefix=".snapshot.", suffix=".parquet", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getvalue().to_pybytes())
-        os.replace(staged, kept)
-    finally:
-        Path(staged).unlink(missing_ok=True)
+    write_file(kept, buffer.getvalue().to_pybytes())
     return str(kept), found

@@ -9,8 +9,6 @@ The steps that cost time (statistics, train) are cached in the store by fingerpr
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,14 +61,7 @@ def schema(store: Store, stats: Statistics) -> InputSchema:
     if path.is_file():
         return schemafile.read(path)
     inferred = stats.schema()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staged = tempfile.mkstemp(prefix=".schema.", dir=path.parent)
-    os.close(fd)
-    try:
-        schemafile.write(inferred, Path(staged))
-        os.replace(staged, path)
-    finally:
-        Path(staged).unlink(missing_ok=True)
+    schemafile.write(inferred, path)
     return inferred
 
 
