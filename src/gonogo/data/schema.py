@@ -61,14 +61,13 @@ def kind_of(values: pd.Series) -> Kind:
 
 
 def _field(name: str, values: pd.Series, unseen: Unseen) -> Field:
-    kind = kind_of(values)
+    kind, optional = kind_of(values), bool(values.isna().any())
     if kind != "text":
-        return Field(name, kind, bool(values.isna().any()))
+        return Field(name, kind, optional)
     seen = values.dropna().astype("string").unique()
     if len(seen) > MAX_CATEGORIES:  # too many to list: nothing to refuse against
-        return Field(name, kind, bool(values.isna().any()))
-    levels = tuple(sorted(str(v) for v in seen))
-    return Field(name, kind, bool(values.isna().any()), levels, unseen=unseen)
+        return Field(name, kind, optional)
+    return Field(name, kind, optional, tuple(sorted(str(v) for v in seen)), unseen=unseen)
 
 
 @dataclass(frozen=True)
