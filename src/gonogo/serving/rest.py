@@ -130,7 +130,9 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
 
     base = "/v2/models/{name}"
     versioned = base + "/versions/{version}"
-    routes = [
+    # Matched in order: the infer routes first, as nearly every request is one.
+    routes = [route(path + "/infer", infer, ["POST"]) for path in (base, versioned)]
+    routes += [
         # Probes need no token: a kubelet or a load balancer asks them.
         Route("/v2/health/live", _guarded("/v2/health/live", live, metrics)),
         Route("/v2/health/ready", _guarded("/v2/health/ready", ready, metrics)),
@@ -140,11 +142,7 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
         route("/metrics", scrape),
     ]
     for path in (base, versioned):
-        routes += [
-            route(path, model),
-            route(path + "/ready", model_ready),
-            route(path + "/infer", infer, ["POST"]),
-        ]
+        routes += [route(path, model), route(path + "/ready", model_ready)]
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
