@@ -91,6 +91,16 @@ def test_a_text_files_dialect_is_one_character_and_a_decimal_mark():
     assert "data.delimiter" in _error({**BASE, "data": {"path": "x.csv", "delimiter": ";;"}})
 
 
+def test_a_model_setting_that_json_cannot_hold_is_refused():
+    model = {"name": "m", "estimator": "sklearn.linear_model.Ridge"}
+    nan = {**BASE, "models": [{**model, "grid": {"alpha": [1.0, float("nan")]}}]}
+    assert _error(nan).endswith("models[0]: grid.alpha: expected finite numbers (null for None)")
+    inf = {**BASE, "models": [{**model, "params": {"solver": {"tol": [float("-inf")]}}}]}
+    assert "params.solver: expected finite numbers" in _error(inf)
+    fine = {**BASE, "models": [{**model, "grid": {"alpha": [1, 0.5, None]}}]}
+    assert parse_problem(fine).models[0].grid == {"alpha": [1, 0.5, None]}
+
+
 def test_reserved_and_repeated_candidate_names_are_refused():
     raw = {**BASE, "baselines": [{"name": "constant", "column": "x"}]}
     assert "'constant'" in _error(raw)

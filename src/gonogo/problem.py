@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import math
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,6 +282,23 @@ class ModelSpec(_Strict):
     grid: dict[str, list[Any]] = {}
     """Parameters chosen by cross-validation on the training part. E.g.
     `{max_depth: [8, null]}`."""
+
+    @model_validator(mode="after")
+    def _finite(self) -> ModelSpec:
+        # verdict.json and MLflow record these values, and JSON holds no NaN or infinity.
+        for part, values in (("params", self.params), ("grid", self.grid)):
+            for key, value in values.items():
+                if any(not math.isfinite(v) for v in _floats(value)):
+                    raise ValueError(f"{part}.{key}: expected finite numbers (null for None)")
+        return self
+
+
+def _floats(value: Any) -> Iterator[float]:
+    if isinstance(value, float):
+        yield value
+    elif isinstance(value, list | tuple | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _floats(item)
 
 
 class Hypothesis(_Strict):
