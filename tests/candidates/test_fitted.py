@@ -111,6 +111,23 @@ def test_a_changed_description_is_refused(saved):
         load(saved)
 
 
+def test_a_load_under_other_versions_says_which(saved, monkeypatch, caplog):
+    from gonogo.candidates import store
+
+    made_with = json.loads((saved / "candidate.json").read_text())["versions"]
+    assert set(made_with) == {"gonogo", "scikit-learn", "numpy"}
+    with caplog.at_level("WARNING", logger="gonogo.candidates"):
+        load(saved)
+    assert not caplog.records
+    later = {**made_with, "scikit-learn": "9.0.0"}
+    monkeypatch.setattr(store, "_versions", lambda: later)
+    with caplog.at_level("WARNING", logger="gonogo.candidates"):
+        assert load(saved).name == "two-weeks-ago"
+    [record] = caplog.records
+    expected = f"saved with scikit-learn {made_with['scikit-learn']} (now 9.0.0): its predictions"
+    assert expected in record.getMessage()
+
+
 def test_a_foreign_file_is_refused(tmp_path):
     folder = tmp_path / "pickled"
     folder.mkdir()

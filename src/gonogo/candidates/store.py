@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -29,6 +30,10 @@ FORMAT = "gonogo.fitted-candidate/1"
 MANIFEST = "candidate.json"
 ESTIMATOR = "estimator.skops"
 SKOPS_SCHEMA = "schema.json"  # the entry of a skops archive that describes the others
+# The packages whose code a saved estimator is rebuilt with: another version may rebuild it
+# differently, so a load under other versions says so.
+MADE_WITH = ("gonogo", "scikit-learn", "numpy")
+log = logging.getLogger("gonogo.candidates")
 
 # Types a gonogo candidate is made of that skops does not trust by itself: gonogo's own
 # estimators and the parts of scikit-learn's that skops leaves to the caller. A partial is
@@ -60,7 +65,28 @@ def _describe(fitted: FittedCandidate) -> dict[str, Any]:
         "codec": fitted.codec.to_dict(),
         "provenance": fitted.provenance,
         "estimator": ESTIMATOR,
+        "versions": _versions(),
     }
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {package: version(package) for package in MADE_WITH}
+
+
+def _warn_if_other_versions(path: Path, saved: Any) -> None:
+    now = _versions()
+    if not isinstance(saved, dict):  # saved before candidates recorded their versions
+        return
+    changed = [f"{p} {saved[p]} (now {now[p]})" for p in now if saved.get(p, now[p]) != now[p]]
+    if changed:
+        log.warning(
+            "%s was saved with %s: its predictions may differ from those checked when it "
+            "was fitted",
+            path,
+            ", ".join(changed),
+        )
 
 
 def _digest(manifest: dict[str, Any], estimator: bytes) -> str:
@@ -152,6 +178,7 @@ def load(path: str | Path, trusted: Iterable[str] = ()) -> FittedCandidate:
         name, kind, place = manifest["name"], manifest["kind"], manifest["place"]
     except (KeyError, TypeError, ValueError) as err:
         raise DataError(str(path / MANIFEST), f"is malformed: {err}") from None
+    _warn_if_other_versions(path, manifest.get("versions"))
     model = sio.loads(estimator, trusted=sorted(allowed))
     provenance = manifest.get("provenance", {})
     return FittedCandidate(name, kind, schema, featurizer, codec, columns, model, provenance, place)

@@ -196,8 +196,10 @@ class Tracker:
         import mlflow
 
         with self.errors():
+            # MLflow's check of the logged requirements scans every installed distribution
+            # (1.3 s of a server's start); the candidate checks the versions that matter.
             model = mlflow.pyfunc.load_model(
-                f"models:/{self.name}/{v.number}"
+                f"models:/{self.name}/{v.number}", suppress_warnings=True
             ).unwrap_python_model()
         candidate: FittedCandidate = model.candidate
         onnx: bytes | None = model.onnx
