@@ -323,7 +323,20 @@ class _Run:
             tuple(g for g, d in derivations(self.problem).items() if d.source == self.ds.time),
             value,
             projection,
+            self._overlooked(scores, outcome),
         )
+
+    def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:
+        """The model that beats the chosen one on the test rows by the widest clear margin
+        (its interval above zero), if one does."""
+        best = outcome.best("model")
+        others = [c.name for c in self.candidates if c.kind == "model" and c.name != best]
+        gains = {name: scores.gain(_candidate(name), "model") for name in others}
+        clear = {name: gain for name, gain in gains.items() if gain.ci[0] > 0}
+        if not clear:
+            return None
+        name = max(clear, key=lambda n: clear[n].value)
+        return name, clear[name]
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:
         out = []

@@ -60,6 +60,7 @@ class Evidence:
     time_groups: tuple[str, ...] = ()
     value: Value | None = None
     projection: Projection | None = None
+    overlooked: tuple[str, Estimate] | None = None
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -228,6 +229,19 @@ def _unpriced(ev: Evidence) -> str:
     )
 
 
+def _overlooked(ev: Evidence) -> list[str]:
+    """A model inner CV ranked lower that does clearly better on the test rows: said, never
+    chosen, since a choice made on the test rows is no evidence for it."""
+    if ev.overlooked is None:
+        return []
+    name, gain = ev.overlooked
+    return [
+        f"{name}, which inner CV ranked below {ev.best_model}, does better on the test rows by "
+        f"{_pct(gain)}; a choice made there is not evidence: judge {name} on rows this run "
+        "has not seen"
+    ]
+
+
 def _caveats(findings: Sequence[Finding]) -> list[str]:
     """Warnings that question the estimate itself (framing and feature hygiene do not)."""
     warned = list(
@@ -246,7 +260,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     assert ev is not None
     no_go = _no_go(ev)
     if no_go:
-        return Verdict("no-go", (*no_go[:-1], *_priced(ev), no_go[-1]))
+        return Verdict("no-go", (*no_go[:-1], *_priced(ev), *_overlooked(ev), no_go[-1]))
     m = ev.metric
     comparison = (
         f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
@@ -272,4 +286,4 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         )
     else:
         reasons.append("the interval of the gain in value reaches 0: the gain is not certain")
-    return Verdict("inconclusive", (*reasons, _curve(ev)))
+    return Verdict("inconclusive", (*reasons, *_overlooked(ev), _curve(ev)))

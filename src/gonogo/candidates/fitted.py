@@ -97,7 +97,9 @@ def _fit_params(est: Any, weights: Array | None) -> dict[str, Array]:
 
     last = est.steps[-1][1] if isinstance(est, Pipeline) else est
     prefix = f"{est.steps[-1][0]}__" if isinstance(est, Pipeline) else ""
-    takes = "sample_weight" in inspect.signature(last.fit).parameters
+    # A regressor of a transformed label takes what its own regressor takes.
+    fitted_by = getattr(last, "regressor", None) or last
+    takes = "sample_weight" in inspect.signature(fitted_by.fit).parameters
     return {f"{prefix}sample_weight": weights} if takes else {}
 
 

@@ -34,6 +34,7 @@ class Recipe:
     grid: tuple[dict[str, Any], ...] = ({},)
     place: str = ""
     describe: str = field(default="")
+    scaled_label: bool = False
 
 
 # Early stopping on a tenth of the training part sets the number of trees, so the grid only
@@ -77,10 +78,13 @@ def _linear(task: str, seed: int, loss: Loss) -> Recipe:
         return Recipe("linear", LogisticRegression, {"max_iter": 2000}, grid)
     if loss == "squared":
         return Recipe("linear", Ridge, {}, tuple({"alpha": a} for a in (0.1, 1.0, 10.0, 100.0)))
-    # Least absolute deviations: epsilon-insensitive loss with epsilon 0, averaged SGD.
+    # Least absolute deviations: epsilon-insensitive loss with epsilon 0, averaged SGD, on the
+    # label less its median over its interquartile range. Unscaled, the averaged intercept
+    # crawls from 0: on a label near 8 it stopped near 4, far worse than the constant median.
+    # Scaled, it matches scikit-learn's exact QuantileRegressor at a thousandth of its time.
     params = {"loss": "epsilon_insensitive", "epsilon": 0.0, "average": True, "random_state": seed}
     grid = tuple({"alpha": a} for a in (1e-5, 1e-4, 1e-3, 1e-2))
-    return Recipe("linear", SGDRegressor, params, grid)
+    return Recipe("linear", SGDRegressor, params, grid, scaled_label=True)
 
 
 def _defaults(task: str, seed: int, loss: Loss) -> list[Recipe]:
@@ -170,4 +174,9 @@ def build(recipe: Recipe, config: dict[str, Any], ds: Dataset, columns: list[str
     if native:
         params["categorical_features"] = [True] * len(categorical) + [False] * len(numeric)
     model = recipe.cls(**params)
+    if recipe.scaled_label:
+        from sklearn.compose import TransformedTargetRegressor
+        from sklearn.preprocessing import RobustScaler
+
+        model = TransformedTargetRegressor(model, transformer=RobustScaler())
     return Pipeline([("prep", _preprocessing(native, categorical, numeric)), ("model", model)])

@@ -23,6 +23,7 @@ from gonogo.candidates.encode import CategoryCodes
 from gonogo.candidates.onnxgraph.builder import Graph
 from gonogo.candidates.onnxgraph.features import Levels
 from gonogo.errors import InputError
+from gonogo.metrics import Array
 
 Column = Callable[[str], str]  # a model input's name to its [n] double tensor
 _LEAF = -1
@@ -60,9 +61,25 @@ def scores(g: Graph, prep: Any, model: Any, levels: Levels, column: Column, plac
     if isinstance(model, HistGradientBoostingClassifier | HistGradientBoostingRegressor):
         sizes = [_size(levels[c]) if c in levels else 0 for c in names]
         return _trees(g, model, [column(c) for c in names], sizes, place)
-    if hasattr(model, "coef_") and hasattr(model, "intercept_"):
-        return _linear(g, prep, model, levels, column)
+    raw = _affine(model)
+    if raw is not None:
+        return _linear(g, prep, raw, levels, column)
     raise InputError(place, f"has no ONNX form: {type(model).__name__} is not converted")
+
+
+def _affine(model: Any) -> Callable[[Array], Array] | None:
+    """The raw scores of a model affine in its inputs, as a function of them; None for any
+    other model. A regressor of a scaled label is one: its scaling is undone affinely."""
+    from sklearn.preprocessing import RobustScaler, StandardScaler
+
+    if hasattr(model, "coef_") and hasattr(model, "intercept_"):
+        weights, bias = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
+        return lambda X: X @ weights.T + bias
+    inner = _affine(getattr(model, "regressor_", None))
+    if inner is None or not isinstance(model.transformer_, RobustScaler | StandardScaler):
+        return None
+    label = model.transformer_
+    return lambda X: np.asarray(label.inverse_transform(inner(X)))
 
 
 def _size(levels: tuple[list[Any], bool]) -> int:
@@ -70,11 +87,12 @@ def _size(levels: tuple[list[Any], bool]) -> int:
     return len(levels[0]) + int(levels[1])
 
 
-def _linear(g: Graph, prep: Any, model: Any, levels: Levels, column: Column) -> str:
+def _linear(
+    g: Graph, prep: Any, raw: Callable[[Array], Array], levels: Levels, column: Column
+) -> str:
     """score = base + the sum over columns of each value's contribution."""
-    weights, bias = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
     probe, blocks = _probes(layout(prep), levels)
-    made = np.asarray(prep.transform(probe), dtype=np.float64) @ weights.T + bias
+    made = raw(np.asarray(prep.transform(probe), dtype=np.float64))
     base, total = made[0], None
     for name, rows in blocks.items():
         change = made[rows] - base
