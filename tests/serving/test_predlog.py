@@ -52,3 +52,28 @@ def test_requests_of_different_types_share_one_file(runtime, tmp_path):
     log.record(rt, "floats", rows, rt.predict(rows))
     kept = pd.read_parquet(log.flush())
     assert list(kept["flipper_length_mm"]) == [181.0, 186.0, 195.5]
+
+
+def test_numbers_sent_as_text_are_logged_as_the_model_read_them(runtime, tmp_path):
+    rt, frame = runtime
+    log = PredictionLog(tmp_path / "log")
+    rows = _batch(frame.iloc[:1])
+    log.record(rt, "number", rows, rt.predict(rows))
+    text = pa.RecordBatch.from_pydict(
+        {"bill_length_mm": pa.array(["40.1"]), "flipper_length_mm": pa.array(["195.5"])}
+    )
+    log.record(rt, "text", text, rt.predict(text))
+    kept = pd.read_parquet(log.flush())
+    assert kept["flipper_length_mm"].tolist() == [frame["flipper_length_mm"].iloc[0], 195.5]
+    assert kept["bill_length_mm"].tolist() == [frame["bill_length_mm"].iloc[0], 40.1]
+
+
+def test_a_log_that_cannot_be_written_says_so_and_fails_no_request(runtime, tmp_path, caplog):
+    rt, frame = runtime
+    (tmp_path / "log").write_text("a file where the folder should be")
+    log = PredictionLog(tmp_path / "log", flush_rows=1)
+    rows = _batch(frame.iloc[:3])
+    with caplog.at_level("ERROR", logger="gonogo.serve"):
+        log.record(rt, "r", rows, rt.predict(rows))  # flushes, and cannot write
+    assert "prediction log: 3 rows not written to" in caplog.text
+    assert log.flush() is None

@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import os
 import threading
 from pathlib import Path
 
 import pyarrow as pa
 
+from gonogo.data.schema import Field
 from gonogo.serving.runtime import Runtime
+
+log = logging.getLogger("gonogo.serve")
+# Inputs are logged as the model reads them, so every file (and every request within one) has
+# one schema whatever types the clients sent: numbers as doubles, booleans, the rest as text.
+_LOGGED = {"number": pa.float64(), "boolean": pa.bool_()}
+
+
+def _as_read(f: Field, values: pa.Array) -> pa.Array:
+    kind = _LOGGED.get(f.kind, pa.string())
+    try:
+        return values.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # read otherwise by the model
+        return pa.nulls(len(values), kind)
 
 
 class PredictionLog:
@@ -45,7 +60,8 @@ class PredictionLog:
     ) -> None:
         now = dt.datetime.now(dt.UTC)
         n = rows.num_rows
-        read = [c for c in rt.candidate.schema.names if c in rows.schema.names]
+        have = set(rows.schema.names)
+        read = [f for f in rt.candidate.schema.fields if f.name in have]
         table = pa.table(
             {
                 "request_id": pa.array([request_id] * n, pa.string()),
@@ -53,7 +69,7 @@ class PredictionLog:
                 "model": pa.array([rt.model] * n, pa.string()),
                 "version": pa.array([rt.version] * n, pa.int64()),
             }
-            | {c: rows.column(c) for c in read}
+            | {f.name: _as_read(f, rows.column(f.name)) for f in read}
             | {f"output:{o}": predicted.column(o) for o in predicted.schema.names}
         )
         self._tables.append(table)
@@ -66,14 +82,22 @@ class PredictionLog:
             self.flush()
 
     def flush(self) -> Path | None:
-        """Write the buffered rows as one file; its path (None when there were none)."""
+        """Write the buffered rows as one file; its path (None when there were none, or when
+        the file could not be written: logged, and never the failure of a request)."""
         with self._lock:
             tables, self._tables, self._rows, self._since = self._tables, [], 0, None
         if not tables:
             return None
+        try:
+            return self._write(pa.concat_tables(tables, promote_options="permissive"))
+        except (OSError, pa.ArrowException) as err:
+            rows = sum(t.num_rows for t in tables)
+            log.error("prediction log: %d rows not written to %s: %s", rows, self.folder, err)
+            return None
+
+    def _write(self, table: pa.Table) -> Path:
         import pyarrow.parquet as pq
 
-        table = pa.concat_tables(tables, promote_options="permissive")
         self.folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.folder / f"predictions-{stamp}-{os.getpid()}-{next(self._count)}.parquet"
