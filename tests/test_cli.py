@@ -147,3 +147,17 @@ def test_init_names_a_wrong_label(tmp_path: Path):
         "init", "--data", str(CHURN), "--label", "churned", "--out", str(tmp_path / "p.yaml")
     )
     assert done.returncode == 2 and "--label: column 'churned' not found" in done.stderr
+
+
+def test_serving_options_out_of_range_are_usage_errors(tmp_path):
+    for args, option in [
+        (["serve", "m", "--port", "99999"], "--port"),
+        (["serve", "m", "--max-batch", "0"], "--max-batch"),
+        (["predict", "m", "--input", "x.parquet", "--output", "out", "--workers", "0"], "--workers"),
+    ]:
+        done = _gonogo(*args, "--store", str(tmp_path))
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"Invalid value for '{option}'" in done.stderr
+    done = _gonogo("serve", "m", "--port", "20811", "--grpc-port", "20811", "--store", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == "gonogo: --grpc-port: is the REST port too (20811); give gRPC its own\n"

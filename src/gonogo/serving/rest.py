@@ -211,6 +211,8 @@ def check_ports(host: str, port: int, grpc_port: int | None = None) -> None:
     model loads, so a taken port costs no wait."""
     import socket
 
+    if grpc_port == port:
+        raise InputError("--grpc-port", f"is the REST port too ({port}); give gRPC its own")
     for option, number in (("--port", port), ("--grpc-port", grpc_port)):
         if number is None:
             continue
