@@ -148,6 +148,16 @@ BAD_INFER = [
         "input 'Wing': its shape holds 10 values",
     ),
     (
+        lambda b: {"inputs": _replace(b, "Wing", data=[[1, 2], [3, 4, 5]])},
+        400,
+        "input 'Wing': nested data does not follow the shape [5]",
+    ),
+    (
+        lambda b: {"inputs": _replace(b, "Wing", data=[[1, 2, 3, 4], 5])},
+        400,
+        "input 'Wing': nested data does not follow the shape [5]",
+    ),
+    (
         lambda b: {"inputs": _replace(b, "Wing", datatype="FLOAT")},
         400,
         "input 'Wing': datatype must be one of",

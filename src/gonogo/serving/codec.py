@@ -91,18 +91,25 @@ def _shape(raw: Any, place: str) -> tuple[int, ...]:
     return tuple(raw)
 
 
-def _flatten(data: Any) -> list[Any]:
+def _flatten(data: Any, shape: tuple[int, ...], place: str) -> list[Any]:
+    """The values of flat or nested data, row-major; nested data must follow the shape (a
+    ragged list is a RequestError, not values that merely add up)."""
     if not isinstance(data, list):
         return [data]
-    return [v for item in data for v in _flatten(item)]
+    nested = [isinstance(item, list) for item in data]
+    if not any(nested):
+        return data
+    if not all(nested) or not shape or len(data) != shape[0]:
+        raise RequestError(place, f"nested data does not follow the shape {list(shape)}")
+    return [v for item in data for v in _flatten(item, shape[1:], place)]
 
 
 _JSON_KINDS = {"BOOL": (bool,), "BYTES": (str,)}
 
 
-def _from_json(name: str, datatype: str, data: Any, count: int) -> pa.Array:
-    place = f"input {name!r}"
-    values = _flatten(data)
+def _from_json(name: str, datatype: str, data: Any, shape: tuple[int, ...]) -> pa.Array:
+    place, count = f"input {name!r}", math.prod(shape)
+    values = _flatten(data, shape, place)
     if len(values) != count:
         raise RequestError(place, f"its shape holds {count} values; data has {len(values)}")
     kinds = _JSON_KINDS.get(datatype, (int, float))
@@ -159,7 +166,7 @@ def _tensor(raw: Any, i: int, binary: memoryview, at: int) -> tuple[Tensor, int]
     if size is None:
         if "data" not in item:
             raise RequestError(f"input {name!r}", "has neither data nor binary_data_size")
-        return Tensor(name, datatype, shape, _from_json(name, datatype, item["data"], count)), at
+        return Tensor(name, datatype, shape, _from_json(name, datatype, item["data"], shape)), at
     if not isinstance(size, int) or size < 0 or at + size > len(binary):
         raise RequestError(f"input {name!r}", "binary_data_size is beyond the request's body")
     chunk = bytes(binary[at : at + size])
