@@ -76,3 +76,16 @@ def test_the_optional_sections_fit_a_regression_label(tmp_path: Path):
     merged = parse_problem(yaml.safe_load(text) | _uncommented(text))
     assert merged.decision.costs is not None and merged.decision.costs.task == "regression"
     assert merged.models is not None and merged.models[0].estimator.endswith("Regressor")
+
+
+def test_a_number_named_like_a_time_is_not_the_time_column(tmp_path: Path):
+    frame = pd.DataFrame(
+        {
+            "lead_time": [3, 40, 12, 250, 7, 90],  # days booked ahead: numbers, not dates
+            "arrival_date": pd.date_range("2017-01-01", periods=6).date,  # Arrow date32
+            "price": [80.0, 95.5, 70.0, 120.0, 88.0, 101.0],
+        }
+    )
+    frame.to_parquet(tmp_path / "hotel.parquet")
+    raw = starter(tmp_path / "hotel.parquet", "price", tmp_path / "problem.yaml")
+    assert raw["data"]["time"] == "arrival_date"

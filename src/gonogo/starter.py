@@ -29,6 +29,8 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
         name = str(col).lower()
         if col == label or not (name in _TIME_NAMES or name.endswith(("_date", "_at", "_time"))):
             continue
+        if pd.api.types.is_numeric_dtype(frame[col]):  # lead_time: a duration, not a date
+            continue
         parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
         if parsed.notna().mean() > 0.95:
             return str(col)

@@ -27,8 +27,14 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     not text); raises DataError naming the column on a missing or unreadable date."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return _complete(values, values, place, ""), None
+    if not _textual(values):  # pandas would read them as nanoseconds since 1970
+        raise DataError(
+            place,
+            f"column {values.name!r} holds {values.dtype} numbers, not dates; "
+            "expected dates, or dates written as text",
+        )
     how = f" (format {fmt!r})" if fmt else ""
-    if fmt is None and _textual(values):
+    if fmt is None:
         fmt = infer(values, place)
         how = f" (format {fmt!r} inferred; set data.date_format if it is another)"
     try:
