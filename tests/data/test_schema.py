@@ -40,3 +40,25 @@ def test_the_policy_is_kept_only_where_it_refuses():
     InputSchema.from_dict(InputSchema((missing,)).to_dict()).refuse_unseen(
         pa.table({"plan": ["tin"]}), "rows"
     )  # the default reads it as missing: nothing raised
+
+
+def test_dates_written_as_text_are_never_refused_as_unseen_levels():
+    import pandas as pd
+
+    from gonogo.data.dataset import bind
+    from tests.conftest import spec
+
+    frame = pd.DataFrame(
+        {
+            "day": [f"2017-01-{d:02d}" for d in range(1, 29)],  # as a CSV holds them
+            "shop": ["north", "south"] * 14,
+            "y": [float(d % 7) for d in range(28)],
+        }
+    )
+    ds = bind(spec(data={"time": "day", "unseen": "refuse"}), frame)
+    fields = {f.name: f for f in ds.schema.fields}
+    assert fields["day"].categories is None and fields["shop"].categories == ("north", "south")
+    later = pa.table({"day": ["2018-03-01"], "shop": ["north"]})
+    ds.schema.refuse_unseen(later, "rows")  # a new day is no unseen level
+    with pytest.raises(DataError, match="'west'"):
+        ds.schema.refuse_unseen(pa.table({"day": ["2018-03-01"], "shop": ["west"]}), "rows")

@@ -286,7 +286,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         y,
         codec,
         featurizer,
-        InputSchema.learn(raw, inputs, problem.data.unseen),
+        InputSchema.learn(raw, inputs, problem.data.unseen, _dates(featurizer)),
         groups,
         time,
         problem.data.entity,
@@ -294,6 +294,13 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         len(frame) - len(raw),
         unused,
     )
+
+
+def _dates(featurizer: Featurizer) -> frozenset[str]:
+    """The raw columns read as dates: the sources of the calendar and the trend, and the date
+    features."""
+    sources = {d.source for d in featurizer.derivations}
+    return frozenset(sources | {c for c, how in featurizer.conversions if how == "datetime"})
 
 
 def as_pandas(data: Any, place: str) -> pd.DataFrame:

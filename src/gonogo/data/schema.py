@@ -60,9 +60,9 @@ def kind_of(values: pd.Series) -> Kind:
     return "text"
 
 
-def _field(name: str, values: pd.Series, unseen: Unseen) -> Field:
+def _field(name: str, values: pd.Series, unseen: Unseen, dated: bool) -> Field:
     kind, optional = kind_of(values), bool(values.isna().any())
-    if kind != "text":
+    if kind != "text" or dated:  # dates written as text: every new day is a new value
         return Field(name, kind, optional)
     seen = values.dropna().astype("string").unique()
     if len(seen) > MAX_CATEGORIES:  # too many to list: nothing to refuse against
@@ -78,9 +78,15 @@ class InputSchema:
 
     @classmethod
     def learn(
-        cls, frame: pd.DataFrame, columns: list[str], unseen: Unseen = "missing"
+        cls,
+        frame: pd.DataFrame,
+        columns: list[str],
+        unseen: Unseen = "missing",
+        dates: frozenset[str] = frozenset(),
     ) -> InputSchema:
-        return cls(tuple(_field(c, frame[c], unseen) for c in columns))
+        """The schema of `columns`; those in `dates` are read as dates, so their text keeps
+        no list of levels (none is refused as unseen)."""
+        return cls(tuple(_field(c, frame[c], unseen, c in dates) for c in columns))
 
     @property
     def names(self) -> list[str]:
