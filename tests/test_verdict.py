@@ -49,6 +49,17 @@ def test_no_go_without_signal_beyond_the_constant():
     assert "no usable signal" in verdict.reasons[0]
 
 
+def test_a_signal_above_zero_but_under_the_bar_is_weak_not_absent():
+    # Purchases of 100 households, grouped by household: +2.3% over the constant is a signal.
+    verdict = decide([], _evidence((-0.01, 0.03), signal=(0.005, 0.042)))
+    assert verdict.decision == "no-go"
+    assert verdict.reasons[0] == (
+        "the features carry a signal, too weak for the bar: gbm vs constant +2.4% "
+        "(95% CI +0.5% to +4.2%), short of the 5% needed even at its upper end"
+    )
+    assert not any("no usable signal" in r or "no model is better" in r for r in verdict.reasons)
+
+
 def test_an_interval_reaching_zero_but_clearing_the_bar_is_inconclusive_not_no_signal():
     verdict = decide([], _evidence((-0.02, 0.44), signal=(-0.02, 0.44)))
     assert verdict.decision == "inconclusive"

@@ -105,8 +105,8 @@ def _meets(metric: Metric, value: float, target: float | None) -> bool:
 
 
 def _nothing(ev: Evidence) -> str:
-    """Why a model that does not beat the constant is no use: no signal, a metric that hides
-    it, or signal that drifts."""
+    """Why a model that does not beat the constant by the bar is no use: no signal, a metric
+    that hides it, signal that drifts, or a signal too weak."""
     m, vs = ev.metric, f"{ev.best_model} vs constant"
     if ev.hides_signal:
         assert ev.proper is not None and ev.rarest is not None
@@ -129,6 +129,11 @@ def _nothing(ev: Evidence) -> str:
             f"model trained on a random sample of the same period scores {random_gain:.0%} "
             f"better; {tried}. What held before the holdout does not hold after it: retrain "
             "often, or model the drift"
+        )
+    if ev.signal.ci[0] > 0:
+        return (
+            f"the features carry a signal, too weak for the bar: {vs} {_pct(ev.signal)}, "
+            f"short of the {ev.min_improvement:.0%} needed even at its upper end"
         )
     if ev.proper is not None and ev.proper.ci[0] > 0:
         return (
