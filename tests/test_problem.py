@@ -76,6 +76,12 @@ def test_a_decision_is_words_or_words_and_one_kind_of_costs():
     assert "unknown key (did you mean 'true_positive'?)" in _error(typo)
 
 
+def test_a_drift_bound_may_exceed_one_standard_deviation():
+    # Wasserstein in training standard deviations: a seasonal number moves by more than one.
+    assert parse_problem({**BASE, "gate": {"drift": 2.0}}).gate.drift == 2.0
+    assert "gate.drift" in _error({**BASE, "gate": {"drift": 0}})
+
+
 def test_a_misspelt_gate_key_is_suggested():
     assert "gate.drfit: unknown key (did you mean 'drift'?)" in _error(
         {**BASE, "gate": {"drfit": 1}}

@@ -335,9 +335,11 @@ class GateSpec(_Strict):
     Model: how much worse than production a new model may be (relative), and how much worse
     on any slice of `slices`."""
 
-    drift: Annotated[float, Field(gt=0, le=1)] = 0.1
+    drift: Annotated[float, Field(gt=0)] = 0.1
     """Data: the largest drift of a column (Wasserstein in training standard deviations, or
-    Jensen-Shannon for categories). E.g. `0.2`."""
+    Jensen-Shannon for categories, which is at most 1: a bound of 1 or more lets every
+    category column pass). E.g. `0.2`, or `2` for a seasonal number. Never below the drift
+    that samples of training reach by chance."""
     unseen: Annotated[float, Field(ge=0, le=1)] = 0.01
     """Data: the largest share of rows with a category never seen in training. E.g. `0.05`."""
     out_of_range: Annotated[float, Field(ge=0, le=1)] = 0.01
