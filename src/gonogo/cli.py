@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from gonogo.errors import GonogoError
+from gonogo.errors import GonogoError, InputError
 
 app = typer.Typer(
     add_completion=False,
@@ -329,11 +329,9 @@ def predict(
     keep: Annotated[
         list[str] | None, typer.Option("--keep", help="an input column to copy (repeatable)")
     ] = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, help="rows per batch: bounds the memory")
-    ] = 65_536,
+    batch_size: Annotated[int, typer.Option(help="rows per batch: bounds the memory")] = 65_536,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="local processes [default: every core]")
+        int | None, typer.Option(help="local processes [default: every core]")
     ] = None,
     engine: Annotated[
         str, typer.Option(help="local, or dask (on the cluster at --address)")
@@ -415,11 +413,9 @@ def package(
 def serve(
     ref: Annotated[str, typer.Argument(help="NAME, NAME@ALIAS or NAME@VERSION")],
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="the REST port")] = 8080,
-    grpc_port: Annotated[
-        int, typer.Option(min=0, max=65535, help="the gRPC port (0: no gRPC)")
-    ] = 8081,
-    max_batch: Annotated[int, typer.Option(min=1, help="the most rows in one request")] = 10_000,
+    port: Annotated[int, typer.Option(help="the REST port")] = 8080,
+    grpc_port: Annotated[int, typer.Option(help="the gRPC port (0: no gRPC)")] = 8081,
+    max_batch: Annotated[int, typer.Option(help="the most rows in one request")] = 10_000,
     poll: Annotated[
         float, typer.Option(help="seconds between checks that the alias moved (0: never)")
     ] = 5.0,
@@ -448,6 +444,8 @@ def serve(
         from gonogo.serving.predlog import PredictionLog
 
         rest.check_ports(host, port, grpc_port or None)
+        if max_batch < 1:
+            raise InputError("--max-batch", f"expected a positive number of rows; got {max_batch}")
         rt = runtime.load(ref, store)
         kept = PredictionLog(store / rt.model / "predictions") if log else None
         plane = DataPlane(rt, max_batch, kept, token or None)

@@ -327,15 +327,15 @@ class _Run:
         )
 
     def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:
-        """The model that beats the chosen one on the test rows by the widest clear margin
-        (its interval above zero), if one does."""
-        best = outcome.best("model")
-        others = [c.name for c in self.candidates if c.kind == "model" and c.name != best]
+        """The model inner CV never chose that beats the chosen ones on the test rows by the
+        widest clear margin (the highest lower end of its interval, above zero), if one does."""
+        chosen = outcome.choices("model")
+        others = [c.name for c in self.candidates if c.kind == "model" and c.name not in chosen]
         gains = {name: scores.gain(_candidate(name), "model") for name in others}
         clear = {name: gain for name, gain in gains.items() if gain.ci[0] > 0}
         if not clear:
             return None
-        name = max(clear, key=lambda n: clear[n].value)
+        name = max(clear, key=lambda n: clear[n].ci[0])
         return name, clear[name]
 
     def _candidates(self, outcome: Outcome, scores: Scores) -> list[CandidateResult]:

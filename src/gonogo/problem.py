@@ -335,7 +335,7 @@ class GateSpec(_Strict):
     Model: how much worse than production a new model may be (relative), and how much worse
     on any slice of `slices`."""
 
-    drift: Annotated[float, Field(gt=0)] = 0.1
+    drift: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.1
     """Data: the largest drift of a column (Wasserstein in training standard deviations, or
     Jensen-Shannon for categories, which is at most 1: a bound of 1 or more lets every
     category column pass). E.g. `0.2`, or `2` for a seasonal number. Never below the drift

@@ -7,8 +7,10 @@ A no-go says why there is nothing to gain, because each cause calls for a differ
 no signal at all (the features do not predict the label, even on a proper scoring rule), a
 metric that hides the signal (a hard-label metric on a rare class, while log loss shows it),
 signal that drifts (the model trained on the past loses, the same model trained on a random
-sample of the same period wins), or a heuristic the model does not beat by enough. An interval
-that reaches zero but clears the bar at its upper end is inconclusive, not "no signal".
+sample of the same period wins), a signal too weak for the bar (the model beats the constant,
+by less than the bar), or a heuristic the model does not beat by enough. An interval that
+reaches zero but clears the bar at its upper end is inconclusive, not "no signal". A model that
+inner CV never chose but that beats the chosen one on the test rows is named, not chosen.
 
 When the spec prices the decision, every verdict states the gain in value, and a model that
 wins on the metric but whose decisions are worth no more than the heuristic's is not a go.

@@ -44,7 +44,7 @@ def test_a_column_both_orders_read_is_refused():
 @pytest.mark.parametrize("values", [[3, 40, 250], [0.5, 2.0], [True, False]])
 def test_numbers_are_not_read_as_dates(values):
     # pandas reads 250 as 1970-01-01 00:00:00.000000250: an order of nothing, silently.
-    with pytest.raises(DataError, match=r"data.time: column 'd' holds \w+ numbers, not dates"):
+    with pytest.raises(DataError, match=r"data.time: column 'd' holds (numbers|booleans), not"):
         _parse(values)
 
 

@@ -107,6 +107,7 @@ def test_a_heuristic_in_production_is_served_by_the_same_path(hawks_story, tmp_p
         (["--address", "tcp://127.0.0.1:9"], "--address: is needed by --engine dask"),
         (["--engine", "dask", "--address", "tcp://127.0.0.1:9"], "--address: no Dask scheduler"),
         (["--batch-size", "0"], "--batch-size: expected a positive number of rows; got 0"),
+        (["--workers", "0"], "--workers: expected a positive number of processes; got 0"),
     ],
 )
 def test_bad_options_are_one_line_and_leave_nothing(hawks_story, tmp_path, args, message):

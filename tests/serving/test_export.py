@@ -78,6 +78,24 @@ def test_a_heuristic_is_refused_naming_what_has_no_onnx_form(churn_result, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_model_of_another_family_is_refused_naming_it(churn_problem, churn_result, tmp_path):
+    from dataclasses import replace
+
+    from sklearn.base import clone
+    from sklearn.ensemble import RandomForestClassifier
+
+    fitted = churn_result.fitted("linear")
+    forest = clone(fitted.estimator).set_params(model=RandomForestClassifier(n_estimators=5))
+    holdout = _holdout(churn_problem, churn_result)
+    X = holdout[list(fitted.columns)]
+    forest.fit(X, fitted.codec.encode(holdout["churn"], "churn"))
+    rt = Runtime("churn", 1, "model", replace(fitted, estimator=forest))
+    rows = pa.Table.from_pandas(rt.candidate.schema.conform(holdout, "rows"), preserve_index=False)
+    with pytest.raises(InputError, match="no ONNX form: RandomForestClassifier is not converted"):
+        export(rt, tmp_path / "model.onnx", rows)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_failed_parity_writes_nothing(churn_problem, churn_result, tmp_path, monkeypatch):
     monkeypatch.setattr(check, "TOLERANCE", -1.0)
     rt = Runtime("churn", 1, "model", churn_result.fitted("gbm"))

@@ -158,6 +158,11 @@ BAD_INFER = [
         "input 'Wing': nested data does not follow the shape [5]",
     ),
     (
+        lambda b: {"inputs": _replace(b, "Wing", shape=[5, 1], data=[[1], [2], [3], [4, 5], []])},
+        400,
+        "input 'Wing': nested data does not follow the shape [1]",
+    ),
+    (
         lambda b: {"inputs": _replace(b, "Wing", datatype="FLOAT")},
         400,
         "input 'Wing': datatype must be one of",

@@ -70,9 +70,15 @@ def _describe(fitted: FittedCandidate) -> dict[str, Any]:
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {package: version(package) for package in MADE_WITH}
+    def known(package: str) -> str:
+        try:
+            return version(package)
+        except PackageNotFoundError:  # gonogo run from its source tree, not installed
+            return "unknown"
+
+    return {package: known(package) for package in MADE_WITH}
 
 
 def _warn_if_other_versions(path: Path, saved: Any) -> None:

@@ -297,10 +297,8 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
 
 
 def _dates(featurizer: Featurizer) -> frozenset[str]:
-    """The raw columns read as dates: the sources of the calendar and the trend, and the date
-    features."""
-    sources = {d.source for d in featurizer.derivations}
-    return frozenset(sources | {c for c, how in featurizer.conversions if how == "datetime"})
+    """The raw columns read as dates: the sources of the calendar and the trend."""
+    return frozenset(d.source for d in featurizer.derivations)
 
 
 def as_pandas(data: Any, place: str) -> pd.DataFrame:

@@ -27,11 +27,12 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     not text); raises DataError naming the column on a missing or unreadable date."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return _complete(values, values, place, ""), None
-    if not _textual(values):  # pandas would read them as nanoseconds since 1970
+    if not _textual(values) and values.notna().any():  # read as nanoseconds since 1970
+        held = "booleans" if pd.api.types.is_bool_dtype(values) else "numbers"
         raise DataError(
             place,
-            f"column {values.name!r} holds {values.dtype} numbers, not dates; "
-            "expected dates, or dates written as text",
+            f"column {values.name!r} holds {held}, not dates; expected dates, or dates written "
+            "as text (a year 2001 as 2001-01-01)",
         )
     how = f" (format {fmt!r})" if fmt else ""
     if fmt is None:

@@ -218,6 +218,8 @@ def predict(
         raise InputError("--address", "is needed by --engine dask, and only by it")
     if batch_size < 1:
         raise InputError("--batch-size", f"expected a positive number of rows; got {batch_size}")
+    if workers is not None and workers < 1:
+        raise InputError("--workers", f"expected a positive number of processes; got {workers}")
     paths = files(inputs, "--input")
     _free(out)
     predictor = Predictor(runtime, tuple(keep))

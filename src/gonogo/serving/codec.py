@@ -91,17 +91,18 @@ def _shape(raw: Any, place: str) -> tuple[int, ...]:
     return tuple(raw)
 
 
-def _flatten(data: Any, shape: tuple[int, ...], place: str) -> list[Any]:
-    """The values of flat or nested data, row-major; nested data must follow the shape (a
-    ragged list is a RequestError, not values that merely add up)."""
+def _flatten(data: Any, shape: tuple[int, ...], place: str, top: bool = True) -> list[Any]:
+    """The values of flat or nested data, row-major. Data may be flat as a whole; nested, it
+    must follow the shape at every level (a ragged list is a RequestError, not values that
+    merely add up)."""
     if not isinstance(data, list):
         return [data]
     nested = [isinstance(item, list) for item in data]
-    if not any(nested):
+    if not any(nested) and top:
         return data
-    if not all(nested) or not shape or len(data) != shape[0]:
+    if (any(nested) and not all(nested)) or not shape or len(data) != shape[0]:
         raise RequestError(place, f"nested data does not follow the shape {list(shape)}")
-    return [v for item in data for v in _flatten(item, shape[1:], place)]
+    return [v for item in data for v in _flatten(item, shape[1:], place, top=False)]
 
 
 _JSON_KINDS = {"BOOL": (bool,), "BYTES": (str,)}

@@ -31,7 +31,8 @@ def _as_read(f: Field, values: pa.Array) -> pa.Array:
     kind = _LOGGED.get(f.kind, pa.string())
     try:
         return values.cast(kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # read otherwise by the model
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the model's reading is laxer
+        log.warning("prediction log: %s not kept, its values do not cast to %s", f.name, kind)
         return pa.nulls(len(values), kind)
 
 

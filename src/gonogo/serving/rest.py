@@ -216,6 +216,8 @@ def check_ports(host: str, port: int, grpc_port: int | None = None) -> None:
     for option, number in (("--port", port), ("--grpc-port", grpc_port)):
         if number is None:
             continue
+        if not 0 < number < 2**16:
+            raise InputError(option, f"expected a port from 1 to 65535; got {number}")
         with socket.socket() as probe:
             try:
                 probe.bind((host, number))

@@ -72,6 +72,8 @@ def _affine(model: Any) -> Callable[[Array], Array] | None:
     other model. A regressor of a scaled label is one: its scaling is undone affinely."""
     from sklearn.preprocessing import RobustScaler, StandardScaler
 
+    if model is None:
+        return None
     if hasattr(model, "coef_") and hasattr(model, "intercept_"):
         weights, bias = np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
         return lambda X: X @ weights.T + bias
