@@ -89,7 +89,8 @@ def child_sklearn(spec: Path, _copy: str = "0") -> dict[str, object]:
     for recipe in models.recipes(
         problem.models, ds.task, problem.seed, problem.source, metric.loss
     ):
-        grid = [{f"model__{k}": [v] for k, v in cfg.items()} for cfg in recipe.grid]
+        at = "model__regressor__" if recipe.scaled_label else "model__"  # inside its wrapper
+        grid = [{f"{at}{k}": [v] for k, v in cfg.items()} for cfg in recipe.grid]
         search = GridSearchCV(
             models.build(recipe, {}, ds, ds.features), grid, scoring=scoring, cv=folds
         )
