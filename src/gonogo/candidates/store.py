@@ -82,9 +82,9 @@ def _versions() -> dict[str, str]:
 
 
 def _warn_if_other_versions(path: Path, saved: Any) -> None:
-    now = _versions()
     if not isinstance(saved, dict):  # saved before candidates recorded their versions
         return
+    now = _versions()
     changed = [f"{p} {saved[p]} (now {now[p]})" for p in now if saved.get(p, now[p]) != now[p]]
     if changed:
         log.warning(

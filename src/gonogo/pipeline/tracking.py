@@ -197,7 +197,7 @@ class Tracker:
 
         with self.errors():
             # MLflow's check of the logged requirements scans every installed distribution
-            # (1.3 s of a server's start); the candidate checks the versions that matter.
+            # (0.2-0.3 s of a server's start); the candidate checks the versions that matter.
             model = mlflow.pyfunc.load_model(
                 f"models:/{self.name}/{v.number}", suppress_warnings=True
             ).unwrap_python_model()
