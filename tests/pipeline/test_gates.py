@@ -8,6 +8,8 @@ import pyarrow as pa
 from gonogo.data.schema import InputSchema
 from gonogo.data.statistics import compute
 from gonogo.pipeline.gates import data_gate, passes
+from gonogo.pipeline.steps import validate
+from tests.conftest import spec
 
 
 def _stats(frame: pd.DataFrame):
@@ -81,3 +83,16 @@ def test_the_spec_sets_how_much_drift_passes(churn_frame):
     assert "data.drift" not in {
         f.check for f in data_gate(_schema(train), _stats(train), _stats(span), loose)
     }
+
+
+def test_dates_written_as_text_are_no_new_categories_when_read_as_dates():
+    days = pd.date_range("2017-01-01", periods=240).strftime("%Y-%m-%d")  # text, as Parquet held it
+    frame = pd.DataFrame({"rownames": range(240), "day": days, "y": [float(i % 9) for i in range(240)]})
+    train, span = frame.iloc[:120], frame.iloc[120:]
+    schema, ref, cur = _schema(train), _stats(train), _stats(span)
+    as_text = {f.check for f in data_gate(schema, ref, cur) if "day" in f.columns}
+    assert as_text == {"data.unseen_categories", "data.drift"}  # every new day, and all of them
+    found = data_gate(schema, ref, cur, dates=frozenset({"day"}))
+    assert not [f for f in found if "day" in f.columns] and passes(found)
+    # The pipeline's step knows them from the spec: the time column, its calendar's source.
+    assert validate(spec(data={"time": "day"}), schema, ref, cur) == found
