@@ -79,6 +79,9 @@ def test_a_rerun_on_the_same_spec_and_data_does_nothing(chicago_story):
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["cached"] is True
+    # What the cache says is about that run: production may have moved since.
+    assert "  production was version 2 after it" in third.lines()
+    assert not any(line.startswith("  production is") for line in third.lines())
 
 
 def test_the_lineage_names_the_data_spec_and_code(chicago_story):

@@ -42,9 +42,12 @@ class Outcome:
             head = f"{self.problem}: nothing to do, the same spec and data were run before"
             head += f" ({self.status}, exit {self.code})"
         out = [head]
-        out += [f"  registered version {v}" for v in self.registered]
+        # A rerun answers from the cache, without asking the registry (which moves since).
+        then = "that run " if self.cached else ""
+        out += [f"  {then}registered version {v}" for v in self.registered]
         if self.production is not None:
-            out.append(f"  production is version {self.production}")
+            now = "was version {} after it" if self.cached else "is version {}"
+            out.append("  production " + now.format(self.production))
         out += [f"  [{f['severity']}] {f['message']}" for f in self.findings]
         out += [
             f"  gain over {k}: {e['value']:+.1%} (95% CI {e['ci'][0]:+.1%} to {e['ci'][1]:+.1%})"
