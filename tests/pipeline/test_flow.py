@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from gonogo.pipeline.flow import BLOCKED, SEEN, _seen
+from gonogo.pipeline.runner import run
+from gonogo.problem import load_problem, parse_problem
 from tests.conftest import noise_frame
 from tests.stores import HAWKS, gonogo
 
@@ -235,10 +238,8 @@ def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path, mo
 
     from gonogo.errors import DataError
     from gonogo.pipeline.ingest import snapshot
-    from gonogo.pipeline.runner import run
     from gonogo.pipeline.store import Store
     from gonogo.pipeline.tracking import Tracker
-    from gonogo.problem import parse_problem
 
     frame = noise_frame(n=400)
     frame.to_parquet(tmp_path / "noise.parquet", index=False)
@@ -275,3 +276,24 @@ def test_a_query_is_ingested_as_a_snapshot_of_its_result(new_store, tmp_path, mo
         monkeypatch.setattr("gonogo.data.sql.read", lambda _p, t=batches: t)
         digests.add(snapshot(problem, tmp_path / f"by-{size}")[1])
     assert len(digests) == 1
+
+
+def test_a_blocked_poc_is_said_to_be_the_formulation(new_store, tmp_path):
+    frame = noise_frame(n=400)
+    frame["copy"] = frame["y"]  # the label itself among the inputs: the PoC blocks
+    frame.to_parquet(tmp_path / "leak.parquet", index=False)
+    spec = {"name": "leak", "label": {"column": "y"}, "data": {"path": "leak.parquet"}}
+    (tmp_path / "leak.yaml").write_text(yaml.safe_dump(spec))
+    done = run(load_problem(tmp_path / "leak.yaml"), None, new_store())
+    assert done.status == "data gate failed" and done.code == 3
+    assert any(f["check"] == "poc.blocked" for f in done.findings)
+    assert done.reasons == [BLOCKED]
+
+
+def test_a_random_holdout_over_files_production_saw_favors_it():
+    random = parse_problem({"name": "p", "label": {"column": "y"}})
+    by_time = parse_problem({"name": "p", "label": {"column": "y"}, "data": {"time": "t"}})
+    assert _seen(random, 3, 3) == [SEEN] == _seen(by_time, 3, 3)
+    assert _seen(random, 3, 0) == [] == _seen(by_time, 3, 2)  # a time split holds out the latest
+    [said] = _seen(random, 3, 2)
+    assert said.startswith("production was trained on 2 of this run's 3 files")

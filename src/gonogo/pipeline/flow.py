@@ -35,6 +35,25 @@ SEEN = (
     "production was trained on every file of this run, the evaluation rows included, so the "
     "comparison with production favors it"
 )
+BLOCKED = (
+    "the PoC blocks on this data (the findings marked poc.blocked): the spec's formulation "
+    "needs fixing, whatever the new files hold"
+)
+
+
+def _seen(problem: Problem, files: int, seen: int) -> list[str]:
+    """Why the comparison with production favors it: it was trained on every file whose rows
+    the gate judges on, or on some of them when the holdout is drawn from every file (not
+    the latest rows, which a time split holds out)."""
+    if seen == files:
+        return [SEEN]
+    by_time = problem.data.time is not None and problem.split.strategy in (None, "time")
+    if seen == 0 or by_time:
+        return []
+    return [
+        f"production was trained on {seen} of this run's {files} files, and the holdout is "
+        "drawn from all of them, so the comparison with production favors it"
+    ]
 
 
 @dataclass
@@ -44,7 +63,7 @@ class _Context:
     ingested: Ingested
     tracker: Tracker
     log: RunLog = field(default_factory=RunLog)
-    seen_all: bool = False  # production was trained on every file of this run
+    seen: int = 0  # how many of this run's files production was trained on
 
 
 def _describe(ctx: _Context, production: Version | None) -> None:
@@ -78,7 +97,7 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
-        ctx.seen_all = not new.files
+        ctx.seen = len(ctx.ingested.files) - len(new.files)
         if new.files:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
@@ -154,7 +173,7 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     if trained.has("model"):
         blessing = steps.evaluate(ctx.problem, trained, current)
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
-        outcome.reasons += [SEEN] if ctx.seen_all else []
+        outcome.reasons += _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:
@@ -190,6 +209,7 @@ def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) 
             findings += [Finding("poc.blocked", "block", m) for m in trained.output["blocking"]]
     if not passes(findings) or trained is None:
         failed = Outcome("data gate failed", problem.name, findings=[_finding(f) for f in findings])
+        failed.reasons = [BLOCKED] if trained is not None and trained.blocked else []
         with store.lock():
             return _finish(ctx, failed)
     with store.lock():
