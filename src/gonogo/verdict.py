@@ -10,7 +10,8 @@ signal that drifts (the model trained on the past loses, the same model trained 
 sample of the same period wins), a signal too weak for the bar (the model beats the constant,
 by less than the bar), or a heuristic the model does not beat by enough. An interval that
 reaches zero but clears the bar at its upper end is inconclusive, not "no signal". A model that
-inner CV never chose but that beats the chosen one on the test rows is named, not chosen.
+inner CV never chose but that beats the chosen one on the test rows is named, not chosen; a
+gain over a baseline that the constant beats on the test rows is given over the constant too.
 
 When the spec prices the decision, every verdict states the gain in value, and a model that
 wins on the metric but whose decisions are worth no more than the heuristic's is not a go.
@@ -249,6 +250,18 @@ def _overlooked(ev: Evidence) -> list[str]:
     ]
 
 
+def _beaten_baseline(findings: Sequence[Finding], ev: Evidence) -> list[str]:
+    """The gain over the constant too, when the baseline compared with does worse than it on
+    the test rows: a gain over a baseline the constant beats overstates the model's worth."""
+    worse = [f for f in findings if f.check == "baseline.worse_than_constant"]
+    if not any(f.evidence.get("candidate") == ev.best_baseline for f in worse):
+        return []
+    return [
+        f"{ev.best_baseline}, the baseline inner CV chose, does worse than the constant on the "
+        f"test rows; over the constant, {ev.best_model} improves by {_pct(ev.signal)}"
+    ]
+
+
 def _caveats(findings: Sequence[Finding]) -> list[str]:
     """Warnings that question the estimate itself (framing and feature hygiene do not)."""
     warned = list(
@@ -282,9 +295,10 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if ev.value is not None and ev.value.gain.ci[1] <= 0:
         return Verdict("no-go", (comparison, *priced, _unpriced(ev)))
     clears = ev.improvement.ci[0] >= ev.min_improvement
+    beaten = _beaten_baseline(findings, ev)
     if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
-        return Verdict("go", (comparison, *priced, values, *_stability(ev), *caveats))
-    reasons = [comparison, *priced, values, *_stability(ev), *caveats]
+        return Verdict("go", (comparison, *beaten, *priced, values, *_stability(ev), *caveats))
+    reasons = [comparison, *beaten, *priced, values, *_stability(ev), *caveats]
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
     elif not clears:
