@@ -48,6 +48,16 @@ def test_rows_sharing_a_timestamp_stay_together():
     assert ds.frame["d"].iloc[split.train].max() < ds.frame["d"].iloc[split.holdout].min()
 
 
+def test_a_last_period_larger_than_the_holdout_is_held_out_whole():
+    # Loans by month of issue: the last of three months holds 36% of the rows. Moving the cut
+    # forward to keep March on one side left nothing to test.
+    months = pd.to_datetime(["2018-01-01"] * 300 + ["2018-02-01"] * 340 + ["2018-03-01"] * 360)
+    frame = pd.DataFrame({"m": months, "x": np.arange(1000.0), "y": np.arange(1000.0) % 7})
+    _, ds, split = bound(frame, data={"time": "m"}, split={"holdout": 0.2})
+    assert len(split.holdout) == 360 and len(split.train) == 640
+    assert (ds.frame["m"].iloc[split.holdout] == pd.Timestamp("2018-03-01")).all()
+
+
 def test_a_time_split_needs_a_time_column():
     with pytest.raises(SpecError, match="split.strategy: 'time' needs data.time to name a column"):
         bound(noise_frame(), split={"strategy": "time"})

@@ -89,13 +89,19 @@ def _strategy(problem: Problem, ds: Dataset) -> str:
 
 
 def _time_cut(ds: Dataset, holdout: float) -> int:
-    """First holdout row; rows sharing a timestamp stay on one side."""
+    """First holdout row; rows sharing a timestamp stay on one side: the later one, unless
+    that leaves nothing to test (monthly data whose last month holds more than the holdout),
+    then the last period is held out whole."""
     assert ds.time is not None
     stamps = ds.frame[ds.time].to_numpy()
-    cut = int(np.floor(len(stamps) * (1 - holdout)))
+    start = cut = int(np.floor(len(stamps) * (1 - holdout)))
     while 0 < cut < len(stamps) and stamps[cut] == stamps[cut - 1]:
         cut += 1
-    return cut
+    if cut < len(stamps):
+        return cut
+    while start > 0 and stamps[start] == stamps[start - 1]:
+        start -= 1
+    return start
 
 
 def _stratify(ds: Dataset, rows: Index, k: int) -> NDArray[np.float64] | None:
