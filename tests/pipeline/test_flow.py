@@ -297,3 +297,16 @@ def test_a_random_holdout_over_files_production_saw_favors_it():
     assert _seen(random, 3, 0) == [] == _seen(by_time, 3, 2)  # a time split holds out the latest
     [said] = _seen(random, 3, 2)
     assert said.startswith("production was trained on 2 of this run's 3 files")
+
+
+def test_an_edited_schema_runs_again_and_is_then_cached(small_spec, new_store):
+    from gonogo.pipeline.store import Store
+
+    problem, root = load_problem(small_spec), new_store()
+    first = run(problem, None, root)
+    assert not first.cached and run(problem, None, root).cached
+    schema = Store(root, problem.name).schema_file
+    schema.write_text(schema.read_text() + "# reviewed by the team\n")
+    edited = run(problem, None, root)
+    assert not edited.cached and edited.run_id != first.run_id  # the gate ran again
+    assert run(problem, None, root).cached

@@ -83,13 +83,18 @@ class Store:
         return self.output(name, fp) if self.cache else None
 
     def keep(
-        self, name: str, fp: str, output: dict[str, Any], files: dict[str, str | bytes]
+        self,
+        name: str,
+        fp: str,
+        output: dict[str, Any],
+        files: dict[str, str | bytes],
+        replace: bool = False,
     ) -> Path:
         """Record a finished step: its output and files, all or nothing. A step another run
-        finished first is left as it is: same fingerprint, same output."""
+        finished first is left as it is (same fingerprint, same output), unless `replace`."""
         text = json.dumps(output, indent=2, sort_keys=True, default=str) + "\n"
         step = self.step(name, fp)
-        return write_folder(step, {**files, OUTPUT: text}, replace=not self.cache)
+        return write_folder(step, {**files, OUTPUT: text}, replace=replace or not self.cache)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
