@@ -5,7 +5,7 @@ import pytest
 from sklearn import metrics as skm
 
 from gonogo.evaluation.bootstrap import Resampler
-from gonogo.metrics import METRICS
+from gonogo.metrics import METRICS, mean
 
 
 def _softmax(z):
@@ -84,3 +84,12 @@ def test_gain_is_relative_in_the_good_direction():
     assert mae.gain(np.array(1.2), np.array(1.6)) == pytest.approx(0.25)
     assert auc.gain(np.array(0.9), np.array(0.75)) == pytest.approx(0.2)
     assert mae.better(1.0, 2.0) and auc.better(0.9, 0.8)
+
+
+def test_a_resample_of_no_weight_has_no_mean_and_no_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value in divide" leaked to users
+        got = mean(np.array([[0.0, 0.0], [1.0, 3.0]]), np.array([2.0, 6.0]))
+    assert np.isnan(got[0]) and got[1] == 5.0

@@ -37,8 +37,10 @@ _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
 def mean(W: Array, v: Array) -> Array:
-    """The mean of `v` under each row of weights of W."""
-    return np.asarray((W @ v) / W.sum(axis=1), dtype=np.float64)
+    """The mean of `v` under each row of weights of W; NaN for a row of no weight (a resample
+    that draws none of a small slice's rows), without numpy's warning."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((W @ v) / W.sum(axis=1), dtype=np.float64)
 
 
 def _labels(p: Array) -> Array:

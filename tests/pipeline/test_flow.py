@@ -110,6 +110,7 @@ def test_a_schema_edited_into_nonsense_is_named_by_its_line(hawks_story, new_sto
     ("args", "message"),
     [
         (("models", "show", "hawks@staging"), "hawks@staging: no such version or alias"),
+        (("models", "show", "hawks@"), "hawks@: expected NAME, NAME@ALIAS or NAME@VERSION"),
         (("models", "promote", "hawks@7"), "hawks@7: no such version or alias"),
         (("models", "promote", "hawks"), "promote needs a version number"),
         (("lineage", "owls@production"), "owls: no problem of this name"),

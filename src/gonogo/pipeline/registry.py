@@ -16,8 +16,8 @@ from gonogo.pipeline.tracking import ALIAS, Tracker, Version
 
 def parse(ref: str, default: str = ALIAS) -> tuple[str, str]:
     """`NAME@ALIAS` or `NAME@VERSION` (or `NAME`, meaning the default alias)."""
-    name, _, at = ref.partition("@")
-    if not name or (ref.count("@") > 1):
+    name, sign, at = ref.partition("@")
+    if not name or (ref.count("@") > 1) or (sign and not at):
         raise InputError(ref, "expected NAME, NAME@ALIAS or NAME@VERSION")
     return name, at or default
 
