@@ -60,7 +60,7 @@ def test_numbers_sent_as_text_are_logged_as_the_model_read_them(runtime, tmp_pat
     rows = _batch(frame.iloc[:1])
     log.record(rt, "number", rows, rt.predict(rows))
     text = pa.RecordBatch.from_pydict(
-        {"bill_length_mm": pa.array(["40.1"]), "flipper_length_mm": pa.array(["195.5"])}
+        {"bill_length_mm": pa.array([" 40.1"]), "flipper_length_mm": pa.array(["195.5"])}
     )
     log.record(rt, "text", text, rt.predict(text))
     kept = pd.read_parquet(log.flush())

@@ -46,6 +46,11 @@ class Field:
         out |= {k: v for k, v in bounds.items() if v is not None}
         return out | ({"unseen": self.unseen} if self.unseen != "missing" else {})
 
+    def conform(self, values: pd.Series, place: str) -> pd.Series:
+        """`values` in this field's type, as the model reads them; DataError naming the first
+        value it cannot read."""
+        return _conform(self, values, place)
+
 
 def kind_of(values: pd.Series) -> Kind:
     """The type of a column's values, as a schema names it."""
@@ -153,7 +158,7 @@ class InputSchema:
                 place, f"column {missing[0]!r} is missing; expected columns {self.names}"
             )
         return pd.DataFrame(
-            {f.name: _conform(f, frame[f.name], place) for f in self.fields}, index=frame.index
+            {f.name: f.conform(frame[f.name], place) for f in self.fields}, index=frame.index
         )
 
 

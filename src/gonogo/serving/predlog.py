@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from gonogo.data.schema import Field
+from gonogo.errors import DataError
 from gonogo.serving.runtime import Runtime
 
 log = logging.getLogger("gonogo.serve")
@@ -31,7 +32,12 @@ def _as_read(f: Field, values: pa.Array) -> pa.Array:
     kind = _LOGGED.get(f.kind, pa.string())
     try:
         return values.cast(kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # the model's reading is laxer
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # read as the model reads them
+        pass
+    try:
+        read = f.conform(values.to_pandas(), "prediction log")
+        return pa.array(read, from_pandas=True).cast(kind)
+    except (DataError, pa.ArrowException):
         log.warning("prediction log: %s not kept, its values do not cast to %s", f.name, kind)
         return pa.nulls(len(values), kind)
 
