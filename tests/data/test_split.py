@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gonogo import SpecError
+from gonogo import DataError, SpecError
 from gonogo.data.dataset import load
 from gonogo.data.split import make_split
 from tests.conftest import bound, noise_frame
@@ -56,6 +56,14 @@ def test_a_last_period_larger_than_the_holdout_is_held_out_whole():
     _, ds, split = bound(frame, data={"time": "m"}, split={"holdout": 0.2})
     assert len(split.holdout) == 360 and len(split.train) == 640
     assert (ds.frame["m"].iloc[split.holdout] == pd.Timestamp("2018-03-01")).all()
+
+
+@pytest.mark.parametrize("last", [900, 1000])
+def test_a_last_period_that_is_most_of_the_data_is_one_line(last):
+    months = pd.to_datetime(["2018-01-01"] * (1000 - last) + ["2018-02-01"] * last)
+    frame = pd.DataFrame({"m": months, "x": np.arange(1000.0), "y": np.arange(1000.0) % 7})
+    with pytest.raises(DataError, match=rf"data.time: column 'm': its last period holds {last // 10}% of the rows"):
+        bound(frame, data={"time": "m"}, split={"holdout": 0.2})
 
 
 def test_a_time_split_needs_a_time_column():

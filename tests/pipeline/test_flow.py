@@ -6,11 +6,13 @@ server — is one line, exit 2, and nothing is written."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 import yaml
 
+from gonogo.data.schema import InputSchema
 from gonogo.pipeline.flow import BLOCKED, SEEN, _seen
 from gonogo.pipeline.runner import run
 from gonogo.problem import load_problem, parse_problem
@@ -300,14 +302,29 @@ def test_a_random_holdout_over_files_production_saw_favors_it():
     assert said.startswith("production was trained on 2 of this run's 3 files")
 
 
-def test_an_edited_schema_runs_again_and_is_then_cached(small_spec, new_store):
+def test_a_schema_edited_to_let_the_data_through_runs_again(new_store, tmp_path):
+    from gonogo.data import schemafile
     from gonogo.pipeline.store import Store
 
-    problem, root = load_problem(small_spec), new_store()
-    first = run(problem, None, root)
-    assert not first.cached and run(problem, None, root).cached
-    schema = Store(root, problem.name).schema_file
-    schema.write_text(schema.read_text() + "# reviewed by the team\n")
-    edited = run(problem, None, root)
-    assert not edited.cached and edited.run_id != first.run_id  # the gate ran again
-    assert run(problem, None, root).cached
+    first = noise_frame(n=400)
+    later = first.iloc[:200].copy()  # training's rows again, but for x0 in 3% of them
+    later.iloc[:6, later.columns.get_loc("x0")] = first["x0"].max() + 0.5
+    first.to_parquet(tmp_path / "a.parquet", index=False)
+    later.to_parquet(tmp_path / "b.parquet", index=False)
+    spec = {"name": "bounds", "label": {"column": "y"}, "data": {"path": "a.parquet"}}
+    (tmp_path / "bounds.yaml").write_text(yaml.safe_dump(spec))
+    problem, root = load_problem(tmp_path / "bounds.yaml"), new_store()
+    run(problem, str(tmp_path / "a.parquet"), root)
+    both = str(tmp_path / "[ab].parquet")
+    stopped = run(problem, both, root)
+    assert [f["check"] for f in stopped.findings] == ["data.out_of_range"]
+    assert run(problem, both, root).cached  # the same schema: nothing to do
+    path = Store(root, problem.name).schema_file
+    path.write_text(path.read_text() + "# reviewed: a comment changes nothing\n")
+    assert run(problem, both, root).cached
+    schema = schemafile.read(path)
+    bounded = [replace(f, maximum=10.0) if f.name == "x0" else f for f in schema.fields]
+    schemafile.write(InputSchema(tuple(bounded)), path)  # the team's bound admits them
+    through = run(problem, both, root)
+    assert not through.cached and through.status != "data gate failed"
+    assert run(problem, both, root).cached

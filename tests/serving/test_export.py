@@ -71,6 +71,16 @@ def test_a_multiclass_model_exports_one_probability_per_class(penguins_result, t
         _check(result, _holdout(problem, result, frame), name, tmp_path)
 
 
+def test_gradient_boosting_on_numbers_only_exports(tmp_path):
+    # No category column: scikit-learn keeps no category encoder, which the conversion read.
+    import gonogo
+    from tests.conftest import noise_frame, spec
+
+    frame = noise_frame(n=400)
+    result = gonogo.run(spec(), data=frame)
+    _check(result, frame.iloc[result.fits[-1].test].reset_index(drop=True), "gbm", tmp_path)
+
+
 def test_a_heuristic_is_refused_naming_what_has_no_onnx_form(churn_result, tmp_path):
     rt = Runtime("churn", 1, "heuristic", churn_result.fitted("plan-rate"))
     with pytest.raises(InputError, match="plan-rate.*no ONNX form: only models"):

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gonogo.data.dataset import Dataset
-from gonogo.errors import SpecError
+from gonogo.errors import DataError, SpecError
 from gonogo.problem import Problem
 
 Index = NDArray[np.intp]
@@ -101,6 +101,13 @@ def _time_cut(ds: Dataset, holdout: float) -> int:
         return cut
     while start > 0 and stamps[start] == stamps[start - 1]:
         start -= 1
+    if start < len(stamps) * (1 - 2 * holdout):  # the last period is most of the data
+        raise DataError(
+            f"data.time: column {ds.time!r}",
+            f"its last period holds {1 - start / len(stamps):.0%} of the rows, too many to "
+            f"hold out ({holdout:.0%} asked); a time split needs more periods, or another "
+            "split.strategy",
+        )
     return start
 
 

@@ -47,8 +47,9 @@ def _seen(problem: Problem, files: int, seen: int) -> list[str]:
     the latest rows, which a time split holds out)."""
     if seen == files:
         return [SEEN]
-    by_time = problem.data.time is not None and problem.split.strategy in (None, "time")
-    if seen == 0 or by_time:
+    # As the split decides: an entity outranks time when no strategy is named.
+    default = "group" if problem.data.entity else "time" if problem.data.time else "random"
+    if seen == 0 or (problem.split.strategy or default) == "time":
         return []
     return [
         f"production was trained on {seen} of this run's {files} files, and the holdout is "

@@ -5,19 +5,21 @@ production has not seen, plus the PoC's formulation checks) → train → evalua
 gate) → register. The first run of a problem registers the best heuristic as production —
 launch without ML — and a model takes the alias only through the gate.
 
-A run whose spec and data digests match a finished one, with the schema file as that run left
-it, does nothing and says so (an edited schema is a reason to run again). Exit codes
+A run whose spec and data digests match a finished one does nothing and says so, unless the data
+gate stopped that run and the schema file has been edited since (what the team edits to let the
+data through). Exit codes
 for CI: 0 registered or nothing to do, 3 the data gate failed, 4 the model was not blessed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gonogo.pipeline.choice import Choice
 from gonogo.pipeline.ingest import ingest, spec_digest
 from gonogo.pipeline.outcome import Outcome
-from gonogo.pipeline.store import Store, file_digest, fingerprint
+from gonogo.pipeline.store import Store, digest, fingerprint
 from gonogo.problem import Problem
 
 
@@ -35,7 +37,8 @@ def run(
     ingested = ingest(problem, data, store.folder / "snapshots")
     key = fingerprint("run", spec=spec_digest(problem), data=ingested.digests, configs=choice.key())
     done = store.cached("run", key)
-    if done is not None and done.get("schema") == _schema(store):
+    schema = _schema(store)
+    if done is not None and not _edited(done, schema):
         kept = {k: v for k, v in done.items() if k not in ("code", "schema")}
         return Outcome(**kept | {"cached": True})
     from gonogo.pipeline.flow import execute
@@ -47,12 +50,22 @@ def run(
         check(problem, read(problem, ingested), choice.given)
 
     outcome = execute(problem, store, ingested, choice)
-    record = outcome.to_dict() | {"schema": _schema(store)}
-    store.keep("run", key, record, {}, replace=done is not None)  # run again: a new schema
+    record = outcome.to_dict() | {"schema": schema or _schema(store)}  # a first run writes it
+    store.keep("run", key, record, {}, replace=done is not None)
     return outcome
 
 
 def _schema(store: Store) -> str | None:
-    """The digest of the schema file a run leaves (None before a first run writes it)."""
+    """The digest of the schema the file holds (comments and layout aside), or None when no
+    run has written it yet."""
+    from gonogo.data import schemafile
+
     path = store.schema_file
-    return file_digest(path) if path.is_file() else None
+    return digest(schemafile.read(path).to_dict()) if path.is_file() else None
+
+
+def _edited(done: dict[str, Any], schema: str | None) -> bool:
+    """Whether a finished run whose data gate failed read another schema than the file's.
+    A run that got through is not redone for an edit: its files are production's now, or
+    its model was judged, and neither depends on the schema."""
+    return done["status"] == "data gate failed" and done.get("schema", schema) != schema

@@ -166,6 +166,8 @@ def _encoding(model: Any, sizes: list[int]) -> tuple[list[int], list[Known | Non
     feature its known codes. scikit-learn encodes category features again (their sorted
     values, unseen ones missing) and moves them first; only categories in the part it
     trained on, not the early-stopping part, are known to the trees."""
+    if model.is_categorical_ is None:  # numbers only: no encoder, features in their order
+        return list(range(model.n_features_in_)), [None] * model.n_features_in_
     mask = np.asarray(model.is_categorical_, dtype=bool)
     order = [*np.flatnonzero(mask), *np.flatnonzero(~mask)]
     seen = model._preprocessor.named_transformers_["encoder"].categories_
