@@ -324,6 +324,7 @@ class _Run:
             value,
             projection,
             self._overlooked(scores, outcome),
+            scores.gain("baseline", _candidate("constant")).ci[1] < 0,
         )
 
     def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:

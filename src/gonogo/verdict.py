@@ -64,6 +64,7 @@ class Evidence:
     value: Value | None = None
     projection: Projection | None = None
     overlooked: tuple[str, Estimate] | None = None
+    under_constant: bool = False  # the best baseline does worse than the constant, clearly
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -250,11 +251,10 @@ def _overlooked(ev: Evidence) -> list[str]:
     ]
 
 
-def _beaten_baseline(findings: Sequence[Finding], ev: Evidence) -> list[str]:
+def _beaten_baseline(ev: Evidence) -> list[str]:
     """The gain over the constant too, when the baseline compared with does worse than it on
     the test rows: a gain over a baseline the constant beats overstates the model's worth."""
-    worse = [f for f in findings if f.check == "baseline.worse_than_constant"]
-    if not any(f.evidence.get("candidate") == ev.best_baseline for f in worse):
+    if not ev.under_constant:
         return []
     return [
         f"{ev.best_baseline}, the baseline inner CV chose, does worse than the constant on the "
@@ -295,7 +295,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if ev.value is not None and ev.value.gain.ci[1] <= 0:
         return Verdict("no-go", (comparison, *priced, _unpriced(ev)))
     clears = ev.improvement.ci[0] >= ev.min_improvement
-    beaten = _beaten_baseline(findings, ev)
+    beaten = _beaten_baseline(ev)
     if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
         return Verdict("go", (comparison, *beaten, *priced, values, *_stability(ev), *caveats))
     reasons = [comparison, *beaten, *priced, values, *_stability(ev), *caveats]
