@@ -471,6 +471,12 @@ def derivations(problem: Problem) -> dict[str, DeriveSpec]:
     return out
 
 
+def date_columns(problem: Problem) -> frozenset[str]:
+    """The columns read as dates: the time column and the derived groups' sources."""
+    sources = [problem.data.time, *(d.source for d in derivations(problem).values())]
+    return frozenset(s for s in sources if s is not None)
+
+
 OTHERS = "*"  # in a features group: every column no other entry takes
 
 

@@ -24,7 +24,7 @@ from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import OTHERS, Problem, Task, derivations, systems
+from gonogo.problem import OTHERS, Problem, Task, date_columns, derivations, systems
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         y,
         codec,
         featurizer,
-        InputSchema.learn(raw, inputs, problem.data.unseen, _dates(featurizer)),
+        InputSchema.learn(raw, inputs, problem.data.unseen, date_columns(problem)),
         groups,
         time,
         problem.data.entity,
@@ -294,11 +294,6 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         len(frame) - len(raw),
         unused,
     )
-
-
-def _dates(featurizer: Featurizer) -> frozenset[str]:
-    """The raw columns read as dates: the sources of the calendar and the trend."""
-    return frozenset(d.source for d in featurizer.derivations)
 
 
 def as_pandas(data: Any, place: str) -> pd.DataFrame:

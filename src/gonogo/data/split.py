@@ -84,8 +84,14 @@ def _strategy(problem: Problem, ds: Dataset) -> str:
             f"{problem.source}: split.strategy",
             f"{wanted!r} needs {needs[wanted][0]} to name a column",
         )
+    return strategy(problem)
+
+
+def strategy(problem: Problem) -> str:
+    """The spec's split strategy, else the one the data's roles call for."""
     # An entity is a promise that its rows never straddle the split, so it outranks time.
-    return wanted or ("group" if ds.entity else "time" if ds.time else "random")
+    data = problem.data
+    return problem.split.strategy or ("group" if data.entity else "time" if data.time else "random")
 
 
 def _time_cut(ds: Dataset, holdout: float) -> int:

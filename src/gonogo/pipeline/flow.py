@@ -11,6 +11,7 @@ from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.pinned import Pinned
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
+from gonogo.data.split import strategy
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
 from gonogo.pipeline.choice import Choice, described, recorded
@@ -47,9 +48,7 @@ def _seen(problem: Problem, files: int, seen: int) -> list[str]:
     the latest rows, which a time split holds out)."""
     if seen == files:
         return [SEEN]
-    # As the split decides: an entity outranks time when no strategy is named.
-    default = "group" if problem.data.entity else "time" if problem.data.time else "random"
-    if seen == 0 or (problem.split.strategy or default) == "time":
+    if seen == 0 or strategy(problem) == "time":
         return []
     return [
         f"production was trained on {seen} of this run's {files} files, and the holdout is "

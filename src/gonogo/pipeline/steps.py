@@ -30,7 +30,7 @@ from gonogo.pipeline.ingest import Ingested, spec_digest
 from gonogo.pipeline.store import Store, fingerprint
 from gonogo.pipeline.train import train as fit_final
 from gonogo.poc import run as run_poc
-from gonogo.problem import Problem, derivations
+from gonogo.problem import Problem, date_columns
 from gonogo.result import Result
 
 ROLES = ("model", "heuristic")
@@ -80,11 +80,8 @@ def validate(
     read = watched(problem, list(dict.fromkeys([*schema.names, *current.columns])))
     kept = {n: c for n, c in current.columns.items() if n in read}
     known = schema.only([n for n in schema.names if n in read])
-    time = problem.data.time
-    sources = [time, *(d.source or time for d in derivations(problem).values())]
-    dates = frozenset(s for s in sources if s is not None)
     kept_stats = Statistics(current.rows, kept)
-    return data_gate(known, reference, kept_stats, problem.gate, share, dates)
+    return data_gate(known, reference, kept_stats, problem.gate, share, date_columns(problem))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from gonogo.data.schema import Field
 from gonogo.errors import DataError
+from gonogo.files import write_file
 from gonogo.serving.runtime import Runtime
 
 log = logging.getLogger("gonogo.serve")
@@ -105,12 +106,11 @@ class PredictionLog:
     def _write(self, table: pa.Table) -> Path:
         import pyarrow.parquet as pq
 
-        self.folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.folder / f"predictions-{stamp}-{os.getpid()}-{next(self._count)}.parquet"
-        partial = path.with_suffix(".partial")
-        pq.write_table(table, partial)
-        partial.rename(path)
+        buffer = pa.BufferOutputStream()
+        pq.write_table(table, buffer)
+        write_file(path, buffer.getvalue().to_pybytes())
         self._bound()
         return path
 
