@@ -301,7 +301,9 @@ def test_a_random_holdout_over_files_production_saw_favors_it():
     [said] = _seen(random, 3, 2)
     assert said.startswith("production was trained on 2 of this run's 3 files")
     # An entity outranks time: the holdout is whole entities drawn from every file.
-    grouped = parse_problem({"name": "p", "label": {"column": "y"}, "data": {"time": "t", "entity": "e"}})
+    grouped = parse_problem(
+        {"name": "p", "label": {"column": "y"}, "data": {"time": "t", "entity": "e"}}
+    )
     assert _seen(grouped, 3, 2) == [said]
 
 

@@ -87,7 +87,9 @@ def test_the_spec_sets_how_much_drift_passes(churn_frame):
 
 def test_dates_written_as_text_are_no_new_categories_when_read_as_dates():
     days = pd.date_range("2017-01-01", periods=240).strftime("%Y-%m-%d")  # text, as Parquet held it
-    frame = pd.DataFrame({"rownames": range(240), "day": days, "y": [float(i % 9) for i in range(240)]})
+    frame = pd.DataFrame(
+        {"rownames": range(240), "day": days, "y": [float(i % 9) for i in range(240)]}
+    )
     train, span = frame.iloc[:120], frame.iloc[120:]
     schema, ref, cur = _schema(train), _stats(train), _stats(span)
     as_text = {f.check for f in data_gate(schema, ref, cur) if "day" in f.columns}
