@@ -349,9 +349,13 @@ class _Run:
             X = self.fitter.frame(chosen.candidate, fold.test, self.ds.features)
             cv = float(np.nanmean([run.fitted[i].cv for run in outcome.runs]))
             point = scores.point[_candidate(name)]
-            out.append(
-                CandidateResult(name, chosen.kind, _describe(chosen, X), chosen.config, cv, point)
-            )
+            describe = _describe(chosen, X)
+            if chosen.inner.thinned:
+                describe += (
+                    f"\n(left at halving's first rung: behind {outcome.best('model')} on every "
+                    "inner fold with a third of the rows; its CV score is from those rows)"
+                )
+            out.append(CandidateResult(name, chosen.kind, describe, chosen.config, cv, point))
         return out
 
     def _hypotheses(self, scores: Scores) -> list[HypothesisResult]:

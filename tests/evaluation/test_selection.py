@@ -14,21 +14,25 @@ from gonogo.metrics import METRICS
 from tests.conftest import bound, noise_frame
 
 
-def _run(rows_for_halving: int, monkeypatch: pytest.MonkeyPatch):
-    """Evaluate the constant and the linear model (four configurations) on a 3,000-row table,
-    recording every inner cross-validation: (configuration, inner training sizes)."""
+def _run(rows_for_halving: int, monkeypatch: pytest.MonkeyPatch, models=None, watch="linear"):
+    """Evaluate the constant and the linear model (four configurations), or the constant and
+    the `models` given, on a 3,000-row table, recording every inner cross-validation of the
+    `watch`ed one: (configuration, inner training sizes)."""
     monkeypatch.setattr(selection, "HALVING_FROM", rows_for_halving)
-    problem, ds, split = bound(noise_frame(n=3000), split={"outer": 1})
+    fields = {"split": {"outer": 1}} | ({"models": models} if models else {})
+    problem, ds, split = bound(noise_frame(n=3000), **fields)
     metric = METRICS["roc_auc"]
     candidates = [
-        c for c in assemble(problem, ds, metric, split.ordered) if c.name in ("constant", "linear")
+        c
+        for c in assemble(problem, ds, metric, split.ordered)
+        if c.name == "constant" or (c.kind == "model" and (models or c.name == "linear"))
     ]
     fitter = Fitter(ds, metric)
     folds: dict[int, set[tuple[int, ...]]] = {}
     real = fitter.fold_predictions
 
     def fold_predictions(cand, config, fold, k, columns):
-        if cand.name == "linear":
+        if cand.name == watch:
             folds.setdefault(config, set()).add(tuple(len(tr) for tr, _ in fold.inner))
         return real(cand, config, fold, k, columns)
 
@@ -68,6 +72,42 @@ def test_large_tables_rank_every_configuration_on_a_third_then_the_best_third_on
     again = {i: _cv(fitter, linear.candidate, i, fold) for i in second}
     assert linear.config == linear.candidate.configs[fitter.pick(again).index]
     assert linear.cv == pytest.approx(max(v.score for v in again.values()))
+
+
+def _logistic(name: str, c: list[float]) -> dict:
+    return {"name": name, "estimator": "sklearn.linear_model.LogisticRegression", "grid": {"C": c}}
+
+
+def test_a_model_that_loses_every_inner_fold_of_the_first_rung_goes_no_further(monkeypatch):
+    """A halving search over one grid of both models: the one that cannot rank (a prior-only
+    classifier, AUC 0.5 on every fold) stops at a third of the rows; it is still fitted and
+    tested on the outer split, with its inner scores marked as a third's, and never best."""
+    models = [
+        _logistic("linear", [0.1, 1.0]),
+        {
+            "name": "prior",
+            "estimator": "sklearn.dummy.DummyClassifier",
+            "grid": {"strategy": ["prior", "uniform"]},
+        },
+    ]
+    split, _, outcome, calls = _run(500, monkeypatch, models, watch="prior")
+    third = tuple(len(tr) // 3 for tr, _ in split.outer[0].inner)
+    assert len(third) >= selection.LEFT_AFTER
+    assert sorted(calls) == [(0, third), (1, third)]
+    run = outcome.runs[0]
+    prior = next(f for f in run.fitted if f.name == "prior")
+    assert prior.inner.thinned and len(prior.test) == len(split.outer[0].test)
+    assert run.model.name == "linear" and not run.model.inner.thinned
+
+
+def test_models_that_trade_inner_folds_both_go_on_to_all_the_rows(monkeypatch):
+    """Two models alike (the same linear model and grid under two names): neither wins every
+    fold, so both finish on all the rows."""
+    models = [_logistic("linear", [0.1, 1.0]), _logistic("twin", [0.1, 1.0])]
+    split, _, outcome, calls = _run(500, monkeypatch, models, watch="twin")
+    full = tuple(len(tr) for tr, _ in split.outer[0].inner)
+    assert any(sizes == full for _, sizes in calls)
+    assert not any(f.inner.thinned for f in outcome.runs[0].fitted)
 
 
 def test_small_tables_try_every_configuration_on_all_the_rows(monkeypatch):

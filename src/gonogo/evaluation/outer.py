@@ -205,9 +205,11 @@ class Plan:
         return self.chosen[(self.candidates[j].name, self.split.outer[i].selection)]
 
     def best(self, i: int, kind: str) -> int:
-        """The position of the best candidate of a kind in split i, by inner CV."""
+        """The position of the best candidate of a kind in split i, by inner CV; one left at
+        halving's first rung is behind every one that went on, whatever its score there."""
         of_kind = (j for j, c in enumerate(self.candidates) if c.kind == kind)
-        return self.fitter.ranked({j: self.choice(i, j).inner for j in of_kind})[0]
+        ranked = self.fitter.ranked({j: self.choice(i, j).inner for j in of_kind})
+        return min(ranked, key=lambda j: self.choice(i, j).inner.thinned)
 
     def jobs(self) -> list[Job]:
         """Every split's jobs, the costliest first (as the candidate's inner fits went, per

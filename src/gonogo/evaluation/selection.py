@@ -7,15 +7,19 @@ folds (rolling origins) share the choice, which is made once.
 On large tables the choice is successive halving (as scikit-learn's HalvingGridSearchCV): every
 configuration of a candidate is first cross-validated with a random third of each inner
 training part, and only the best third of them on all of it. The rows validated on never
-change, and the configuration chosen always has its scores from all the rows.
+change, and the configuration chosen always has its scores from all the rows. As in a halving
+search over one grid of several models, a model whose best configuration loses to another
+model's on every inner fold of that first rung goes no further (a sign test: five folds out
+of five happen by chance 3% of the time); it is still fitted and tested on the outer split,
+with the configuration the first rung chose, but it is never the split's best model.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -27,8 +31,10 @@ from gonogo.data.split import Fold, Index
 from gonogo.evaluation.parallel import pmap
 from gonogo.metrics import Array, Metric
 
+K = TypeVar("K", int, tuple[int, tuple[int, bool]])
 FACTOR = 3  # successive halving keeps the best third of the configurations
 HALVING_FROM = 10_000  # rows a third of the smallest inner training part must keep
+LEFT_AFTER = 5  # inner folds a model must lose on, every one, to be left at the first rung
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Inner:
     score: float
     predictions: Array
     per_row: float = 0.0  # seconds its fits took per training row: what a fit will cost
+    values: tuple[float, ...] = ()  # the score on each inner fold
+    thinned: bool = False  # scored on a third of the rows: left at halving's first rung
 
 
 @dataclass(frozen=True)
@@ -127,20 +135,29 @@ class Fitter:
         train, val = fold.inner[k]
         return self.fit_predict(cand, cand.configs[config], train, val, columns)
 
-    def inner(self, fold: Fold, preds: list[Array], seconds: float = 0.0) -> Inner:
+    def inner(
+        self, fold: Fold, preds: list[Array], seconds: float = 0.0, thinned: bool = False
+    ) -> Inner:
         """A configuration's mean score over the fold's inner folds, from its predictions,
         and what its fits cost (`seconds` in all)."""
-        values = [
-            self.metric.value(self.ds.y[val], p)
+        values = tuple(
+            float(self.metric.value(self.ds.y[val], p))
             for (_, val), p in zip(fold.inner, preds, strict=True)
-        ]
+        )
         score = float(np.nanmean(values)) if values else float("nan")
         rows = sum(len(train) for train, _ in fold.inner)
-        return Inner(score, np.concatenate(preds) if preds else np.empty(0), seconds / max(rows, 1))
+        stacked = np.concatenate(preds) if preds else np.empty(0)
+        return Inner(score, stacked, seconds / max(rows, 1), values, thinned)
 
-    def ranked(self, cv: dict[int, Inner]) -> list[int]:
-        """Configuration indices, the best mean inner score first (undefined scores last, the
-        earlier configuration on a tie)."""
+    def beats(self, a: Inner, b: Inner) -> bool:
+        """Whether `a` scores better than `b` on every one of at least LEFT_AFTER inner folds."""
+        sign = 1.0 if self.metric.greater_is_better else -1.0
+        pairs = list(zip(a.values, b.values, strict=True))
+        return len(pairs) >= LEFT_AFTER and all(sign * (x - y) > 0 for x, y in pairs)
+
+    def ranked(self, cv: Mapping[K, Inner]) -> list[K]:
+        """Configuration indices (or any keys), the best mean inner score first (undefined
+        scores last, the earlier key on a tie)."""
         sign = 1.0 if self.metric.greater_is_better else -1.0
         return sorted(
             cv, key=lambda i: (-sign * cv[i].score if np.isfinite(cv[i].score) else np.inf, i)
@@ -184,16 +201,38 @@ def choose(
         for s in folds
         for i in range(len(c.configs))
     ]
-    inner = _inner_cv(fitter, candidates, first, every, n, tick)
+    rung = _by_candidate(_inner_cv(fitter, candidates, first, every, n, tick))
+    left = _left_behind(fitter, candidates, rung)
     later = [
-        (j, (rung[0], False), i)
-        for (j, rung), cv in _by_candidate(inner).items()
-        if rung[1]
+        (j, (r[0], False), i)
+        for (j, r), cv in rung.items()
+        if r[1] and (j, r) not in left
         for i in fitter.ranked(cv)[: survivors(len(cv))]
     ]
-    inner |= _inner_cv(fitter, candidates, later, every, n, tick)
-    full = _by_candidate({key: v for key, v in inner.items() if not key[1][1]})
-    return {(candidates[j].name, rung[0]): fitter.pick(cv) for (j, rung), cv in full.items()}
+    for j, r in left:  # the progress bar counted their second rung
+        for _ in range(survivors(len(rung[(j, r)])) * len(every[r].inner)):
+            tick(candidates[j].name)
+    done = _by_candidate(_inner_cv(fitter, candidates, later, every, n, tick))
+    ended = {key: cv for key, cv in (rung | done).items() if not key[1][1] or key in left}
+    return {(candidates[j].name, r[0]): fitter.pick(cv) for (j, r), cv in ended.items()}
+
+
+def _left_behind(
+    fitter: Fitter, candidates: list[Candidate], rung: dict[tuple[int, Rung], dict[int, Inner]]
+) -> set[tuple[int, Rung]]:
+    """The models halving leaves at its first rung: those whose best configuration there loses
+    to the best configuration of all the models, on every inner fold."""
+    firsts = {
+        key: fitter.pick(cv).inner
+        for key, cv in rung.items()
+        if key[1][1] and candidates[key[0]].kind == "model"
+    }
+    left = set()
+    for s in {r[0] for _, r in firsts}:
+        here = {key: inner for key, inner in firsts.items() if key[1][0] == s}
+        lead = here[fitter.ranked(here)[0]]
+        left |= {key for key, inner in here.items() if fitter.beats(lead, inner)}
+    return left
 
 
 def _by_candidate(inner: dict[Key, Inner]) -> dict[tuple[int, Rung], dict[int, Inner]]:
@@ -227,7 +266,7 @@ def _inner_cv(
     for key in keys:
         timed = [done[(key, k)] for k in range(len(folds[key[1]].inner))]
         seconds = sum(t for _, t in timed)
-        out[key] = fitter.inner(folds[key[1]], [p for p, _ in timed], seconds)
+        out[key] = fitter.inner(folds[key[1]], [p for p, _ in timed], seconds, key[1][1])
     return out
 
 
