@@ -171,3 +171,33 @@ def test_a_column_named_in_another_case_is_suggested_first():
         SpecError, match=r"column 'Wage' not found in the data \(did you mean 'wage'\?\)"
     ):
         bind(spec(label={"column": "Wage"}), _fixture("ordinary_cps1985"))
+
+
+def test_a_row_number_is_no_feature_unless_the_spec_names_it(churn_frame):
+    assert churn_frame["rownames"].tolist() == list(range(1, len(churn_frame) + 1))
+    ds = bind(spec(label={"column": "churn"}), churn_frame)
+    assert "rownames" not in ds.features and ds.unused["rownames"] == "row number"
+    everything = bind(spec(label={"column": "churn"}, features={"rest": ["*"]}), churn_frame)
+    assert "rownames" not in everything.features  # a pattern does not name it
+    named = bind(spec(label={"column": "churn"}, features={"n": ["rownames", "*"]}), churn_frame)
+    assert "rownames" in named.features
+
+
+@pytest.mark.parametrize(
+    ("numbers", "numbered"),
+    [
+        ([*range(0, 30)], True),  # a saved pandas index
+        ([*range(1, 21), *range(1, 21)], True),  # two files stacked, each numbered from 1
+        ([*range(1960, 1990)], False),  # years: a count, not a row number
+        ([*range(2, 32)], False),
+        ([*range(1, 16)], False),  # too few rows to tell
+        ([*range(1, 15), 30, *range(16, 31)], False),
+        ([*range(1, 8)] * 5, False),  # a weekday, not files of seven rows
+    ],
+)
+def test_what_counts_as_a_row_number(numbers, numbered):
+    frame = pd.DataFrame(
+        {"n": numbers, "x": np.arange(len(numbers)) % 7, "y": np.arange(len(numbers)) % 3}
+    )
+    ds = bind(spec(label={"column": "y", "task": "regression"}), frame)
+    assert ("n" not in ds.features) is numbered

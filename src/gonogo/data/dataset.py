@@ -26,6 +26,8 @@ from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
 from gonogo.problem import OTHERS, Problem, Task, date_columns, derivations, systems
 
+MIN_NUMBERED = 20  # rows from which 0 or 1, 2, 3, ... down the file is a row number
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -213,13 +215,37 @@ def _unusable(s: pd.Series) -> str | None:
     return None
 
 
+def _row_number(s: pd.Series) -> bool:
+    """Whether a column numbers the rows down the file: integers from 0 or 1 going up by one,
+    restarting where files were stacked, each file MIN_NUMBERED rows or more (R's rownames, a
+    saved pandas index). It says where a row sits, nothing about the example; on a table
+    sorted by its label it would pass for a strong feature."""
+    if len(s) < MIN_NUMBERED or not pd.api.types.is_integer_dtype(s) or s.isna().any():
+        return False
+    values = s.to_numpy(dtype=np.int64)
+    start, steps = values[0], np.diff(values)
+    restarts = np.flatnonzero(steps != 1) + 1
+    files = np.diff(np.r_[0, restarts])  # the rows of every file but the last
+    return bool(
+        start in (0, 1) and np.all(values[restarts] == start) and np.all(files >= MIN_NUMBERED)
+    )
+
+
 def _usable(
-    problem: Problem, frame: pd.DataFrame, columns: list[str], groups: dict[str, tuple[str, ...]]
+    problem: Problem,
+    frame: pd.DataFrame,
+    columns: list[str],
+    groups: dict[str, tuple[str, ...]],
+    numbered: set[str],
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Groups without the columns a model cannot use, and every column of `frame` (the raw
-    `columns` and derived ones) left out, with why."""
+    `columns` and derived ones) left out, with why. The `numbered` columns (row numbers) are
+    left out unless the spec names them (a pattern such as `*` does not)."""
     features = set(c for cols in groups.values() for c in cols)
     unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
+    named = {c for cols in (problem.features or {}).values() for c in cols}
+    named |= set(systems(problem).values())
+    unfit |= {c: "row number" for c in features if c in numbered and c not in named}
     kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
     roles = _roles(problem, columns)
     unused = {
@@ -256,6 +282,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
+    numbered = {str(c) for c in frame.columns if _row_number(frame[c])}
     frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
     _check_roles(problem, frame, [c for d in made for c in d.columns])
@@ -268,7 +295,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         derived[time] = times
     y, codec = label.learn(problem, raw[problem.label.column])
     groups, unused = _usable(
-        problem, derived, columns, _feature_groups(problem, columns, made, lagged)
+        problem, derived, columns, _feature_groups(problem, columns, made, lagged), numbered
     )
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:

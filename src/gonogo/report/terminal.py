@@ -14,6 +14,8 @@ _STYLE = {
     "inconclusive": "bold yellow",
     "blocked": "bold magenta",
 }
+# Columns left out by the spec's own roles; the others gonogo left out on its judgment.
+_ROLES = frozenset({"label", "time", "entity", "excluded", "not in features"})
 
 
 def summary(r: Result, console: Console) -> None:
@@ -41,6 +43,9 @@ def summary(r: Result, console: Console) -> None:
                 f"{c.holdout.ci[0]:.4g} – {c.holdout.ci[1]:.4g}",
             )
         console.print(table)
+    judged = {c: why for c, why in r.data.unused.items() if why not in _ROLES}
+    if judged:
+        console.print("left out: " + ", ".join(f"{c} ({why})" for c, why in judged.items()))
     for h in r.hypotheses:
         console.print(
             f"hypothesis [bold]{h.name}[/]: {h.outcome} "
