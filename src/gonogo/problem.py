@@ -373,8 +373,8 @@ class Problem(_Strict):
     features: dict[str, list[str]] | None = None
     """Named groups of feature columns (names or patterns; `*` is all the others), the unit of
     a hypothesis; every column but the label, time, entity and excluded ones when omitted. A
-    row number (integers from 0 or 1 going up by one down the file, such as R's `rownames` or
-    a saved pandas index) is a feature only when named here. E.g.
+    row number (a column such as R's `rownames` or a saved pandas index, numbering the rows
+    from 0 or 1) is a feature only when named here. E.g.
     `{weather: [temp, percip], stations: ['*']}`."""
     exclude: list[str] = []
     """Columns that are never features (names or patterns). E.g. `[rownames, 'id_*']`."""

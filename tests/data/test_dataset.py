@@ -181,23 +181,33 @@ def test_a_row_number_is_no_feature_unless_the_spec_names_it(churn_frame):
     assert "rownames" not in everything.features  # a pattern does not name it
     named = bind(spec(label={"column": "churn"}, features={"n": ["rownames", "*"]}), churn_frame)
     assert "rownames" in named.features
+    # The pipeline's data gate watches what a run reads: not the row number, unless named.
+    columns = list(churn_frame.columns)
+    assert "rownames" not in watched(spec(label={"column": "churn"}), columns)
+    assert "rownames" in watched(
+        spec(label={"column": "churn"}, features={"n": ["rownames"]}), columns
+    )
+
+
+def test_a_table_of_a_row_number_alone_says_how_to_keep_it(churn_frame):
+    with pytest.raises(SpecError, match=r"rownames \(row number\).*only when features names it"):
+        bind(spec(label={"column": "churn"}), churn_frame[["rownames", "churn"]])
 
 
 @pytest.mark.parametrize(
-    ("numbers", "numbered"),
+    ("name", "numbers", "numbered"),
     [
-        ([*range(0, 30)], True),  # a saved pandas index
-        ([*range(1, 21), *range(1, 21)], True),  # two files stacked, each numbered from 1
-        ([*range(1960, 1990)], False),  # years: a count, not a row number
-        ([*range(2, 32)], False),
-        ([*range(1, 16)], False),  # too few rows to tell
-        ([*range(1, 15), 30, *range(16, 31)], False),
-        ([*range(1, 8)] * 5, False),  # a weekday, not files of seven rows
+        ("Unnamed: 0", [*range(0, 30)], True),  # a saved pandas index
+        ("rownames", [*range(1, 21), *range(1, 11)], True),  # two files stacked
+        ("rownames", [*range(30, 0, -1)], True),  # rows shuffled since they were numbered
+        ("rownames", [*range(1947, 1977)], False),  # years, as longley's rownames are
+        ("index", [1, 4, 2, 9, 9, 3] * 5, False),  # a score named index
+        ("day", [*range(1, 16)] * 2, False),  # a day of the month counts up too
+        ("n", [*range(1, 31)], False),
     ],
 )
-def test_what_counts_as_a_row_number(numbers, numbered):
-    frame = pd.DataFrame(
-        {"n": numbers, "x": np.arange(len(numbers)) % 7, "y": np.arange(len(numbers)) % 3}
-    )
+def test_what_counts_as_a_row_number(name, numbers, numbered):
+    n = len(numbers)
+    frame = pd.DataFrame({name: numbers, "x": np.arange(n) % 7, "y": np.arange(n) % 3})
     ds = bind(spec(label={"column": "y", "task": "regression"}), frame)
-    assert ("n" not in ds.features) is numbered
+    assert (name not in ds.features) is numbered

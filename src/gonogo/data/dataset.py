@@ -26,7 +26,12 @@ from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
 from gonogo.problem import OTHERS, Problem, Task, date_columns, derivations, systems
 
-MIN_NUMBERED = 20  # rows from which 0 or 1, 2, 3, ... down the file is a row number
+# How row numbers are named: R's rownames, pandas' saved index and its reset, readr's and
+# Arrow's names for an unnamed first column.
+ROW_NAMES = frozenset(
+    {"rownames", "row.names", "row_names", "unnamed: 0", "", "...1", "index", "level_0"}
+    | {"row", "rowid", "row_id", "row_number", "rownumber"}
+)
 
 
 @dataclass(frozen=True)
@@ -192,9 +197,12 @@ def _feature_groups(
 def watched(problem: Problem, columns: list[str]) -> list[str]:
     """The raw columns among `columns` that a run of the problem reads: its features (all but
     the excluded and reserved ones when the spec lists none), the existing systems' columns,
-    the label, time and entity, the sources of derived groups and the baselines' groupings."""
+    the label, time and entity, the sources of derived groups and the baselines' groupings;
+    not a row number unless the spec names it."""
     groups = _feature_groups(problem, columns, (), {})
     used = {c for cols in groups.values() for c in cols}
+    # The gate sees statistics, not the values in order: it goes by the name alone.
+    used -= {c for c in used if _row_named(c)} - _named(problem)
     used |= {c for c, role in _roles(problem, columns).items() if role != "excluded"}
     used |= {c for d in problem.derive.values() if d for c in (d.source, d.column, d.by) if c}
     used |= {c for b in problem.baselines for c in b.group_by or ()}
@@ -215,20 +223,33 @@ def _unusable(s: pd.Series) -> str | None:
     return None
 
 
+def _row_named(column: str) -> bool:
+    return column.strip().lower() in ROW_NAMES
+
+
 def _row_number(s: pd.Series) -> bool:
-    """Whether a column numbers the rows down the file: integers from 0 or 1 going up by one,
-    restarting where files were stacked, each file MIN_NUMBERED rows or more (R's rownames, a
-    saved pandas index). It says where a row sits, nothing about the example; on a table
-    sorted by its label it would pass for a strong feature."""
-    if len(s) < MIN_NUMBERED or not pd.api.types.is_integer_dtype(s) or s.isna().any():
+    """Whether a column numbers the rows: named as row numbers are (R's rownames, a saved
+    pandas index), integers from 0 or 1, each a different row's (in any order: shuffled or
+    filtered) or counting up from the start again in every file stacked. It says where a row sat in a
+    file, nothing about the example; on a table sorted by its label it would pass for the
+    strongest feature there is. A value alone cannot tell: a day of the month counts up too."""
+    if not _row_named(str(s.name)):
+        return False
+    if not pd.api.types.is_integer_dtype(s) or s.isna().any() or len(s) < 2:
         return False
     values = s.to_numpy(dtype=np.int64)
-    start, steps = values[0], np.diff(values)
-    restarts = np.flatnonzero(steps != 1) + 1
-    files = np.diff(np.r_[0, restarts])  # the rows of every file but the last
-    return bool(
-        start in (0, 1) and np.all(values[restarts] == start) and np.all(files >= MIN_NUMBERED)
-    )
+    if values.min() not in (0, 1):  # years as R's rownames (longley's) are no row numbers
+        return False
+    if len(np.unique(values)) == len(values):
+        return True
+    restarts = np.flatnonzero(np.diff(values) <= 0) + 1
+    return bool(np.all(values[restarts] == values.min()))
+
+
+def _named(problem: Problem) -> set[str]:
+    """The columns the spec names as features (not by a pattern) or as an existing system."""
+    named = {c for cols in (problem.features or {}).values() for c in cols}
+    return named | set(systems(problem).values())
 
 
 def _usable(
@@ -243,8 +264,7 @@ def _usable(
     left out unless the spec names them (a pattern such as `*` does not)."""
     features = set(c for cols in groups.values() for c in cols)
     unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
-    named = {c for cols in (problem.features or {}).values() for c in cols}
-    named |= set(systems(problem).values())
+    named = _named(problem) | set(unfit)
     unfit |= {c: "row number" for c in features if c in numbered and c not in named}
     kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
     roles = _roles(problem, columns)
@@ -299,10 +319,12 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     )
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
+        hint = " (a row number is a feature only when features names it)"
         raise SpecError(
             f"{problem.source}: features",
             "no usable feature columns are left: "
-            + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6]),
+            + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6])
+            + (hint if "row number" in unused.values() else ""),
         )
     conversions = tuple((c, how) for c in features if (how := conversion(derived[c])) is not None)
     featurizer = Featurizer(made, conversions)
