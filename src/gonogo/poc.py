@@ -350,9 +350,9 @@ class _Run:
             cv = float(np.nanmean([run.fitted[i].cv for run in outcome.runs]))
             point = scores.point[_candidate(name)]
             describe = _describe(chosen, X)
-            if chosen.inner.thinned:
+            if chosen.inner.behind:
                 describe += (
-                    f"\n(left at halving's first rung: behind {outcome.best('model')} on every "
+                    f"\n(left at halving's first rung: behind {chosen.inner.behind} on every "
                     "inner fold with a third of the rows; its CV score is from those rows)"
                 )
             out.append(CandidateResult(name, chosen.kind, describe, chosen.config, cv, point))

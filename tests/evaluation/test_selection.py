@@ -96,8 +96,8 @@ def test_a_model_that_loses_every_inner_fold_of_the_first_rung_goes_no_further(m
     assert sorted(calls) == [(0, third), (1, third)]
     run = outcome.runs[0]
     prior = next(f for f in run.fitted if f.name == "prior")
-    assert prior.inner.thinned and len(prior.test) == len(split.outer[0].test)
-    assert run.model.name == "linear" and not run.model.inner.thinned
+    assert prior.inner.behind == "linear" and len(prior.test) == len(split.outer[0].test)
+    assert run.model.name == "linear" and not run.model.inner.behind
 
 
 def test_models_that_trade_inner_folds_both_go_on_to_all_the_rows(monkeypatch):
@@ -107,7 +107,7 @@ def test_models_that_trade_inner_folds_both_go_on_to_all_the_rows(monkeypatch):
     split, _, outcome, calls = _run(500, monkeypatch, models, watch="twin")
     full = tuple(len(tr) for tr, _ in split.outer[0].inner)
     assert any(sizes == full for _, sizes in calls)
-    assert not any(f.inner.thinned for f in outcome.runs[0].fitted)
+    assert not any(f.inner.behind for f in outcome.runs[0].fitted)
 
 
 def test_small_tables_try_every_configuration_on_all_the_rows(monkeypatch):

@@ -230,9 +230,9 @@ def _row_named(column: str) -> bool:
 def _row_number(s: pd.Series) -> bool:
     """Whether a column numbers the rows: named as row numbers are (R's rownames, a saved
     pandas index), integers from 0 or 1, each a different row's (in any order: shuffled or
-    filtered) or counting up from the start again in every file stacked. It says where a row sat in a
-    file, nothing about the example; on a table sorted by its label it would pass for the
-    strongest feature there is. A value alone cannot tell: a day of the month counts up too."""
+    filtered) or counting up from the start again in every file stacked. It says where a row
+    sat in a file, nothing about the example; on a table sorted by its label it would pass for
+    the strongest feature there is. A value alone cannot tell: a day of the month counts up."""
     if not _row_named(str(s.name)):
         return False
     if not pd.api.types.is_integer_dtype(s) or s.isna().any() or len(s) < 2:

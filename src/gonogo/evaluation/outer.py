@@ -209,7 +209,7 @@ class Plan:
         halving's first rung is behind every one that went on, whatever its score there."""
         of_kind = (j for j, c in enumerate(self.candidates) if c.kind == kind)
         ranked = self.fitter.ranked({j: self.choice(i, j).inner for j in of_kind})
-        return min(ranked, key=lambda j: self.choice(i, j).inner.thinned)
+        return min(ranked, key=lambda j: bool(self.choice(i, j).inner.behind))
 
     def jobs(self) -> list[Job]:
         """Every split's jobs, the costliest first (as the candidate's inner fits went, per

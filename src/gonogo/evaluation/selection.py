@@ -7,11 +7,12 @@ folds (rolling origins) share the choice, which is made once.
 On large tables the choice is successive halving (as scikit-learn's HalvingGridSearchCV): every
 configuration of a candidate is first cross-validated with a random third of each inner
 training part, and only the best third of them on all of it. The rows validated on never
-change, and the configuration chosen always has its scores from all the rows. As in a halving
-search over one grid of several models, a model whose best configuration loses to another
-model's on every inner fold of that first rung goes no further (a sign test: five folds out
-of five happen by chance 3% of the time); it is still fitted and tested on the outer split,
-with the configuration the first rung chose, but it is never the split's best model.
+change. As in a halving search over one grid of several models, a model whose best
+configuration loses on every inner fold of that first rung to the best of the models halved
+with it goes no further; it is still fitted and tested on the outer split, with the
+configuration the first rung chose (its scores from a third of the rows), but it is never the
+split's best model. Every other choice has its scores from all the rows. Losing five folds
+of five is what a sign test needs, which only a lone outer split (a large table) has.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Inner:
     predictions: Array
     per_row: float = 0.0  # seconds its fits took per training row: what a fit will cost
     values: tuple[float, ...] = ()  # the score on each inner fold
-    thinned: bool = False  # scored on a third of the rows: left at halving's first rung
+    behind: str = ""  # the model it lost to at halving's first rung, where it was left
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,7 @@ class Fitter:
         train, val = fold.inner[k]
         return self.fit_predict(cand, cand.configs[config], train, val, columns)
 
-    def inner(
-        self, fold: Fold, preds: list[Array], seconds: float = 0.0, thinned: bool = False
-    ) -> Inner:
+    def inner(self, fold: Fold, preds: list[Array], seconds: float = 0.0) -> Inner:
         """A configuration's mean score over the fold's inner folds, from its predictions,
         and what its fits cost (`seconds` in all)."""
         values = tuple(
@@ -147,7 +146,7 @@ class Fitter:
         score = float(np.nanmean(values)) if values else float("nan")
         rows = sum(len(train) for train, _ in fold.inner)
         stacked = np.concatenate(preds) if preds else np.empty(0)
-        return Inner(score, stacked, seconds / max(rows, 1), values, thinned)
+        return Inner(score, stacked, seconds / max(rows, 1), values)
 
     def beats(self, a: Inner, b: Inner) -> bool:
         """Whether `a` scores better than `b` on every one of at least LEFT_AFTER inner folds."""
@@ -213,25 +212,33 @@ def choose(
         for _ in range(survivors(len(rung[(j, r)])) * len(every[r].inner)):
             tick(candidates[j].name)
     done = _by_candidate(_inner_cv(fitter, candidates, later, every, n, tick))
-    ended = {key: cv for key, cv in (rung | done).items() if not key[1][1] or key in left}
-    return {(candidates[j].name, r[0]): fitter.pick(cv) for (j, r), cv in ended.items()}
+    chosen = {
+        (candidates[j].name, r[0]): fitter.pick(cv)
+        for (j, r), cv in (rung | done).items()
+        if not r[1]
+    }
+    for (j, r), lead in left.items():
+        pick = fitter.pick(rung[(j, r)])
+        chosen[(candidates[j].name, r[0])] = replace(pick, inner=replace(pick.inner, behind=lead))
+    return chosen
 
 
 def _left_behind(
     fitter: Fitter, candidates: list[Candidate], rung: dict[tuple[int, Rung], dict[int, Inner]]
-) -> set[tuple[int, Rung]]:
-    """The models halving leaves at its first rung: those whose best configuration there loses
-    to the best configuration of all the models, on every inner fold."""
+) -> dict[tuple[int, Rung], str]:
+    """The models halving leaves at its first rung, each with the model it lost to: the best
+    configuration of every halved model against the best of them all, on every inner fold."""
     firsts = {
         key: fitter.pick(cv).inner
         for key, cv in rung.items()
         if key[1][1] and candidates[key[0]].kind == "model"
     }
-    left = set()
+    left: dict[tuple[int, Rung], str] = {}
     for s in {r[0] for _, r in firsts}:
         here = {key: inner for key, inner in firsts.items() if key[1][0] == s}
-        lead = here[fitter.ranked(here)[0]]
-        left |= {key for key, inner in here.items() if fitter.beats(lead, inner)}
+        lead = fitter.ranked(here)[0]
+        name = candidates[lead[0]].name
+        left |= {key: name for key, inner in here.items() if fitter.beats(here[lead], inner)}
     return left
 
 
@@ -266,7 +273,7 @@ def _inner_cv(
     for key in keys:
         timed = [done[(key, k)] for k in range(len(folds[key[1]].inner))]
         seconds = sum(t for _, t in timed)
-        out[key] = fitter.inner(folds[key[1]], [p for p, _ in timed], seconds, key[1][1])
+        out[key] = fitter.inner(folds[key[1]], [p for p, _ in timed], seconds)
     return out
 
 
