@@ -78,8 +78,21 @@ def test_mlflow_clients_post_frames_to_invocations(chicago_story, chicago_server
     split = json.loads(rows.to_json(orient="split", index=False))
     # A column the model does not read is ignored, whatever it holds (as MLflow does).
     records = [r | {"note": [1, "x"][i % 2]} for i, r in enumerate(rows.to_dict("records"))]
-    for body in ({"dataframe_split": split}, {"dataframe_records": records}):
-        answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
+    columns = {c: rows[c].tolist() for c in rows.columns}
+    url = f"http://{chicago_server}/invocations"
+    answers = [
+        httpx.post(url, json=body)
+        for body in (
+            {"dataframe_split": split},
+            {"dataframe_records": records},
+            {"instances": records},  # TensorFlow Serving's rows
+            {"inputs": columns},  # and its columns
+        )
+    ]
+    # pandas' CSV, as `mlflow models predict --content-type csv` sends it.
+    csv = rows.to_csv(index=False).encode()
+    answers.append(httpx.post(url, content=csv, headers={"content-type": "text/csv"}))
+    for answer in answers:
         assert answer.status_code == 200, answer.text
         assert answer.headers["x-gonogo-version"] == "2"
         got = [p["prediction"] for p in answer.json()["predictions"]]
@@ -267,7 +280,9 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
             {"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}},
             "dataframe_split.data: expected rows of 1 values",
         ),
-        ({"records": []}, "body: expected dataframe_split or dataframe_records"),
+        ({"records": []}, "body: expected dataframe_split, dataframe_records, instances or"),
+        ({"inputs": {"temp": [1.0], "date": []}}, "inputs: expected as many values in every"),
+        ({"instances": [[1.0, 2.0]]}, "instances: expected a list of objects"),
         (
             {"dataframe_records": [{"date": 1}, {"date": "x"}]},
             "column 'date': mixes values of different types",
@@ -281,6 +296,18 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
 def test_bad_invocations_are_400(chicago_server, body, message):
     answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
     assert answer.status_code == 400 and answer.json()["error"].startswith(message), answer.text
+
+
+@CHICAGO
+def test_bad_csv_invocations_are_400(chicago_server, new_rows):
+    url, csv = f"http://{chicago_server}/invocations", {"content-type": "text/csv"}
+    ragged = b"temp,date\n1.0,2005-01-01\n2.0\n"
+    answer = httpx.post(url, content=ragged, headers=csv)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("body: expected CSV with a header row: ")
+    words = new_rows.head(2).assign(temp=["warm", "cold"]).to_csv(index=False).encode()
+    answer = httpx.post(url, content=words, headers=csv)
+    assert answer.status_code == 400 and "temp" in answer.json()["error"], answer.text
 
 
 @CHICAGO

@@ -95,10 +95,24 @@ def _schemas(plane: DataPlane) -> dict[str, Any]:
         "Metadata": {"type": "object"},
         "Invocation": {
             "type": "object",
-            "properties": {"dataframe_records": {"type": "array", "items": row}},
+            "properties": {
+                "dataframe_records": {"type": "array", "items": row},
+                "instances": {"type": "array", "items": row},
+                "inputs": {
+                    "type": "object",
+                    "properties": {f.name: {"type": "array"} for f in fields},
+                },
+            },
         },
         "Predictions": {"type": "object", "properties": {"predictions": {"type": "array"}}},
     }
+
+
+def _invocations() -> dict[str, Any]:
+    """MLflow's scoring: its JSON frames, or CSV with a header row."""
+    op = _op("MLflow scoring", "Predictions", "Invocation")
+    op["requestBody"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return op
 
 
 def document(plane: DataPlane) -> dict[str, Any]:
@@ -107,7 +121,7 @@ def document(plane: DataPlane) -> dict[str, Any]:
         "/v2/health/live": {"get": _op("the server is up", "Metadata")},
         "/v2/health/ready": {"get": _op("the server can predict", "Metadata")},
         "/v2": {"get": _op("server metadata", "Metadata")},
-        "/invocations": {"post": _op("MLflow scoring", "Predictions", "Invocation")},
+        "/invocations": {"post": _invocations()},
         "/openapi.json": {"get": _op("this document", "Metadata")},
         "/metrics": {"get": _METRICS},
     }

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gonogo.data.sources import first_line
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
 from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
@@ -45,28 +46,48 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
+def _frame(body: bytes, content_type: str, reads: list[str]) -> pa.RecordBatch:
+    """The rows of an `/invocations` body, in MLflow's JSON or as CSV (`text/csv`)."""
+    if content_type.split(";", maxsplit=1)[0].strip().lower() == "text/csv":
+        return _csv(body, reads)
+    return _records(codec.loads(body), reads)
+
+
+def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
+    """CSV with a header row, as MLflow reads it; every value read as text, as JSON's dates
+    are, then typed by the schema like any other request."""
+    import pyarrow.csv as pacsv
+
+    try:
+        header = pacsv.ReadOptions(skip_rows_after_names=body.count(b"\n") + 1)
+        names = pacsv.read_csv(pa.BufferReader(body), header).column_names
+        text = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+        table = pacsv.read_csv(pa.BufferReader(body), convert_options=text)
+    except (pa.ArrowException, ValueError) as err:
+        raise RequestError("body", f"expected CSV with a header row: {first_line(err)}") from None
+    return pa.record_batch({n: table[n].combine_chunks() for n in names if n in reads})
+
+
+_FRAMES = "expected dataframe_split, dataframe_records, instances or inputs"
+
+
 def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
-    """MLflow's JSON frames, `dataframe_split` (columns and rows) or `dataframe_records`, as a
-    batch of the columns in `reads` (others are ignored, as MLflow ignores them)."""
+    """MLflow's JSON frames, `dataframe_split` (columns and rows), `dataframe_records`, or
+    `instances` / `inputs` (rows as objects, or columns as lists), as a batch of the columns
+    in `reads` (others are ignored, as MLflow ignores them)."""
     frame = codec.as_object(body, "body")
-    if "dataframe_split" in frame:
-        split = codec.as_object(frame["dataframe_split"], "dataframe_split")
-        columns, data = split.get("columns"), split.get("data")
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            raise RequestError("dataframe_split.columns", "expected a list of column names")
-        if not isinstance(data, list) or not all(
-            isinstance(r, list) and len(r) == len(columns) for r in data
-        ):
-            raise RequestError("dataframe_split.data", f"expected rows of {len(columns)} values")
-        values = {c: [r[i] for r in data] for i, c in enumerate(columns)}
-    elif "dataframe_records" in frame:
-        records = frame["dataframe_records"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise RequestError("dataframe_records", "expected a list of objects")
-        names = list(dict.fromkeys(k for r in records for k in r))
-        values = {c: [r.get(c) for r in records] for c in names}
+    key = next(
+        (k for k in ("dataframe_split", "dataframe_records", "instances", "inputs") if k in frame),
+        None,
+    )
+    if key is None:
+        raise RequestError("body", _FRAMES)
+    if key == "dataframe_split":
+        values = _split(codec.as_object(frame[key], key))
+    elif isinstance(frame[key], dict) and key != "dataframe_records":
+        values = _columns(frame[key], key)
     else:
-        raise RequestError("body", "expected dataframe_split or dataframe_records")
+        values = _rows(frame[key], key)
     arrays = {}
     for name, column in values.items():
         if name not in reads:
@@ -76,6 +97,32 @@ def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
         except (pa.ArrowException, OverflowError):  # text and numbers, a number too large
             raise RequestError(f"column {name!r}", "mixes values of different types") from None
     return pa.RecordBatch.from_pydict(arrays)
+
+
+def _split(split: dict[str, Any]) -> dict[str, list[Any]]:
+    columns, data = split.get("columns"), split.get("data")
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise RequestError("dataframe_split.columns", "expected a list of column names")
+    if not isinstance(data, list) or not all(
+        isinstance(r, list) and len(r) == len(columns) for r in data
+    ):
+        raise RequestError("dataframe_split.data", f"expected rows of {len(columns)} values")
+    return {c: [r[i] for r in data] for i, c in enumerate(columns)}
+
+
+def _rows(records: Any, place: str) -> dict[str, list[Any]]:
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise RequestError(place, "expected a list of objects")
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return {c: [r.get(c) for r in records] for c in names}
+
+
+def _columns(columns: dict[str, Any], place: str) -> dict[str, list[Any]]:
+    if not all(isinstance(v, list) for v in columns.values()):
+        raise RequestError(place, "expected a list of values for every column")
+    if len({len(v) for v in columns.values()}) > 1:
+        raise RequestError(place, "expected as many values in every column")
+    return {str(c): v for c, v in columns.items()}
 
 
 def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
@@ -112,7 +159,8 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
 
     async def invocations(request: Request) -> Response:
         rt, rid = plane.runtime, request.headers.get("x-request-id") or uuid.uuid4().hex
-        rows = _records(codec.loads(await _body(request)), rt.candidate.schema.names)
+        body, kind = await _body(request), request.headers.get("content-type", "")
+        rows = _frame(body, kind, rt.candidate.schema.names)
         predicted = plane.predict(rt, rows, rid)
         metrics.rows.inc(predicted.num_rows)
         headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
