@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from gonogo.data.dataset import Dataset
@@ -94,12 +95,18 @@ def strategy(problem: Problem) -> str:
     return problem.split.strategy or ("group" if data.entity else "time" if data.time else "random")
 
 
+def _stamps(ds: Dataset) -> NDArray[np.int64]:
+    """The time column as integers in its unit: a timezone-aware column's numpy form would be
+    an object array of Timestamps, 0.6 s to build on flights' 336,776 rows."""
+    assert ds.time is not None
+    return np.asarray(pd.DatetimeIndex(ds.frame[ds.time]).asi8)
+
+
 def _time_cut(ds: Dataset, holdout: float) -> int:
     """First holdout row; rows sharing a timestamp stay on one side: the later one, unless
     that leaves nothing to test (monthly data whose last month holds more than the holdout),
     then the last period is held out whole."""
-    assert ds.time is not None
-    stamps = ds.frame[ds.time].to_numpy()
+    stamps = _stamps(ds)
     start = cut = int(np.floor(len(stamps) * (1 - holdout)))
     while 0 < cut < len(stamps) and stamps[cut] == stamps[cut - 1]:
         cut += 1
@@ -192,7 +199,7 @@ def _origins(ds: Dataset, train: Index, holdout: Index, inner: Folds, count: int
     on every row before it; settings are chosen once, before the first origin."""
     assert ds.time is not None
     count = max(1, min(count, len(holdout) // MIN_BLOCK))
-    stamps = ds.frame[ds.time].to_numpy()
+    stamps = _stamps(ds)
     starts = [int(holdout[0])]
     for i in range(1, count):
         cut = int(holdout[0]) + round(i * len(holdout) / count)
