@@ -56,6 +56,14 @@ def test_a_new_category_a_dropped_column_and_a_drift_are_all_named(churn_frame):
     assert by[("data.missing_column", ("total_eve_calls",))].severity == "block"
     unseen = by[("data.unseen_categories", ("state",))]
     assert unseen.evidence["categories"] == ["PR"] and unseen.evidence["share"] == 0.1
+    assert (
+        unseen.message
+        == "state has 1 category the schema has not seen ('PR') in 10.0% of its values"
+    )
+    rare = train.copy()
+    rare.loc[rare.index[0], "state"] = "GU"  # one row in thousands: not "0.0%"
+    [said] = [f for f in data_gate(schema, _stats(train), _stats(rare)) if f.columns == ("state",)]
+    assert len(rare) > 1000 and said.message.endswith("('GU') in under 0.1% of its values")
     drifted = by[("data.drift", ("total_day_minutes",))]
     assert drifted.evidence["distance"] > 0.1 and drifted.severity == "block"
     assert ("data.drift", ("total_night_minutes",)) not in by  # untouched columns stay quiet

@@ -81,6 +81,39 @@ def test_gradient_boosting_on_numbers_only_exports(tmp_path):
     _check(result, frame.iloc[result.fits[-1].test].reset_index(drop=True), "gbm", tmp_path)
 
 
+def test_a_category_split_that_sends_only_missing_values_one_way_exports(tmp_path):
+    """When missing matters and the levels do not, gradient boosting splits a category column
+    into missing against every level: no level goes left, a set ONNX Runtime refuses empty
+    (hotel_rates' pipeline stopped on a traceback there)."""
+    import gonogo
+    from tests.conftest import spec
+
+    rng = np.random.default_rng(0)
+    n = 1200
+    level = pd.Series(rng.choice(["a", "b", "c", "d"], n)).where(rng.random(n) > 0.3)
+    x = rng.normal(size=n)
+    y = ((level.isna().to_numpy() * 1.5 + x + rng.normal(size=n)) > 0.8).astype(int)
+    frame = pd.DataFrame({"level": level, "x": x, "y": y})
+    result = gonogo.run(spec(), data=frame)
+    _check(result, frame.iloc[result.fits[-1].test].reset_index(drop=True), "gbm", tmp_path)
+
+
+def test_a_graph_onnx_runtime_refuses_is_a_parity_error(churn_problem, churn_result, monkeypatch):
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail
+
+    def refuse(model):
+        raise Fail("[ONNXRuntimeError] : 1 : FAIL : a node it cannot take")
+
+    monkeypatch.setattr(check, "session", refuse)
+    rows = _holdout(churn_problem, churn_result).head(5)
+    onnx, said = check.attempt(churn_result.fitted("gbm"), rows, {})
+    assert onnx is None
+    assert (
+        said
+        == "none: candidate 'gbm': ONNX Runtime cannot run its graph: [ONNXRuntimeError] : 1 : FAIL : a node it cannot take"
+    )
+
+
 def test_a_heuristic_is_refused_naming_what_has_no_onnx_form(churn_result, tmp_path):
     rt = Runtime("churn", 1, "heuristic", churn_result.fitted("plan-rate"))
     with pytest.raises(InputError, match="plan-rate.*no ONNX form: only models"):

@@ -41,11 +41,12 @@ def _unseen(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) 
     if not new and not cur.other:
         return None
     shown = ", ".join(repr(v) for v in sorted(new, key=lambda v: -new[v])[:3])
+    many = f"{len(new)} {'category' if len(new) == 1 else 'categories'}" if new else "categories"
     return Finding(
         "data.unseen_categories",
         "block" if share > limits.unseen else "warn",
-        f"{field.name} has {len(new)} categories the schema has not seen ({shown}) in "
-        f"{share:.1%} of its values",
+        f"{field.name} has {many} the schema has not seen{f' ({shown})' if new else ''} in "
+        f"{'under 0.1%' if share < 0.001 else f'{share:.1%}'} of its values",
         (field.name,),
         {"categories": sorted(new), "share": share},
     )

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.data.sources import first_line
 from gonogo.errors import InputError
 
 TOLERANCE = 1e-9  # |onnx - native| <= TOLERANCE * max(1, |native|)
@@ -64,6 +65,14 @@ def predict(run: Any, candidate: FittedCandidate, rows: pa.Table | pa.RecordBatc
     return np.column_stack(run.run(None, fed))
 
 
+def _runtime_errors() -> tuple[type[Exception], ...]:
+    """What ONNX Runtime raises on a graph it cannot load or run (none is a RuntimeError)."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    names = ("Fail", "InvalidArgument", "InvalidGraph", "NotImplemented", "RuntimeException")
+    return tuple(getattr(state, name) for name in names)
+
+
 def largest(got: Any, want: Any) -> float:
     """The largest difference, relative to the value (absolute below 1); both missing is
     no difference, one missing is an infinite one."""
@@ -75,7 +84,12 @@ def largest(got: Any, want: Any) -> float:
 def checked(candidate: FittedCandidate, rows: pa.Table, doc: dict[str, str]) -> tuple[bytes, float]:
     """The candidate's ONNX model and its largest difference on `rows` (made by `inputs`)."""
     model = build(candidate, doc)
-    got = predict(session(model), candidate, rows)
+    try:
+        got = predict(session(model), candidate, rows)
+    except _runtime_errors() as err:
+        raise ParityError(
+            f"candidate {candidate.name!r}", f"ONNX Runtime cannot run its graph: {first_line(err)}"
+        ) from None
     difference = largest(got, candidate.predict(rows).reshape(rows.num_rows, -1))
     if not difference <= TOLERANCE:
         raise ParityError(

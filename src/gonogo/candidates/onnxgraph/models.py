@@ -159,6 +159,7 @@ def _trees(g: Graph, model: Any, columns: list[str], sizes: list[int], place: st
 # A category feature's codes (as the model's input holds them), each mapped to the value
 # the trees split on; a code the trees never learned is absent, and goes where missing ones go.
 Known = dict[int, int]
+NO_CODE = -1.0  # codes are 0, 1, ... (NaN when missing or unseen)
 
 
 def _encoding(model: Any, sizes: list[int]) -> tuple[list[int], list[Known | None]]:
@@ -256,7 +257,9 @@ class _Ensemble:
         left = {c for c, v in known.items() if v in chosen}
         if node["missing_go_to_left"]:
             left |= set(range(self.sizes[feature])) - set(known)
-        return sorted(float(c) for c in left)
+        # No code goes left (only a missing value may): ONNX Runtime refuses an empty set,
+        # so the set holds a code no input takes.
+        return sorted(float(c) for c in left) or [NO_CODE]
 
     def attributes(self) -> dict[str, Any]:
         n = self.nodes
