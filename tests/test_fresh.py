@@ -2,6 +2,8 @@
 the PoC used to reach the wrong verdict (tests/fixtures/make_fixtures.py says where each comes
 from and why it is the case it is)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,6 +139,15 @@ def test_a_row_number_on_a_table_sorted_by_its_label_is_left_out():
     assert [c.holdout.value for c in with_number.candidates] == [
         c.holdout.value for c in without.candidates
     ]
+
+
+def test_a_consequence_of_a_rare_label_is_named_though_auc_flatters_the_rest():
+    problem, ds, split = bound(_frame("crashes"), **SPECS["crashes"])
+    [found] = leakage.single_feature_leak(problem, ds, split)
+    assert (found.severity, found.columns) == ("warn", ("injSeverity",))
+    # Skill on a proper score: by AUC above one half, 0.98 against 0.91 is not twice the skill.
+    assert found.evidence["all_others"] < 0.5 * found.evidence["alone"]
+    assert re.search(r"; AUC 0\.9\d\d against 0\.9\d\d\)", found.message)
 
 
 def test_a_legitimate_measurement_that_sorts_most_rows_is_weighed_not_blocked():

@@ -21,8 +21,8 @@ from gonogo.metrics import Array
 from gonogo.problem import Problem, derivations
 
 DETERMINES = 0.99
-# A feature worth a second look: strong on its own (R² or ROC AUC)...
-STRONG = {"regression": 0.5, "binary": 0.85, "multiclass": 0.85}
+# A feature worth a second look: strong on its own (R², or the Brier skill score for classes)...
+STRONG = 0.5
 # ...and the rest of the features together have less than this share of its skill.
 DOMINATES = 0.5
 PREDICTS = {"regression": 0.10, "binary": 0.60, "multiclass": 0.60}
@@ -35,9 +35,18 @@ def _strength_name(ds: Dataset) -> str:
     return "R²" if ds.task == "regression" else "AUC"
 
 
-def _skill(ds: Dataset, strength: float) -> float:
-    """Strength above chance: R² itself, AUC above one half."""
-    return strength if ds.task == "regression" else strength - 0.5
+def _skill(ds: Dataset, y: Array, pred: Array) -> float:
+    """Skill over the constant on a proper score, which a rare class does not flatter as it
+    does AUC: R² for numbers, for classes the Brier skill score (1 - Brier / the Brier score
+    of the class rates). On a 4.5% positive class, a consequence of the label and the other
+    features read AUC 0.98 against 0.91, and Brier skill three times as far apart."""
+    if ds.task == "regression":
+        return strength_of(ds, y, pred)
+    probs = pred if pred.ndim == 2 else np.column_stack([1 - pred, pred])
+    onehot = np.eye(probs.shape[1])[y.astype(int)]
+    brier = np.mean(np.sum((onehot - probs) ** 2, axis=1))
+    chance = np.mean(np.sum((onehot - onehot.mean(axis=0)) ** 2, axis=1))
+    return float(1 - brier / chance) if chance > 0 else float("nan")
 
 
 def _derived(problem: Problem, ds: Dataset) -> set[str]:
@@ -74,34 +83,44 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
                 {"determination": {c: exact[c] for c in copies}},
             )
         ]
-    strengths = {c: strength_of(ds, y, p) for c, p in preds.items() if c not in derived}
-    return _dominant(problem, ds, split, strengths)
+    skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in derived}
+    return _dominant(problem, ds, split, skills, preds)
 
 
 def _dominant(
-    problem: Problem, ds: Dataset, split: Split, strengths: dict[str, float]
+    problem: Problem,
+    ds: Dataset,
+    split: Split,
+    skills: dict[str, float],
+    preds: dict[str, Array],
 ) -> list[Finding]:
     """Warn when one strong column has over twice the skill of all the others together."""
-    finite = {c: s for c, s in strengths.items() if np.isfinite(s)}
+    finite = {c: s for c, s in skills.items() if np.isfinite(s)}
     if len(ds.features) < 2 or not finite:
         return []
     top = max(finite, key=lambda c: finite[c])
-    if finite[top] < STRONG[ds.task]:
+    alone = finite[top]
+    if alone < STRONG:
         return []
     others = [c for c in ds.features if c != top]
+    y = ds.y[split.holdout]
     pred = quick_model(ds, others, split.train, split.holdout, problem.seed)
-    rest = strength_of(ds, ds.y[split.holdout], pred)
-    if not _skill(ds, rest) < DOMINATES * _skill(ds, finite[top]):
+    rest = _skill(ds, y, pred)
+    if not rest < DOMINATES * alone:
         return []
-    name = _strength_name(ds)
+    skill = "R²" if ds.task == "regression" else "Brier skill"
+    versus = f"{skill} {alone:.2f} against {rest:.2f}"
+    if ds.task != "regression":
+        auc = (strength_of(ds, y, preds[top]), strength_of(ds, y, pred))
+        versus += f"; {_strength_name(ds)} {auc[0]:.3f} against {auc[1]:.3f}"
     return [
         Finding(
             "leakage.single_feature",
             "warn",
-            f"{top} alone ({name} {finite[top]:.3f}) has over twice the skill of all the other "
-            f"features together ({name} {rest:.3f}); is {top} known at prediction time?",
+            f"{top} alone has over twice the skill of all the other features together "
+            f"({versus}); is {top} known at prediction time?",
             (top,),
-            {"strength": name, "alone": finite[top], "all_others": rest},
+            {"skill": skill, "alone": alone, "all_others": rest},
         )
     ]
 
