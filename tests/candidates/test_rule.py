@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.candidates.rule import SimpleRule
+from tests.conftest import ROOT
 
 
 def test_a_planted_threshold_is_found_and_printed():
@@ -55,3 +56,14 @@ def test_the_rule_fits_the_metrics_loss_on_a_skewed_label():
         for g in (0, 1):
             truth = statistic(y[group == g])
             assert abs(pred[group == g].mean() - truth) < 0.15 * truth
+
+
+def test_a_rule_never_lists_an_id():
+    """A crash's id, shared by its two or so occupants, sorts the training rows; as a rule it
+    listed thousands of ids. A category whose levels hold fewer rows than a leaf stays out."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "crashes.parquet")
+    y = (frame.pop("dead") == "dead").to_numpy(np.float64)
+    text = [c for c in frame.columns if frame[c].dtype == "string"]
+    assert frame["caseid"].nunique() > len(frame) / 3
+    rule = SimpleRule("binary", ("alive", "dead"), "pr_auc", False, 0, text).fit(frame, y)
+    assert "caseid" not in rule.describe() and len(rule.describe()) < 500

@@ -28,6 +28,11 @@ from gonogo.metrics import METRICS, Array
 _MAX_LEVELS = 12
 
 
+def _leaf(rows: int) -> int:
+    """The fewest rows a leaf of the rule's trees holds: a rule speaks of groups, not rows."""
+    return max(20, rows // 100)
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
@@ -117,7 +122,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         """A tree on the encoded columns `E`."""
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-        leaf = max(20, len(y) // 100)
+        leaf = _leaf(len(y))
         if self.task == "regression":
             model = DecisionTreeRegressor(
                 criterion=_CRITERION[self._loss],
@@ -135,6 +140,15 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         stat = "median" if self._loss in ("absolute", "relative") else "mean"
         table = GroupStatistic([column], stat, self.task, self.classes, "simple-rule")
         return table.fit(X, y, sample_weight=w)
+
+    def _readable(self, X: pd.DataFrame) -> list[Any]:
+        """The columns a rule may read: not a category whose levels hold fewer rows, on
+        average, than a leaf of its trees (an id such as a crash's, whose "rule" listed
+        thousands of ids), unless nothing else is left."""
+        leaf = _leaf(len(X))
+        cols = list(X.columns)
+        kept = [c for c in cols if c not in self.categorical or X[c].nunique() * leaf <= len(X)]
+        return kept or cols
 
     def _families(
         self, X: pd.DataFrame, E: pd.DataFrame, y: Array, w: Array | None
@@ -181,8 +195,8 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
         wf = None if sample_weight is None else sample_weight[fit_rows]
         self._learn_order(Xf, y[fit_rows])
-        cols = list(X.columns)
-        trials = self._families(Xf, self._encode(Xf, cols), y[fit_rows], wf)
+        cols = self._readable(X)
+        trials = self._families(Xf[cols], self._encode(Xf, cols), y[fit_rows], wf)
         Ev = self._encode(Xv, cols)
         preds = [self._predict_with(r, Xv, Ev) for r in trials]
         best = self._choose(y[val_rows], preds)
