@@ -125,7 +125,8 @@ def _expressions() -> str:
 
 A baseline's `expression` is read with Python's parser and walked against a whitelist, never
 run: {ALLOWED}. Column names are used as they are (`Clark_Lake * 1.02`, `calls >= 4 and
-plan == 'basic'`, `max(temp, 0)`); a binary baseline's expression gives a class, a
+plan == 'basic'`, `max(temp, 0)`), or in backticks when they are not Python names, as in
+pandas' query (`` `oc.gc` <= `oc.gr` ``); a binary baseline's expression gives a class, a
 probability in [0, 1], or any score (ranked by rank metrics, calibrated for the others).
 """
 

@@ -51,6 +51,22 @@ def test_python_code_is_rejected_and_never_run(tmp_path: Path, code: str):
     assert not marker.exists()
 
 
+def test_a_column_that_is_no_python_name_goes_in_backticks():
+    """R's tables name columns `oc.gc`; a spaced name is no Python name either."""
+    frame = pd.DataFrame({"oc.gc": [3.0, 1.0], "oc gr": [2.0, 2.0], "calls": [1, 2]})
+    columns = list(frame.columns)
+    text = "'gc' if `oc.gc` <= `oc gr` and calls > 1 else 'gr'"
+    expression = Expression(text, columns, "baselines[0].expression")
+    assert expression.evaluate(frame).tolist() == ["gr", "gc"]
+    assert expression.columns == ["calls", "oc gr", "oc.gc"]
+    with pytest.raises(
+        SpecError, match=r"column 'oc.gc' is not a Python name: write it in backticks, `oc.gc`"
+    ):
+        Expression("oc.gc * 2", columns, "baselines[0].expression")
+    with pytest.raises(SpecError, match="column 'oc.gr' not found"):
+        Expression("`oc.gr` * 2", columns, "baselines[0].expression")
+
+
 def test_a_syntax_error_is_one_line():
     with pytest.raises(SpecError) as err:
         _eval("calls >")

@@ -2,13 +2,15 @@
 
 The expression is parsed with `ast` and walked against a whitelist: column names, numbers and
 strings, arithmetic, comparisons, and/or/not, `a if c else b`, and a few functions. Nothing is
-ever passed to `eval`, so Python code in a spec is rejected, never run.
+ever passed to `eval`, so Python code in a spec is rejected, never run. A column whose name is
+not a Python name (R's `oc.gc`, `sales last year`) goes in backticks, as in pandas' query.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -44,9 +46,10 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": np.maximum,
     "round": np.round,
 }
+_QUOTED = re.compile(r"`([^`]+)`")
 ALLOWED = (
-    "column names, numbers, strings, + - * / // % **, comparisons, and/or/not, "
-    "'a if c else b', and " + "/".join(_FUNCTIONS)
+    "column names (in backticks when not Python names), numbers, strings, "
+    "+ - * / // % **, comparisons, and/or/not, 'a if c else b', and " + "/".join(_FUNCTIONS)
 )
 
 
@@ -56,22 +59,33 @@ class Expression:
     def __init__(self, text: str, columns: list[str], place: str) -> None:
         self.text = text
         self.place = place
+        # Each backticked name becomes an identifier of its own, mapped back to the column.
+        quoted = list(dict.fromkeys(_QUOTED.findall(text)))
+        self._names = {f"_quoted_{i}_": name for i, name in enumerate(quoted)}
+        plain = _QUOTED.sub(lambda m: f"_quoted_{quoted.index(m.group(1))}_", text)
         try:
-            self._tree = ast.parse(text.strip(), mode="eval").body
+            self._tree = ast.parse(plain.strip(), mode="eval").body
         except SyntaxError as err:
             raise SpecError(place, f"not a valid expression ({err.msg}): {text!r}") from None
         self.columns = sorted(self._check(self._tree, set(columns)))
 
-    def _reject(self, node: ast.AST) -> SpecError:
+    def _reject(self, node: ast.AST, columns: set[str]) -> SpecError:
         what = ast.unparse(node) if hasattr(node, "lineno") else type(node).__name__
+        if what in columns:
+            return SpecError(
+                self.place, f"column {what!r} is not a Python name: write it in backticks, `{what}`"
+            )
         return SpecError(self.place, f"{what!r} is not allowed; use only {ALLOWED}")
+
+    def _column(self, node: ast.Name) -> str:
+        return str(self._names.get(node.id, node.id))
 
     def _check(self, node: ast.AST, columns: set[str]) -> set[str]:
         """Names of the columns used; raises on anything outside the whitelist."""
         if isinstance(node, ast.Name):
-            if node.id not in columns:
-                raise SpecError(self.place, f"column {node.id!r} not found in the data")
-            return {node.id}
+            if self._column(node) not in columns:
+                raise SpecError(self.place, f"column {self._column(node)!r} not found in the data")
+            return {self._column(node)}
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
             return set()
         if isinstance(node, ast.Call):
@@ -80,11 +94,11 @@ class Expression:
                 or node.func.id not in _FUNCTIONS
                 or node.keywords
             ):
-                raise self._reject(node)
+                raise self._reject(node, columns)
             return set().union(*(self._check(a, columns) for a in node.args))
         children = self._children(node)
         if children is None:
-            raise self._reject(node)
+            raise self._reject(node, columns)
         return set().union(set(), *(self._check(c, columns) for c in children))
 
     @staticmethod
@@ -114,7 +128,7 @@ class Expression:
         return handler(self, node, frame)
 
     def _name(self, node: ast.Name, frame: pd.DataFrame) -> Any:
-        col = frame[node.id]
+        col = frame[self._column(node)]
         return col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
 
     def _binop(self, node: ast.BinOp, frame: pd.DataFrame) -> Any:
