@@ -139,3 +139,21 @@ def test_the_decision_at_a_budget_renders_in_a_real_browser(churn_result, tmp_pa
     assert lifts == sorted(lifts, reverse=True) and lifts[0] > 3  # the top is where churn is
     confusion = _table(dom, "confusion")
     assert [len(row) for row in confusion] == [5, 5, 5]
+
+
+def test_a_comparison_over_splits_that_chose_differently_names_every_choice(chicago_result):
+    """The gain is against each outer split's own choice: named by the most frequent one alone,
+    it read as a gain over that candidate, which the verdict's own figure contradicted."""
+    from dataclasses import replace
+
+    evaluation = replace(
+        chicago_result.evaluation, baselines={"two-weeks-ago": 2, "simple-rule": 1}
+    )
+    mixed = replace(chicago_result, evaluation=evaluation)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", mixed.to_html()))
+    assert (
+        "gbm vs the baseline each outer split chose (two-weeks-ago in 2, simple-rule in 1): relative improvement"
+        in text
+    )
+    plain = html_lib.unescape(re.sub(r"<[^>]+>", "", chicago_result.to_html()))
+    assert f"gbm vs {chicago_result.best_baseline}: relative improvement" in plain
