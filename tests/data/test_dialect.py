@@ -25,7 +25,7 @@ def test_semicolons_and_decimal_commas_are_sniffed(tmp_path: Path, churn_frame):
     path = tmp_path / "churn.csv"
     churn_frame.to_csv(path, sep=";", decimal=",", index=False)
     found = dialect.of(path, "data.path")
-    assert (found.delimiter, found.decimal, found.sniffed) == (";", ",", True)
+    assert (found.delimiter, found.decimal, found.sniffed) == (";", ",", ("delimiter", "decimal"))
     _same(read_table(path, "data.path"), churn_frame)
 
 
@@ -62,6 +62,17 @@ def test_a_file_no_dialect_reads_names_the_one_tried(tmp_path: Path):
     )
     with pytest.raises(DataError, match=message):
         read_table(path, "data.path")
+
+
+def test_a_dialect_given_in_part_says_which_part_was_sniffed(tmp_path: Path):
+    path = tmp_path / "semi.csv"
+    path.write_text("a;b\n1,5;2\n2,5;3\n")
+    message = (
+        r"cannot read semi.csv as comma-delimited \(given\) with decimal '.' \(sniffed\): "
+        r".*; set data.decimal if that is wrong$"
+    )
+    with pytest.raises(DataError, match=message):
+        read_table(path, "data.path", Given(delimiter=","))
 
 
 def test_blank_cells_and_na_spellings_are_missing_in_text_columns(tmp_path: Path):

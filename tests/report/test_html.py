@@ -36,6 +36,8 @@ def test_the_report_follows_the_framework_and_is_self_contained(chicago_result):
     # candidates, hypotheses, over time, importance, slices, learning curve, residuals
     assert html.count("<svg") == 7
     assert "Columns the models do not see" in html and "<b>time</b>: date" in html
+    # A row is about a date, not the only row of it: many bookings can share an arrival date.
+    assert "one row of the table, with its date" in html
     assert "(added by gonogo)" in html and "absolute error" in html
     fetched = re.findall(
         r'(?:src|href)\s*=\s*["\']?(?:https?:)?//|url\(\s*["\']?https?:|@import', html

@@ -38,6 +38,7 @@ class Given:
 
 
 SNIFF = Given()
+PARTS = ("delimiter", "decimal")
 
 
 def given(problem: Problem) -> Given:
@@ -46,17 +47,23 @@ def given(problem: Problem) -> Given:
 
 @dataclass(frozen=True)
 class Dialect:
-    """How a file's text splits into cells and numbers; `sniffed` when gonogo guessed it."""
+    """How a file's text splits into cells and numbers; `sniffed`: the parts gonogo guessed
+    ("delimiter", "decimal"), the others given."""
 
     delimiter: str = ","
     decimal: str = "."
     encoding: str = "utf8"
-    sniffed: bool = False
+    sniffed: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        how = "sniffed" if self.sniffed else "given"
         name = _NAMES.get(self.delimiter, repr(self.delimiter))
-        return f"{name}-delimited with decimal {self.decimal!r} ({how})"
+        how = {part: "sniffed" if part in self.sniffed else "given" for part in PARTS}
+        if len(self.sniffed) == 1:  # say which
+            return (
+                f"{name}-delimited ({how['delimiter']}) with decimal {self.decimal!r} "
+                f"({how['decimal']})"
+            )
+        return f"{name}-delimited with decimal {self.decimal!r} ({how['decimal']})"
 
     def options(self) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
         """Arrow's reading, parsing and conversion options for the dialect."""
@@ -79,7 +86,7 @@ def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(lines)
     decimal = given.decimal or _decimal(lines, delimiter)
-    sniffed = given.delimiter is None or given.decimal is None
+    sniffed = tuple(part for part in PARTS if getattr(given, part) is None)
     return Dialect(delimiter, decimal, encoding, sniffed)
 
 

@@ -67,7 +67,8 @@ def _read_text(path: Path, place: str, how: dialect.Dialect) -> pa.Table:
 
 
 def _hint(how: dialect.Dialect) -> str:
-    return "; set data.delimiter and data.decimal if that is wrong" if how.sniffed else ""
+    fields = " and ".join(f"data.{part}" for part in how.sniffed)
+    return f"; set {fields} if that is wrong" if fields else ""
 
 
 def file_format(path: Path, form: str, place: str, given: Given = SNIFF) -> str | pads.FileFormat:
