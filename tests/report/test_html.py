@@ -159,3 +159,13 @@ def test_a_comparison_over_splits_that_chose_differently_names_every_choice(chic
     )
     plain = html_lib.unescape(re.sub(r"<[^>]+>", "", chicago_result.to_html()))
     assert f"gbm vs {chicago_result.best_baseline}: relative improvement" in plain
+
+
+def test_a_column_without_a_name_is_shown_as_one(tmp_path: Path):
+    """pandas saves its index under an empty header: listed as nothing, it read ', idcase'."""
+    from tests.conftest import noise_frame
+
+    frame = noise_frame(n=600)
+    frame.insert(0, "", range(len(frame)))
+    html = gonogo.run(spec(), data=frame).to_html()
+    assert "<b>row number</b>: &#39;&#39; (no name)" in html

@@ -29,7 +29,7 @@ def _unused(r: Result) -> list[tuple[str, list[str]]]:
     """Columns the models do not see, grouped by the reason."""
     by: dict[str, list[str]] = {}
     for column, why in r.data.unused.items():
-        by.setdefault(why, []).append(column)
+        by.setdefault(why, []).append(column or "'' (no name)")  # a saved index's empty header
     return sorted(by.items())
 
 
