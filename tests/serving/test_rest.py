@@ -299,6 +299,21 @@ def test_bad_invocations_are_400(chicago_server, body, message):
 
 
 @CHICAGO
+def test_an_empty_csv_cell_is_a_missing_value_as_null_is_in_json(chicago_server, new_rows):
+    url = f"http://{chicago_server}/invocations"
+    rows = new_rows.head(3).assign(date=new_rows["date"].head(3).astype(str))
+    rows.loc[rows.index[1], "temp"] = None
+    csv = httpx.post(
+        url, content=rows.to_csv(index=False).encode(), headers={"content-type": "text/csv"}
+    )
+    records = json.loads(rows.to_json(orient="records"))
+    as_json = httpx.post(url, json={"dataframe_records": records})
+    assert csv.status_code == as_json.status_code == 200, (csv.text, as_json.text)
+    got, want = ([p["prediction"] for p in a.json()["predictions"]] for a in (csv, as_json))
+    np.testing.assert_allclose(got, want, rtol=1e-9)  # to_json keeps 10 digits, CSV all 17
+
+
+@CHICAGO
 def test_bad_csv_invocations_are_400(chicago_server, new_rows):
     url, csv = f"http://{chicago_server}/invocations", {"content-type": "text/csv"}
     ragged = b"temp,date\n1.0,2005-01-01\n2.0\n"

@@ -61,7 +61,10 @@ def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
     try:
         header = pacsv.ReadOptions(skip_rows_after_names=body.count(b"\n") + 1)
         names = pacsv.read_csv(pa.BufferReader(body), header).column_names
-        text = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+        # An empty cell or NA is a missing value, as in JSON's null and pandas' read_csv.
+        text = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
+        )
         table = pacsv.read_csv(pa.BufferReader(body), convert_options=text)
     except (pa.ArrowException, ValueError) as err:
         raise RequestError("body", f"expected CSV with a header row: {first_line(err)}") from None
