@@ -163,7 +163,7 @@ class _Run:
         p, n = self.problem, len(outcome.stack.distinct)
         resampler = Resampler.for_holdout(n, p.bootstrap, p.seed, self.split.ordered)
         scores = self._scores(outcome, resampler)
-        findings += worse_than_constant(scores, self.candidates)
+        findings += worse_than_constant(scores, self.candidates, _thin(outcome))
         curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
         proper = self._proper(outcome, resampler)
         value = self._value(outcome, resampler, self.policy) if self.policy else None
@@ -424,6 +424,16 @@ class _Run:
             dict(outcome.choices("model")),
             dict(outcome.choices("baseline")),
         )
+
+
+def _thin(outcome: Outcome) -> dict[str, tuple[int, int]]:
+    """Each per-group heuristic's groups of too few training rows, as the first split fitted it."""
+    fitted = outcome.runs[0].fitted
+    return {
+        f.name: f.estimator.estimator.thin()
+        for f in fitted
+        if hasattr(f.estimator.estimator, "thin")
+    }
 
 
 def _describe(fitted: Any, X: pd.DataFrame) -> str:

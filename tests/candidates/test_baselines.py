@@ -15,6 +15,7 @@ def test_a_group_statistic_learns_on_training_rows_and_falls_back():
     # Unseen groups get the overall median: the statistic the heuristic uses.
     assert pred[2] == pytest.approx(np.median(y))
     assert est.coverage(pd.DataFrame({"day": ["Sun", "Mon", "Holiday"]})) == pytest.approx(2 / 3)
+    assert est.thin(3) == (1, 2)  # Monday learned from 2 rows, Sunday from 3
 
 
 def test_a_multiclass_rate_table_gives_probabilities():

@@ -32,3 +32,7 @@ def test_a_heuristic_that_a_constant_beats_is_a_finding_in_itself():
     (found,) = worse_than_constant(scores, cands)
     assert found.check == "baseline.worse_than_constant" and found.evidence["candidate"] == "legacy"
     assert found.evidence["ci"][1] < 0 and "'legacy'" in found.message
+    assert "groups learned from fewer" not in found.message
+    # A per-group heuristic says how many of its groups had too few rows to learn from.
+    (thin,) = worse_than_constant(scores, cands, {"legacy": (37, 88)})
+    assert "; 37 of its 88 groups learned from fewer than 10 training rows" in thin.message

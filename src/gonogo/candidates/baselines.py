@@ -162,6 +162,9 @@ class ColumnBaseline(_Readout):
         return X[self.column]
 
 
+THIN = 10  # training rows below which a group's statistic is mostly noise
+
+
 class GroupStatistic(_Heuristic):
     """The training label's mean, median or rate within each group, e.g. per weekday; the
     median is weighted when the fit is (relative error)."""
@@ -193,6 +196,13 @@ class GroupStatistic(_Heuristic):
         # Plain lists and an array: what a safe format stores without pickling pandas.
         self.keys_ = [[str(v) for v in _tuple(k)] for k in table.index]
         self.values_ = table.to_numpy(np.float64)
+        sizes = keys.groupby([keys[c] for c in self.group_by]).size()
+        self.sizes_ = [int(n) for n in sizes.reindex(table.index)]
+
+    def thin(self, rows: int = THIN) -> tuple[int, int]:
+        """How many of the groups learned their value from fewer than `rows` training rows,
+        and how many groups there are: a rate from one row is 0 or 1."""
+        return sum(n < rows for n in self.sizes_), len(self.sizes_)
 
     def _predictions(self, X: pd.DataFrame) -> Array:
         known = pd.MultiIndex.from_tuples([tuple(k) for k in self.keys_], names=self.group_by)
