@@ -17,7 +17,7 @@ from gonogo.checks.probe import (
 )
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
-from gonogo.metrics import Array
+from gonogo.metrics import METRICS, Array
 from gonogo.problem import Problem, derivations
 
 DETERMINES = 0.99
@@ -42,11 +42,13 @@ def _skill(ds: Dataset, y: Array, pred: Array) -> float:
     features read AUC 0.98 against 0.91, and Brier skill three times as far apart."""
     if ds.task == "regression":
         return strength_of(ds, y, pred)
-    probs = pred if pred.ndim == 2 else np.column_stack([1 - pred, pred])
-    onehot = np.eye(probs.shape[1])[y.astype(int)]
-    brier = np.mean(np.sum((onehot - probs) ** 2, axis=1))
-    chance = np.mean(np.sum((onehot - onehot.mean(axis=0)) ** 2, axis=1))
-    return float(1 - brier / chance) if chance > 0 else float("nan")
+    brier = METRICS["brier"]
+    if pred.ndim == 1:
+        rates = np.full(len(y), y.mean())
+    else:
+        rates = np.tile(np.eye(pred.shape[1])[y.astype(int)].mean(axis=0), (len(y), 1))
+    chance = brier.value(y, rates)
+    return 1 - brier.value(y, pred) / chance if chance > 0 else float("nan")
 
 
 def _derived(problem: Problem, ds: Dataset) -> set[str]:
