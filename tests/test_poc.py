@@ -1,5 +1,7 @@
 """Whole runs on the real examples and on crafted failures."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -261,3 +263,23 @@ def test_the_configuration_reported_is_the_one_chosen_most_often(churn_result):
     reported = next(c.config for c in churn_result.candidates if c.name == "gbm")
     assert chosen.count(reported) == max(chosen.count(c) for c in chosen)
     assert len(chosen) == churn_result.evaluation.splits > 1
+
+
+def test_a_per_group_rate_worse_than_the_constant_says_its_groups_are_thin():
+    """60 groups of 10 rows, a label that ignores them: each group's raw training rate, some
+    learned from a handful of rows, loses to the constant on log loss, and the finding says
+    how many groups were too small to learn from."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"shop": np.repeat([f"s{i}" for i in range(60)], 10), "x": rng.normal(size=600)}
+    )
+    frame["y"] = (rng.random(600) < 0.3).astype(int)
+    problem = spec(
+        metric="log_loss",
+        baselines=[{"name": "shop-rate", "group_by": ["shop"], "statistic": "rate"}],
+    )
+    result = gonogo.run(problem, data=frame)
+    [found] = [f for f in result.findings if f.check == "baseline.worse_than_constant"]
+    assert re.search(
+        r"; \d+ of its \d+ groups learned from fewer than 10 training rows", found.message
+    )

@@ -95,6 +95,16 @@ def test_a_category_split_that_sends_only_missing_values_one_way_exports(tmp_pat
     y = ((level.isna().to_numpy() * 1.5 + x + rng.normal(size=n)) > 0.8).astype(int)
     frame = pd.DataFrame({"level": level, "x": x, "y": y})
     result = gonogo.run(spec(), data=frame)
+    # The case is there: some category split of the fitted model sends no level left.
+    model = result.fitted("gbm").estimator.steps[-1][1]
+    empty = [
+        not np.any(tree.raw_left_cat_bitsets[int(node["bitset_idx"])])
+        for trees in model._predictors
+        for tree in trees
+        for node in tree.nodes
+        if not node["is_leaf"] and node["is_categorical"]
+    ]
+    assert any(empty)
     _check(result, frame.iloc[result.fits[-1].test].reset_index(drop=True), "gbm", tmp_path)
 
 
