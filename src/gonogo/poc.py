@@ -353,7 +353,8 @@ class _Run:
             if chosen.inner.behind:
                 describe += (
                     f"\n(left at halving's first rung: behind {chosen.inner.behind} on every "
-                    "inner fold with a third of the rows; its CV score is from those rows)"
+                    "inner fold with a third of the rows; its CV score is from those rows, "
+                    "and it is fitted on a third of the training rows too)"
                 )
             out.append(CandidateResult(name, chosen.kind, describe, chosen.config, cv, point))
         return out

@@ -80,8 +80,17 @@ def _logistic(name: str, c: list[float]) -> dict:
 
 def test_a_model_that_loses_every_inner_fold_of_the_first_rung_goes_no_further(monkeypatch):
     """A halving search over one grid of both models: the one that cannot rank (a prior-only
-    classifier, AUC 0.5 on every fold) stops at a third of the rows; it is still fitted and
-    tested on the outer split, with its inner scores marked as a third's, and never best."""
+    classifier, AUC 0.5 on every fold) stops at a third of the rows; it is still fitted (on a
+    third of the training rows, as its rung was) and tested on all the outer test rows, with
+    its inner scores marked as a third's, and never best."""
+    trained: dict[str, list[int]] = {}
+    select = Fitter.select
+
+    def recorded(self, cand, fold, columns, choice):
+        trained.setdefault(cand.name, []).append(len(fold.train))
+        return select(self, cand, fold, columns, choice)
+
+    monkeypatch.setattr(Fitter, "select", recorded)
     models = [
         _logistic("linear", [0.1, 1.0]),
         {
@@ -98,6 +107,8 @@ def test_a_model_that_loses_every_inner_fold_of_the_first_rung_goes_no_further(m
     prior = next(f for f in run.fitted if f.name == "prior")
     assert prior.inner.behind == "linear" and len(prior.test) == len(split.outer[0].test)
     assert run.model.name == "linear" and not run.model.inner.behind
+    rows = len(split.outer[0].train)
+    assert trained == {"constant": [rows], "linear": [rows], "prior": [rows // 3]}
 
 
 def test_models_that_trade_inner_folds_both_go_on_to_all_the_rows(monkeypatch):

@@ -28,6 +28,7 @@ from gonogo.evaluation.compare import Stack, split_values
 from gonogo.evaluation.decisions import Policy
 from gonogo.evaluation.parallel import pmap, workers
 from gonogo.evaluation.selection import (
+    FACTOR,
     Choice,
     Chosen,
     Fitted,
@@ -35,6 +36,7 @@ from gonogo.evaluation.selection import (
     Tick,
     choose,
     halving,
+    left_fold,
     survivors,
 )
 from gonogo.metrics import Array, Metric
@@ -225,7 +227,8 @@ class Plan:
         return sorted(out, key=lambda job: (-self.cost(job), -self.rows(job)))
 
     def rows(self, job: Job) -> float:
-        return len(self.split.outer[job.split].train) * job.fraction
+        left = job.kind == "fit" and self.choice(job.split, job.candidate).inner.behind
+        return len(self.split.outer[job.split].train) * job.fraction / (FACTOR if left else 1)
 
     def cost(self, job: Job) -> float:
         """A job's seconds, foreseen from its candidate's inner fits."""
@@ -236,10 +239,11 @@ class Plan:
         cand = self.candidates[job.candidate]
         choice = self.choice(job.split, job.candidate)
         if job.kind == "fit":
-            fitted = fitter.select(cand, fold, fitter.ds.features, choice)
+            seed = self.work.seed + fold.selection
+            trained = left_fold(fold, seed) if choice.inner.behind else fold
+            fitted = fitter.select(cand, trained, fitter.ds.features, choice)
             if job.candidate != self.best(job.split, "model"):
                 return fitted, {}
-            seed = self.work.seed + fold.selection
             return fitted, _shuffled(fitter, fitted, fold, self.work.shuffles, seed)
         config = cand.configs[choice.index]
         if job.kind == "without":

@@ -89,14 +89,23 @@ def halving(fold: Fold) -> bool:
     return bool(fold.inner) and min(len(tr) for tr, _ in fold.inner) >= FACTOR * HALVING_FROM
 
 
+def _third(rows: Index, rng: np.random.Generator) -> Index:
+    """A random third of `rows`, in their order."""
+    return np.sort(rng.choice(rows, len(rows) // FACTOR, replace=False))
+
+
 def thinned(fold: Fold, seed: int) -> Fold:
-    """The fold with a random third of each inner training part (in their order), validated
-    on the same rows as before."""
+    """The fold with a random third of each inner training part, validated on the same rows
+    as before."""
     rng = np.random.default_rng(seed)
-    inner = tuple(
-        (np.sort(rng.choice(tr, len(tr) // FACTOR, replace=False)), val) for tr, val in fold.inner
-    )
-    return replace(fold, inner=inner)
+    return replace(fold, inner=tuple((_third(tr, rng), val) for tr, val in fold.inner))
+
+
+def left_fold(fold: Fold, seed: int) -> Fold:
+    """Where a model left at halving's first rung is fitted: a random third of the training
+    rows, the share its rung gave it (a halving search never gives a dropped candidate more),
+    tested on all the test rows."""
+    return replace(fold, train=_third(fold.train, np.random.default_rng(seed)))
 
 
 def survivors(configs: int) -> int:
