@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from gonogo.data.schema import InputSchema
+from gonogo.errors import InputError
 from gonogo.pipeline.flow import BLOCKED, SEEN, _seen
 from gonogo.pipeline.runner import run
 from gonogo.problem import load_problem, parse_problem
@@ -187,6 +188,33 @@ def test_an_unreachable_tracking_server_stops_a_poc_run_before_it_writes(small_s
     )
     assert "tracking http://127.0.0.1:9" in _one_line_exit_2(done)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_that_crashes_while_logging_claims_no_outcome(small_spec, new_store, monkeypatch):
+    """The disk fills while the first run logs its heuristic: one line naming the store, the
+    run marked failed and saying nothing about what it did, nothing registered; the next run
+    registers as a first."""
+    from gonogo.pipeline import tracking
+
+    root = new_store()
+    problem = load_problem(small_spec)
+
+    def full_disk(*_args):
+        raise OSError(28, "No space left on device")
+
+    log_model = tracking._log_model
+    monkeypatch.setattr(tracking, "_log_model", full_disk)
+    with pytest.raises(InputError, match="tracking sqlite.*No space left on device"):
+        run(problem, root=root)
+    tracker = tracking.Tracker(tracking.Store(root, "noise"), create=False)
+    (crashed,) = tracker.client.search_runs([tracker.experiment])
+    assert crashed.info.status == "FAILED" and "gonogo.outcome" not in crashed.data.tags
+    assert tracker.versions() == []
+    monkeypatch.setattr(tracking, "_log_model", log_model)
+    again = run(problem, root=root)
+    assert (again.status, again.registered) == ("registered", [1])
+    runs = tracker.client.search_runs([tracker.experiment], order_by=["attributes.start_time"])
+    assert [r.data.tags.get("gonogo.outcome") for r in runs] == [None, "registered"]
 
 
 def _other_configs(verdict, problem, ds):

@@ -112,8 +112,8 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
 
 
 def _finish(ctx: _Context, outcome: Outcome, registered: dict[str, str] | None = None) -> Outcome:
-    """Log the run, register what it earned (the alias moving last), and remember it."""
-    ctx.log.tags["gonogo.outcome"] = outcome.status
+    """Log the run, register what it earned (the alias moving last), and remember it. The
+    run's outcome tag comes after all of that: a run that crashed on the way claims nothing."""
     ctx.log.documents["outcome.json"] = outcome.decision()
     outcome.run_id, uris = log_run(ctx.tracker, ctx.log)
     for role, fp in (registered or {}).items():
@@ -121,6 +121,7 @@ def _finish(ctx: _Context, outcome: Outcome, registered: dict[str, str] | None =
         outcome.registered.append(ctx.tracker.register(role, uris[role], outcome.run_id, fp, tags))
     if outcome.registered:
         ctx.tracker.move(outcome.registered[-1])
+    ctx.tracker.tag(outcome.run_id, "gonogo.outcome", outcome.status)
     production = ctx.tracker.production()
     outcome.production = production.number if production else None
     return outcome

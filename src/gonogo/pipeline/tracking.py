@@ -233,6 +233,10 @@ class Tracker:
             made = self.client.create_model_version(self.name, model_uri, run_id, tags=tags)
             return int(made.version)
 
+    def tag(self, run_id: str, key: str, value: str) -> None:
+        with self.errors():
+            self.client.set_tag(run_id, key, value)
+
     def move(self, number: int, history: list[int] | None = None) -> None:
         """Point `production` at version `number`, appending it to the alias's history (or
         setting the history to `history`, which ends with it, as a rollback does)."""
