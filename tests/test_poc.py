@@ -46,6 +46,22 @@ def test_chicago_tells_the_story_of_the_talk(chicago_result):
     assert trend.outcome == "not-supported" and trend.effect.ci[1] < 0
 
 
+@pytest.mark.parametrize(
+    ("ci", "outcome"),
+    [
+        ((0.003, 0.009), "not-supported"),  # a real gain, all of it below the 1% asked for
+        ((-0.02, 0.005), "not-supported"),
+        ((0.003, 0.02), "supported"),
+        ((-0.01, 0.02), "inconclusive"),
+    ],
+)
+def test_a_hypothesis_is_judged_against_its_minimum_effect(ci, outcome):
+    from gonogo.evaluation.compare import Estimate
+    from gonogo.poc import _outcome
+
+    assert _outcome(Estimate(sum(ci) / 2, ci), 0.01) == outcome
+
+
 def test_chicago_reports_its_evidence(chicago_result):
     d = chicago_result.to_dict()
     unused = d["data"].pop("unused")

@@ -74,9 +74,11 @@ def _summary(ds: Dataset, split: Split) -> DataSummary:
 
 
 def _outcome(effect: Estimate, min_effect: float) -> str:
-    if effect.ci[0] > 0:
-        return "supported"
-    return "not-supported" if effect.ci[1] < min_effect else "inconclusive"
+    """Not supported when even the upper end is below the minimum effect, a real but smaller
+    effect than the spec asks for included; else supported when the whole interval is a gain."""
+    if effect.ci[1] < min_effect:
+        return "not-supported"
+    return "supported" if effect.ci[0] > 0 else "inconclusive"
 
 
 WORST_COLUMNS = 5  # the features a worst-predictions row shows: the page's width
