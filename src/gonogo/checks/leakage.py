@@ -303,7 +303,7 @@ def _entity_gain(problem: Problem, ds: Dataset, column: str) -> Finding | None:
         "leakage.repeated_id",
         "warn",
         f"{column} repeats over rows ({len(values)} values, {per:.1f} rows each), and knowing "
-        f"a {column}'s other rows improves a model by {effect.value:.0%} (95% CI "
+        f"the other rows of the same {column} improves a model by {effect.value:.0%} (95% CI "
         f"{effect.ci[0]:.0%} to {effect.ci[1]:.0%}), which a random split credits to the "
         f"model: if new cases are new {column}s, declare data.entity: {column}",
         (column,),

@@ -43,7 +43,8 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
         Finding(
             "split.optimism",
             "warn",
-            f"trained on a random sample instead of the past, the same model scores {gain:.0%} "
+            f"trained on a random sample instead of the past, a quick gradient boosting probe "
+            f"scores {gain:.0%} "
             f"better (95% CI {lo:.0%} to {hi:.0%}; {metric.name} {values['random']:.4g} vs "
             f"{values['time']:.4g}): {using}",
             (ds.time,),
