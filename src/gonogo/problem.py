@@ -373,8 +373,8 @@ class Problem(_Strict):
     features: dict[str, list[str]] | None = None
     """Named groups of feature columns (names or patterns; `*` is all the others), the unit of
     a hypothesis; every column but the label, time, entity and excluded ones when omitted. A
-    row number (a column such as R's `rownames` or a saved pandas index, numbering the rows
-    from 0 or 1) is a feature only when named here. E.g.
+    row number or row name (a column such as R's `rownames` or a saved pandas index, numbering
+    the rows from 0 or 1 or naming each row) is a feature only when named here. E.g.
     `{weather: [temp, percip], stations: ['*']}`."""
     exclude: list[str] = []
     """Columns that are never features (names or patterns). E.g. `[rownames, 'id_*']`."""

@@ -190,7 +190,7 @@ def test_a_row_number_is_no_feature_unless_the_spec_names_it(churn_frame):
 
 
 def test_a_table_of_a_row_number_alone_says_how_to_keep_it(churn_frame):
-    with pytest.raises(SpecError, match=r"rownames \(row number\).*only when features names it"):
+    with pytest.raises(SpecError, match=r"rownames \(row number\).*only when features names"):
         bind(spec(label={"column": "churn"}), churn_frame[["rownames", "churn"]])
 
 
@@ -211,3 +211,16 @@ def test_what_counts_as_a_row_number(name, numbers, numbered):
     frame = pd.DataFrame({name: numbers, "x": np.arange(n) % 7, "y": np.arange(n) % 3})
     ds = bind(spec(label={"column": "y", "task": "regression"}), frame)
     assert (name not in ds.features) is numbered
+
+
+def test_row_names_as_text_are_no_feature_unless_the_spec_names_them():
+    """R's row names of ISLR's Hitters are its players, saved as the first column."""
+    names = [f"-{first} {last}" for first in ("Andy", "Alan", "Al") for last in "ABCDEFGHIJ"]
+    frame = pd.DataFrame({"rownames": names, "x": np.arange(30) % 7, "y": np.arange(30) % 3})
+    problem = spec(label={"column": "y", "task": "regression"})
+    assert bind(problem, frame).unused["rownames"] == "row names"
+    named = spec(label={"column": "y", "task": "regression"}, features={"all": ["rownames", "x"]})
+    assert "rownames" in bind(named, frame).features
+    # A text column of that name whose values repeat names groups of rows, not rows.
+    frame["rownames"] = [n.split()[0] for n in names]
+    assert "rownames" in bind(problem, frame).features

@@ -227,15 +227,25 @@ def _row_named(column: str) -> bool:
     return column.strip().lower() in ROW_NAMES
 
 
+def _row_label(s: pd.Series) -> str | None:
+    """ "row number" or "row names" when a column labels the rows, else None: named as R's
+    rownames or a saved pandas index are, and holding row numbers or, as text, a different
+    name on every row (R's row names of Hitters are its players). Neither says anything
+    about the example that carries over to new ones."""
+    if not _row_named(str(s.name)) or s.isna().any() or len(s) < 2:
+        return None
+    if pd.api.types.is_string_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        return "row names" if s.nunique() == len(s) else None
+    return "row number" if _row_number(s) else None
+
+
 def _row_number(s: pd.Series) -> bool:
-    """Whether a column numbers the rows: named as row numbers are (R's rownames, a saved
-    pandas index), integers from 0 or 1, each a different row's (in any order: shuffled or
-    filtered) or counting up from the start again in every file stacked. It says where a row
-    sat in a file, nothing about the example; on a table sorted by its label it would pass for
-    the strongest feature there is. A value alone cannot tell: a day of the month counts up."""
-    if not _row_named(str(s.name)):
-        return False
-    if not pd.api.types.is_integer_dtype(s) or s.isna().any() or len(s) < 2:
+    """Whether a column named as row numbers numbers the rows: integers from 0 or 1, each a
+    different row's (in any order: shuffled or filtered) or counting up from the start again
+    in every file stacked. It says where a row sat in a file; on a table sorted by its label
+    it would pass for the strongest feature there is. A value alone cannot tell: a day of the
+    month counts up."""
+    if not pd.api.types.is_integer_dtype(s):
         return False
     values = s.to_numpy(dtype=np.int64)
     if values.min() not in (0, 1):  # years as R's rownames (longley's) are no row numbers
@@ -257,15 +267,16 @@ def _usable(
     frame: pd.DataFrame,
     columns: list[str],
     groups: dict[str, tuple[str, ...]],
-    numbered: set[str],
+    labelling: dict[str, str],
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Groups without the columns a model cannot use, and every column of `frame` (the raw
-    `columns` and derived ones) left out, with why. The `numbered` columns (row numbers) are
-    left out unless the spec names them (a pattern such as `*` does not)."""
+    `columns` and derived ones) left out, with why. The columns `labelling` the rows (row
+    numbers or names) are left out unless the spec names them (a pattern such as `*` does
+    not)."""
     features = set(c for cols in groups.values() for c in cols)
     unfit = {c: why for c in features if (why := _unusable(frame[c])) is not None}
     named = _named(problem) | set(unfit)
-    unfit |= {c: "row number" for c in features if c in numbered and c not in named}
+    unfit |= {c: labelling[c] for c in features if c in labelling and c not in named}
     kept = {g: tuple(c for c in cols if c not in unfit) for g, cols in groups.items()}
     roles = _roles(problem, columns)
     unused = {
@@ -302,7 +313,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
-    numbered = {str(c) for c in frame.columns if _row_number(frame[c])}
+    labelling = {str(c): why for c in frame.columns if (why := _row_label(frame[c]))}
     frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
     _check_roles(problem, frame, [c for d in made for c in d.columns])
@@ -315,16 +326,16 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         derived[time] = times
     y, codec = label.learn(problem, raw[problem.label.column])
     groups, unused = _usable(
-        problem, derived, columns, _feature_groups(problem, columns, made, lagged), numbered
+        problem, derived, columns, _feature_groups(problem, columns, made, lagged), labelling
     )
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
-        hint = " (a row number is a feature only when features names it)"
+        hint = " (row numbers and names are features only when features names them)"
         raise SpecError(
             f"{problem.source}: features",
             "no usable feature columns are left: "
             + ", ".join(f"{c} ({why})" for c, why in list(unused.items())[:6])
-            + (hint if "row number" in unused.values() else ""),
+            + (hint if set(labelling.values()) & set(unused.values()) else ""),
         )
     conversions = tuple((c, how) for c in features if (how := conversion(derived[c])) is not None)
     featurizer = Featurizer(made, conversions)
