@@ -25,6 +25,9 @@ def _parse(values: list, fmt: str | None = None) -> list[str]:
         (["2014-01-08", "2014-01-13 10:00"], ["2014-01-08", "2014-01-13"]),
         (["8.1.2014", "13.1.2014"], ["2014-01-08", "2014-01-13"]),
         (["Jan 8, 2014", "Feb 13, 2014"], ["2014-01-08", "2014-02-13"]),
+        # Two-digit years, which pandas does not guess: as spreadsheets export timestamps.
+        (["8/6/20 18:57", "12/14/20 9:05"], ["2020-08-06", "2020-12-14"]),
+        (["31.12.99", "1.1.00"], ["1999-12-31", "2000-01-01"]),
     ],
 )
 def test_one_format_reads_the_whole_column(values, read):
@@ -38,6 +41,8 @@ def test_a_column_both_orders_read_is_refused():
     )
     with pytest.raises(DataError, match=message):
         _parse(["12/01/2014", "08/01/2014"])
+    with pytest.raises(DataError, match=r"reads as both '%m/%d/%y' and '%d/%m/%y'"):
+        _parse(["12/01/14", "08/01/14"])
     assert _parse(["12/01/2014", "08/01/2014"], "%d/%m/%Y") == ["2014-01-12", "2014-01-08"]
 
 
@@ -58,6 +63,7 @@ def test_numbers_are_not_read_as_dates(values):
             r"\(format 'ISO8601' inferred; .*\), e.g. '08/01/2014'",
         ),
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
+        (["soon", "later"], None, r"2 missing .*\(no date format found that reads them; set"),
         (["08/01/2014"], "%Q", "date format '%Q' does not work"),
         (["2024-03-30T10:00+01:00", "2024-04-01T10:00+02:00"], None, "format 'ISO8601' does not"),
     ],

@@ -20,6 +20,14 @@ from gonogo.data.sources import first_line
 from gonogo.errors import DataError
 
 ISO = "ISO8601"
+# pandas guesses no format with a two-digit year (`8/6/20 18:57`, as spreadsheets export):
+# these orders and times of day are tried for a value it cannot guess.
+_SHORT_YEARS = tuple(
+    f"{a}{sep}{b}{sep}{c}{hours}"
+    for sep in "/-."
+    for a, b, c in (("%m", "%d", "%y"), ("%d", "%m", "%y"), ("%y", "%m", "%d"))
+    for hours in ("", " %H:%M", " %H:%M:%S")
+)
 
 
 def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Series, str | None]:
@@ -34,15 +42,22 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
             f"column {values.name!r} holds {held}, not dates; expected dates, or dates written "
             "as text (a year 2001 as 2001-01-01)",
         )
-    how = f" (format {fmt!r})" if fmt else ""
-    if fmt is None:
-        fmt = infer(values, place)
-        how = f" (format {fmt!r} inferred; set data.date_format if it is another)"
+    given = fmt
+    fmt = fmt or infer(values, place)
     try:
         parsed = pd.to_datetime(values, errors="coerce", format=fmt)
     except (ValueError, TypeError) as err:
         raise DataError(place, f"date format {fmt!r} does not work: {first_line(err)}") from None
-    return _complete(parsed, values, place, how), fmt
+    return _complete(parsed, values, place, _how(fmt, given, parsed)), fmt
+
+
+def _how(fmt: str, given: str | None, parsed: pd.Series) -> str:
+    """How a text column was read, for an error naming a value that was not."""
+    if given:
+        return f" (format {fmt!r})"
+    if parsed.isna().all():
+        return " (no date format found that reads them; set data.date_format, e.g. '%d/%m/%Y')"
+    return f" (format {fmt!r} inferred; set data.date_format if it is another)"
 
 
 def _textual(values: pd.Series) -> bool:
@@ -100,6 +115,8 @@ def _guesses(first: str) -> list[str]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         found = [guess_datetime_format(first, dayfirst=d) for d in (False, True)]
+    if not any(found):
+        found = [f for f in _SHORT_YEARS if _reads(np.array([first]), f).notna().all()]
     return [f for f in dict.fromkeys(found) if f is not None and not _year_day_month(f)]
 
 
