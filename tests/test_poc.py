@@ -91,6 +91,20 @@ def test_chicago_reports_its_evidence(chicago_result):
     )
 
 
+def test_more_data_is_judged_on_the_rows_the_learning_curve_is_drawn_on(
+    chicago_result, chicago_problem, chicago_frame
+):
+    """The curve is drawn on the latest origin (the longest history), so the target its law
+    is asked about is set on those rows too: 5% better than the heuristic there, not over
+    every origin (whose rows the law knows nothing of)."""
+    r, latest = chicago_result, chicago_result.fits[-1]
+    truth = bind(chicago_problem, chicago_frame).y[latest.test]
+    there = float(np.mean(np.abs(truth - latest.predictions["two-weeks-ago"])))
+    assert r.projection.target == pytest.approx(0.95 * there)
+    assert r.projection.why.endswith("on the latest period's test rows, where the curve is drawn")
+    assert abs(there - _candidate(r, "two-weeks-ago").holdout.value) > 0.01
+
+
 def test_the_worst_predictions_show_the_features_that_matter_most(chicago_result):
     ranked = [i.name for i in chicago_result.importance if i.kind == "feature"]
     worst = chicago_result.holdout.worst

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -169,9 +170,8 @@ class _Run:
         curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
         proper = self._proper(outcome, resampler)
         value = self._value(outcome, resampler, self.policy) if self.policy else None
-        ahead = project(
-            outcome, self.split, self.ds.y, self.metric, resampler, self._target(scores, outcome)
-        )
+        target = partial(self._target, outcome.best("baseline"))
+        ahead = project(outcome, self.split, self.ds.y, self.metric, resampler, target)
         evidence = self._evidence(scores, outcome, curve, findings, proper, value, ahead)
         model, baseline = outcome.best("model"), outcome.best("baseline")
         importance = self._importance(outcome, resampler)
@@ -277,16 +277,15 @@ class _Run:
         gain = scores.point["model"].value - scores.point[against].value
         return Value(policy.unit, PER, tuple(priced), against, Estimate(gain, interval(draws)))
 
-    def _target(self, scores: Scores, outcome: Outcome) -> tuple[float, str]:
+    def _target(self, baseline: str, base: float) -> tuple[float, str]:
         """What more data would have to reach: the spec's target, else the value that would
-        clear the bar over the best baseline."""
+        clear the bar over the best baseline, which scores `base` where it is measured."""
         s, m = self.problem.success, self.metric
         if s.target is not None:
             return s.target, "the spec's target"
-        base = scores.point["baseline"].value
         sign = 1.0 if m.greater_is_better else -1.0
         bar = base + sign * s.min_improvement * abs(base)
-        return bar, f"{s.min_improvement:.0%} better than {outcome.best('baseline')}"
+        return bar, f"{s.min_improvement:.0%} better than {baseline}"
 
     def _rarest(self) -> float | None:
         if self.ds.task == "regression" or not self.metric.threshold:

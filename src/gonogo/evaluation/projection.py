@@ -13,6 +13,7 @@ and every resample fitted at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from gonogo.metrics import Array, Metric
 EXPONENTS = np.linspace(0.05, 2.0, 80)
 HORIZON = 10  # how far, in multiples of the data, an extrapolation is trusted
 ROUNDS = 200  # resamples fitted: plenty for a 95% range of a three-parameter law
+BASELINE = "baseline"  # the best baseline's predictions among the curve's points
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,12 @@ def project(
     y: Array,
     metric: Metric,
     resampler: Resampler,
-    target: tuple[float, str],
+    target: Callable[[float], tuple[float, str]],
 ) -> Projection | None:
-    """The curve's law and what it predicts for `target` (its value, and why it is sought);
-    None without at least three points to fit."""
+    """The curve's law and what it predicts for the target that `target` sets (its value, and
+    why it is sought) from the best baseline's score on the rows the curve is drawn on: the
+    law knows no other rows (on time-ordered data, the latest period's), so the target is
+    set on them too. None without at least three points to fit."""
     drawn, fractions = curve_drawn(outcome, split)
     if len(fractions) < 3:
         return None
@@ -116,8 +120,12 @@ def project(
     points = [curve_point(drawn, f) for f in fractions]
     used = np.array([p[0] for p in points])
     preds = {str(f): p[1] for f, p in zip(fractions, points, strict=True)}
+    preds[BASELINE] = np.concatenate([run.baseline.test for run, _ in drawn])
     sampler = Resampler(len(stack.distinct), ROUNDS, resampler.seed, resampler.block)
     scores = score_all(metric, y[stack.rows], preds, stack, sampler)
+    value, why = target(scores.point[BASELINE].value)
+    if len(stack.distinct) < len(outcome.stack.distinct):
+        why += ", on the latest period's test rows, where the curve is drawn"
     sign = -1.0 if metric.greater_is_better else 1.0
     errors = sign * np.array([scores.point[str(f)].value for f in fractions])
     draws = sign * np.column_stack([scores.draws[str(f)] for f in fractions])
@@ -128,7 +136,7 @@ def project(
         Law(float(a), float(b), float(c), sign, scale, metric.perfect)
         for a, b, c in zip(*fit(used, draws[np.isfinite(draws).all(axis=1)]), strict=True)
     )
-    return Projection(target[0], target[1], len(y), law, laws)
+    return Projection(value, why, len(y), law, laws)
 
 
 def _range(values: Array) -> tuple[float, float]:
