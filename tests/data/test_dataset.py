@@ -224,3 +224,20 @@ def test_row_names_as_text_are_no_feature_unless_the_spec_names_them():
     # A text column of that name whose values repeat names groups of rows, not rows.
     frame["rownames"] = [n.split()[0] for n in names]
     assert "rownames" in bind(problem, frame).features
+
+
+def test_monthly_dates_get_a_calendar_of_months_and_years():
+    """Every date on the 1st (monthly counts): a weekday of the 1st is no signal and a holiday
+    only New Year's, so the calendar keeps the month and the year; daily dates keep all."""
+    months = pd.date_range("2019-01-01", periods=400, freq="MS")
+    frame = pd.DataFrame({"date": months, "x": np.arange(400) % 5, "y": np.arange(400) % 4})
+    problem = spec(label={"column": "y", "task": "regression"}, data={"time": "date"})
+    assert bind(problem, frame).groups["calendar"] == ("month", "year")
+    frame["date"] = pd.date_range("2019-01-01", periods=400, freq="D")
+    assert bind(problem, frame).groups["calendar"] == (
+        "day_of_week",
+        "day_of_year",
+        "month",
+        "year",
+        "weekend",
+    )

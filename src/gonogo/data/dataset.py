@@ -129,11 +129,12 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
 
 
 def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
-    """The trend, or the calendar's columns: the hour only when timestamps carry one."""
+    """The trend, or the calendar's columns: the hour only when timestamps carry one, the
+    parts of a day only when the dates fall on more than one day of the month."""
     if kind == "trend":
         return ["trend"]
     hours = bool((dates != dates.dt.normalize()).any())
-    return calendar_columns(hours, country is not None)
+    return calendar_columns(hours, country is not None, dates.dt.day.nunique() > 1)
 
 
 def _derive_place(problem: Problem, group: str) -> str:

@@ -7,12 +7,18 @@ import pandas as pd
 from gonogo.errors import SpecError
 
 _DAY = ["day_of_week", "day_of_year", "month", "year", "weekend"]
+_MONTH = {"month", "year"}
 
 
-def calendar_columns(hours: bool, holidays: bool) -> list[str]:
+def calendar_columns(hours: bool, holidays: bool, days: bool = True) -> list[str]:
     """The calendar's columns: the hour when timestamps carry a time of day, public holidays
-    when a country is given."""
-    return _DAY + ["hour"] * hours + ["holiday"] * holidays
+    when a country is given; only the month and year when the dates are not `days` (monthly
+    data, every date on the 1st: its weekday is no signal, and a holiday only New Year's)."""
+    return (
+        [c for c in _DAY if days or c in _MONTH]
+        + ["hour"] * hours
+        + ["holiday"] * (holidays and days)
+    )
 
 
 def calendar(dates: pd.Series, country: str | None, place: str, prefix: str = "") -> pd.DataFrame:
