@@ -54,6 +54,11 @@ def test_a_wrong_type_shows_what_was_found():
 def test_hypothesis_groups_must_exist():
     raw = {**BASE, "features": {"a": ["x"]}, "hypotheses": [{"name": "h", "group": "b"}]}
     assert "hypotheses[0].group: expected a feature group (a); found 'b'" in _error(raw)
+    alone = {**BASE, "hypotheses": [{"name": "h", "group": "careers"}]}
+    assert _error(alone).endswith(
+        "expected a feature group (all); found 'careers'; without features, the columns are "
+        "one group, all"
+    )
 
 
 def test_a_baseline_is_exactly_one_kind():

@@ -411,11 +411,12 @@ class Problem(_Strict):
         if self.metric is not None and self.metric not in METRICS:
             raise ValueError(f"metric: expected one of {', '.join(METRICS)}; found {self.metric!r}")
         groups = set(self.features or {"all": []}) | set(derivations(self)) | set(systems(self))
+        alone = "" if self.features else "; without features, the columns are one group, all"
         for i, hyp in enumerate(self.hypotheses):
             if hyp.group not in groups:
                 raise ValueError(
                     f"hypotheses[{i}].group: expected a feature group "
-                    f"({', '.join(sorted(groups))}); found {hyp.group!r}"
+                    f"({', '.join(sorted(groups))}); found {hyp.group!r}{alone}"
                 )
         lags = [g for g, d in self.derive.items() if d and d.kind == "lags"]
         if lags and self.data.time is None:
