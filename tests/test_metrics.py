@@ -86,6 +86,25 @@ def test_gain_is_relative_in_the_good_direction():
     assert mae.better(1.0, 2.0) and auc.better(0.9, 0.8)
 
 
+def test_a_gain_in_r2_is_the_cut_in_squared_error(cases):
+    """A ratio of two R² near zero means nothing; the share of the unexplained variance
+    removed is the relative cut in squared error, whatever the R² values."""
+    y, p = cases["regression"]
+    worse = p + np.random.default_rng(0).normal(0, np.std(y - p), len(y))
+    r2, rmse = METRICS["r2"], METRICS["rmse"]
+    mse = lambda q: rmse.value(y, q) ** 2  # noqa: E731
+    gain = r2.gain(r2.value(y, p), r2.value(y, worse))
+    assert gain == pytest.approx(1 - mse(p) / mse(worse))
+    assert r2.gain(0.06, 0.01) == pytest.approx(0.05 / 0.99)  # not +500%
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_the_bar_is_what_the_gain_measures(name):
+    metric = METRICS[name]
+    for base in (0.2, 0.6, -0.3) if metric.greater_is_better else (0.2, 3.0):
+        assert metric.gain(metric.bar(base, 0.05), base) == pytest.approx(0.05)
+
+
 def test_a_resample_of_no_weight_has_no_mean_and_no_warning():
     import warnings
 

@@ -167,6 +167,7 @@ class Metric:
     rank: bool = False
     threshold: bool = False
     prevalence_blind: bool = False
+    gap: bool = False  # gains are shares of the distance to the perfect value closed
 
     @property
     def perfect(self) -> float:
@@ -182,12 +183,24 @@ class Metric:
         return float(self.fn(y, p, np.ones((1, len(y))))[0])
 
     def gain(self, model: Array | float, baseline: Array | float) -> Array:
-        """Relative improvement of model over baseline in the metric's good direction."""
+        """Relative improvement of model over baseline in the metric's good direction. For r2
+        (`gap`), the share of the unexplained variance removed, which is the relative cut in
+        squared error: a ratio of two R² near zero says nothing (+127%, CI +71% to +827%)."""
         model, baseline = np.asarray(model), np.asarray(baseline)
-        sign = 1.0 if self.greater_is_better else -1.0
         with np.errstate(invalid="ignore", divide="ignore"):
-            rel = sign * (model - baseline) / np.maximum(np.abs(baseline), 1e-12)
+            rel = self._sign * (model - baseline) / np.maximum(self._scale(baseline), 1e-12)
         return np.asarray(rel, dtype=np.float64)
+
+    def bar(self, baseline: float, share: float) -> float:
+        """The value that improves on `baseline` by `share`, as `gain` measures it."""
+        return float(baseline + self._sign * share * self._scale(np.asarray(baseline)))
+
+    @property
+    def _sign(self) -> float:
+        return 1.0 if self.greater_is_better else -1.0
+
+    def _scale(self, baseline: Array) -> Array:
+        return np.abs(self.perfect - baseline) if self.gap else np.abs(baseline)
 
     def better(self, a: float, b: float) -> bool:
         """Whether value a is strictly better than value b."""
@@ -209,7 +222,7 @@ METRICS: dict[str, Metric] = {
             lambda y, p, W: mean(W, np.abs(y - p) / np.maximum(np.abs(y), 2.2e-16)),
             "relative",
         ),
-        Metric("r2", _REG, True, _r2, "squared"),
+        Metric("r2", _REG, True, _r2, "squared", gap=True),
         Metric("roc_auc", _CLS, True, _macro(_auc), rank=True),
         Metric("pr_auc", _CLS, True, _macro(_average_precision), rank=True),
         Metric("log_loss", _CLS, False, _log_loss),

@@ -283,9 +283,7 @@ class _Run:
         s, m = self.problem.success, self.metric
         if s.target is not None:
             return s.target, "the spec's target"
-        sign = 1.0 if m.greater_is_better else -1.0
-        bar = base + sign * s.min_improvement * abs(base)
-        return bar, f"{s.min_improvement:.0%} better than {baseline}"
+        return m.bar(base, s.min_improvement), f"{s.min_improvement:.0%} better than {baseline}"
 
     def _rarest(self) -> float | None:
         if self.ds.task == "regression" or not self.metric.threshold:

@@ -234,7 +234,9 @@ class Success(_Strict):
     """When a model is worth building."""
 
     min_improvement: Annotated[float, Field(ge=0)] = 0.05
-    """The least relative gain over the best heuristic that is worth it. E.g. `0.1` (10%)."""
+    """The least relative gain over the best heuristic that is worth it; for r2, the share of
+    the heuristic's unexplained variance removed (its squared error cut by that share). E.g.
+    `0.1` (10%)."""
     target: float | None = None
     """A value of the metric that is good enough: a heuristic reaching it means no-go. E.g.
     `0.8`."""
