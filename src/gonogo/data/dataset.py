@@ -229,10 +229,10 @@ def _row_named(column: str) -> bool:
 
 
 def _row_label(s: pd.Series) -> str | None:
-    """ "row number" or "row names" when a column labels the rows, else None: named as R's
-    rownames or a saved pandas index are, and holding row numbers or, as text, a different
-    name on every row (R's row names of Hitters are its players). Neither says anything
-    about the example that carries over to new ones."""
+    """Why a column is no feature of the example, if it labels the rows: named as R's
+    rownames or a saved pandas index are, and holding row numbers ("row number") or, as
+    text, a different name on every row ("row names": R's row names of Hitters are its
+    players). Neither says anything that carries over to new examples."""
     if not _row_named(str(s.name)) or s.isna().any() or len(s) < 2:
         return None
     if pd.api.types.is_string_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
