@@ -48,8 +48,9 @@ class DataSpec(_Strict):
     an embedded DuckDB over the spec's folder when omitted. E.g.
     `postgresql+psycopg://me:${PGPASSWORD}@db/shop`."""
     time: str | None = None
-    """The column of when each example happened: the split follows time, intervals use moving
-    blocks, and its calendar and trend become feature groups. E.g. `date`."""
+    """The column of when each example happened (dates, dates as text, or years as whole
+    numbers): the split follows time, intervals use moving blocks, and its calendar and trend
+    become feature groups. E.g. `date`."""
     entity: str | None = None
     """The column of who or what each example is about; an entity is never on both sides of
     a split. E.g. `customer_id`."""

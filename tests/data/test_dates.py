@@ -46,11 +46,19 @@ def test_a_column_both_orders_read_is_refused():
     assert _parse(["12/01/2014", "08/01/2014"], "%d/%m/%Y") == ["2014-01-12", "2014-01-08"]
 
 
-@pytest.mark.parametrize("values", [[3, 40, 250], [0.5, 2.0], [True, False]])
+@pytest.mark.parametrize("values", [[3, 40, 250], [0.5, 2.0], [True, False], [1999.5, 2000.0]])
 def test_numbers_are_not_read_as_dates(values):
     # pandas reads 250 as 1970-01-01 00:00:00.000000250: an order of nothing, silently.
     with pytest.raises(DataError, match=r"data.time: column 'd' holds (numbers|booleans), not"):
         _parse(values)
+
+
+@pytest.mark.parametrize("values", [[1976, 1982, 1976], [1976.0, 1982.0, 1976.0]])
+def test_whole_numbers_that_can_only_be_years_are_years(values):
+    """A panel's year column (AER's PSID7682) as data.time: each year its 1 January."""
+    assert _parse(values) == ["1976-01-01", "1982-01-01", "1976-01-01"]
+    _, fmt = dates.parse(pd.Series(values, name="d"), "data.time")
+    assert fmt == "%Y" and _parse([str(int(v)) for v in values], fmt) == _parse(values)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +71,7 @@ def test_numbers_are_not_read_as_dates(values):
             r"\(format 'ISO8601' inferred; .*\), e.g. '08/01/2014'",
         ),
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
+        ([1980, None, 1981], None, "column 'd' has 1 missing or unparsable dates$"),
         (["soon", "later"], None, r"2 missing .*\(no date format found that reads them; set"),
         (["08/01/2014"], "%Q", "date format '%Q' does not work"),
         (["2024-03-30T10:00+01:00", "2024-04-01T10:00+02:00"], None, "format 'ISO8601' does not"),

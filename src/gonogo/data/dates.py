@@ -20,6 +20,7 @@ from gonogo.data.sources import first_line
 from gonogo.errors import DataError
 
 ISO = "ISO8601"
+YEAR = "%Y"
 # pandas guesses no format with a two-digit year (`8/6/20 18:57`, as spreadsheets export):
 # these orders and times of day are tried for a value it cannot guess.
 _SHORT_YEARS = tuple(
@@ -35,12 +36,15 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     not text); raises DataError naming the column on a missing or unreadable date."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return _complete(values, values, place, ""), None
+    if _years(values):  # a panel's years: each read as its 1 January
+        text = values.astype("Int64").astype("string")
+        return _complete(pd.to_datetime(text, format=YEAR), values, place, ""), YEAR
     if not _textual(values) and values.notna().any():  # read as nanoseconds since 1970
         held = "booleans" if pd.api.types.is_bool_dtype(values) else "numbers"
         raise DataError(
             place,
-            f"column {values.name!r} holds {held}, not dates; expected dates, or dates written "
-            "as text (a year 2001 as 2001-01-01)",
+            f"column {values.name!r} holds {held}, not dates; expected dates, years as whole "
+            "numbers (1000 to 2999), or dates written as text (2001-01-31)",
         )
     given = fmt
     fmt = fmt or infer(values, place)
@@ -58,6 +62,19 @@ def _how(fmt: str, given: str | None, parsed: pd.Series) -> str:
     if parsed.isna().all():
         return " (no date format found that reads them; set data.date_format, e.g. '%d/%m/%Y')"
     return f" (format {fmt!r} inferred; set data.date_format if it is another)"
+
+
+def _years(values: pd.Series) -> bool:
+    """Whole numbers that can only be years: from 1000 to 2999 (a missing one is named as
+    missing dates are)."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    known = values.dropna().to_numpy(dtype=np.float64)
+    return (
+        len(known) > 0
+        and bool(np.all(known == np.round(known)))
+        and bool(np.all((known >= 1000) & (known <= 2999)))
+    )
 
 
 def _textual(values: pd.Series) -> bool:
