@@ -28,6 +28,7 @@ def _parse(values: list, fmt: str | None = None) -> list[str]:
         # Two-digit years, which pandas does not guess: as spreadsheets export timestamps.
         (["8/6/20 18:57", "12/14/20 9:05"], ["2020-08-06", "2020-12-14"]),
         (["31.12.99", "1.1.00"], ["1999-12-31", "2000-01-01"]),
+        (["31/12/20 10:00", "13/01/21 11:00"], ["2020-12-31", "2021-01-13"]),
     ],
 )
 def test_one_format_reads_the_whole_column(values, read):
@@ -73,6 +74,8 @@ def test_whole_numbers_that_can_only_be_years_are_years(values):
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
         ([1980, None, 1981], None, "column 'd' has 1 missing or unparsable dates$"),
         (["soon", "later"], None, r"2 missing .*\(no date format found that reads them; set"),
+        ([None, None], None, r"has 2 missing or unparsable dates \(format 'ISO8601' inferred"),
+        (["6/15/65", "1/1/69"], None, r"'6/15/65' lies in 2065; write four-digit years or set"),
         (["08/01/2014"], "%Q", "date format '%Q' does not work"),
         (["2024-03-30T10:00+01:00", "2024-04-01T10:00+02:00"], None, "format 'ISO8601' does not"),
     ],

@@ -22,11 +22,13 @@ from gonogo.errors import DataError
 ISO = "ISO8601"
 YEAR = "%Y"
 # pandas guesses no format with a two-digit year (`8/6/20 18:57`, as spreadsheets export):
-# these orders and times of day are tried for a value it cannot guess.
+# these orders and times of day are tried for a value it cannot guess. Year first only with
+# dashes: `31/12/20` read as 2031 December 20 would make every day-first column ambiguous.
 _SHORT_YEARS = tuple(
     f"{a}{sep}{b}{sep}{c}{hours}"
     for sep in "/-."
     for a, b, c in (("%m", "%d", "%y"), ("%d", "%m", "%y"), ("%y", "%m", "%d"))
+    if sep == "-" or a != "%y"
     for hours in ("", " %H:%M", " %H:%M:%S")
 )
 
@@ -52,16 +54,33 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
         parsed = pd.to_datetime(values, errors="coerce", format=fmt)
     except (ValueError, TypeError) as err:
         raise DataError(place, f"date format {fmt!r} does not work: {first_line(err)}") from None
-    return _complete(parsed, values, place, _how(fmt, given, parsed)), fmt
+    parsed = _complete(parsed, values, place, _how(fmt, given, parsed, values))
+    if not given and "%y" in fmt:
+        _no_future(parsed, values, place, fmt)
+    return parsed, fmt
 
 
-def _how(fmt: str, given: str | None, parsed: pd.Series) -> str:
+def _how(fmt: str, given: str | None, parsed: pd.Series, values: pd.Series) -> str:
     """How a text column was read, for an error naming a value that was not."""
     if given:
         return f" (format {fmt!r})"
-    if parsed.isna().all():
+    if parsed.isna().all() and values.notna().any():
         return " (no date format found that reads them; set data.date_format, e.g. '%d/%m/%Y')"
     return f" (format {fmt!r} inferred; set data.date_format if it is another)"
+
+
+def _no_future(parsed: pd.Series, values: pd.Series, place: str, fmt: str) -> None:
+    """Two-digit years from 00 to 68 are read as 2000-2068: on dates of the 1960s that puts
+    some in the future and scrambles the time order, which the spec must settle."""
+    now = pd.Timestamp.now(tz=parsed.dt.tz)
+    late = parsed > now + pd.DateOffset(years=1)
+    if late.any():
+        raise DataError(
+            place,
+            f"column {values.name!r} has two-digit years, and read as {fmt!r} "
+            f"{values[late].iloc[0]!r} lies in {parsed[late].iloc[0].year}; write four-digit "
+            "years or set data.date_format",
+        )
 
 
 def _years(values: pd.Series) -> bool:
