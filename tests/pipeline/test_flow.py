@@ -190,10 +190,11 @@ def test_an_unreachable_tracking_server_stops_a_poc_run_before_it_writes(small_s
     assert not (tmp_path / "out").exists()
 
 
-def test_a_run_that_crashes_while_logging_claims_no_outcome(small_spec, new_store, monkeypatch):
-    """The disk fills while the first run logs its heuristic: one line naming the store, the
-    run marked failed and saying nothing about what it did, nothing registered; the next run
-    registers as a first."""
+@pytest.mark.parametrize("where", ["logging its heuristic", "moving the alias"])
+def test_a_run_that_crashes_on_the_way_claims_no_outcome(where, small_spec, new_store, monkeypatch):
+    """The disk fills while the first run logs its heuristic, or as it moves the alias after
+    registering it: one line naming the store, the run marked failed and saying nothing of
+    what it decided, nothing in production; the next run registers as a first."""
     from gonogo.pipeline import tracking
 
     root = new_store()
@@ -202,19 +203,23 @@ def test_a_run_that_crashes_while_logging_claims_no_outcome(small_spec, new_stor
     def full_disk(*_args):
         raise OSError(28, "No space left on device")
 
-    log_model = tracking._log_model
-    monkeypatch.setattr(tracking, "_log_model", full_disk)
-    with pytest.raises(InputError, match="tracking sqlite.*No space left on device"):
-        run(problem, root=root)
+    with monkeypatch.context() as patched:
+        if where == "logging its heuristic":
+            patched.setattr(tracking, "_log_model", full_disk)
+        else:
+            patched.setattr(tracking.Tracker, "move", lambda *_: full_disk())
+        with pytest.raises((InputError, OSError), match="No space left on device"):
+            run(problem, root=root)
     tracker = tracking.Tracker(tracking.Store(root, "noise"), create=False)
     (crashed,) = tracker.client.search_runs([tracker.experiment])
     assert crashed.info.status == "FAILED" and "gonogo.outcome" not in crashed.data.tags
-    assert tracker.versions() == []
-    monkeypatch.setattr(tracking, "_log_model", log_model)
+    logged = {a.path for a in tracker.client.list_artifacts(crashed.info.run_id)}
+    assert "outcome.json" not in logged and tracker.production() is None
     again = run(problem, root=root)
     assert (again.status, again.registered) == ("registered", [1])
     runs = tracker.client.search_runs([tracker.experiment], order_by=["attributes.start_time"])
     assert [r.data.tags.get("gonogo.outcome") for r in runs] == [None, "registered"]
+    assert tracker.run_json(runs[1].info.run_id, "outcome.json")["status"] == "registered"
 
 
 def _other_configs(verdict, problem, ds):

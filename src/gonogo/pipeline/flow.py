@@ -112,16 +112,18 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
 
 
 def _finish(ctx: _Context, outcome: Outcome, registered: dict[str, str] | None = None) -> Outcome:
-    """Log the run, register what it earned (the alias moving last), and remember it. The
-    run's outcome tag comes after all of that: a run that crashed on the way claims nothing."""
-    ctx.log.documents["outcome.json"] = outcome.decision()
+    """Log the run, register what it earned (the alias moving last), and remember it. What
+    the run decided (its outcome tag and outcome.json) is recorded after all of that: a run
+    that crashed on the way is marked failed and claims nothing."""
     outcome.run_id, uris = log_run(ctx.tracker, ctx.log)
-    for role, fp in (registered or {}).items():
-        tags = {"gonogo.candidate": str(ctx.log.params.get(f"{role}_name", role))}
-        outcome.registered.append(ctx.tracker.register(role, uris[role], outcome.run_id, fp, tags))
-    if outcome.registered:
-        ctx.tracker.move(outcome.registered[-1])
-    ctx.tracker.tag(outcome.run_id, "gonogo.outcome", outcome.status)
+    with ctx.tracker.failing(outcome.run_id):
+        for role, fp in (registered or {}).items():
+            tags = {"gonogo.candidate": str(ctx.log.params.get(f"{role}_name", role))}
+            made = ctx.tracker.register(role, uris[role], outcome.run_id, fp, tags)
+            outcome.registered.append(made)
+        if outcome.registered:
+            ctx.tracker.move(outcome.registered[-1])
+        ctx.tracker.conclude(outcome.run_id, outcome.status, outcome.decision())
     production = ctx.tracker.production()
     outcome.production = production.number if production else None
     return outcome

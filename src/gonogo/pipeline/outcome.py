@@ -29,7 +29,7 @@ class Outcome:
         return CODES[self.status]
 
     def decision(self) -> dict[str, Any]:
-        """What was decided and why, as the run logs it before it registers anything."""
+        """What was decided and why, as the run records it once it has registered it."""
         keys = ("status", "findings", "reasons", "gains")
         return {k: v for k, v in self.to_dict().items() if k in keys}
 

@@ -233,9 +233,21 @@ class Tracker:
             made = self.client.create_model_version(self.name, model_uri, run_id, tags=tags)
             return int(made.version)
 
-    def tag(self, run_id: str, key: str, value: str) -> None:
+    def conclude(self, run_id: str, status: str, decision: dict[str, Any]) -> None:
+        """Record what a logged run decided: its outcome tag and outcome.json."""
         with self.errors():
-            self.client.set_tag(run_id, key, value)
+            self.client.set_tag(run_id, "gonogo.outcome", status)
+            self.client.log_dict(run_id, decision, "outcome.json")
+
+    @contextmanager
+    def failing(self, run_id: str) -> Iterator[None]:
+        """The logged run marked failed if what follows its logging raises."""
+        try:
+            yield
+        except BaseException:
+            with self.errors():
+                self.client.set_terminated(run_id, "FAILED")
+            raise
 
     def move(self, number: int, history: list[int] | None = None) -> None:
         """Point `production` at version `number`, appending it to the alias's history (or
