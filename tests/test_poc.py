@@ -105,6 +105,13 @@ def test_more_data_is_judged_on_the_rows_the_learning_curve_is_drawn_on(
     assert abs(there - _candidate(r, "two-weeks-ago").holdout.value) > 0.01
 
 
+def test_a_target_from_the_spec_is_sought_as_it_is(chicago_problem):
+    """An absolute target is no score of any rows: the law is asked about it unchanged."""
+    success = chicago_problem.success.model_copy(update={"target": 1.0})
+    r = gonogo.run(chicago_problem.model_copy(update={"success": success}))
+    assert (r.projection.target, r.projection.why) == (1.0, "the spec's target")
+
+
 def test_the_worst_predictions_show_the_features_that_matter_most(chicago_result):
     ranked = [i.name for i in chicago_result.importance if i.kind == "feature"]
     worst = chicago_result.holdout.worst

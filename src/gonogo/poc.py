@@ -277,13 +277,14 @@ class _Run:
         gain = scores.point["model"].value - scores.point[against].value
         return Value(policy.unit, PER, tuple(priced), against, Estimate(gain, interval(draws)))
 
-    def _target(self, baseline: str, base: float) -> tuple[float, str]:
+    def _target(self, baseline: str, base: float, where: str) -> tuple[float, str]:
         """What more data would have to reach: the spec's target, else the value that would
-        clear the bar over the best baseline, which scores `base` where it is measured."""
+        clear the bar over the best baseline, which scores `base` on the rows `where` says."""
         s, m = self.problem.success, self.metric
         if s.target is not None:
             return s.target, "the spec's target"
-        return m.bar(base, s.min_improvement), f"{s.min_improvement:.0%} better than {baseline}"
+        bar = m.bar(base, s.min_improvement)
+        return bar, f"{s.min_improvement:.0%} better than {baseline}{where}"
 
     def _rarest(self) -> float | None:
         if self.ds.task == "regression" or not self.metric.threshold:

@@ -105,9 +105,9 @@ A group named in `derive` is a feature group of its own, so it cannot share its 
 
 - `calendar`: {", ".join(f"`{c}`" for c in calendar_columns(hours=True, holidays=True))}.
   `hour` only when timestamps carry a time of day, `holiday` only with a `country`; only
-  `month` and `year` when every date falls on the same day of the month (monthly data). Day
-  of week and month are categories. A derived column whose name a data column already has is
-  prefixed with its source (`date_month`).
+  `month` and `year` when every date falls on the same day of the month, or on the last
+  (monthly data). Day of week and month are categories. A derived column whose name a data
+  column already has is prefixed with its source (`date_month`).
 - `trend`: `trend`, the days elapsed since the first date of the training data.
 """
 

@@ -6,12 +6,13 @@ reason cites its numbers, so the verdict can be argued with.
 A no-go says why there is nothing to gain, because each cause calls for a different next step:
 no signal at all (the features do not predict the label, even on a proper scoring rule), a
 metric that hides the signal (a hard-label metric on a rare class, while log loss shows it),
-signal that drifts (the model trained on the past loses, the same model trained on a random
-sample of the same period wins), a signal too weak for the bar (the model beats the constant,
-by less than the bar), or a heuristic the model does not beat by enough. An interval that
-reaches zero but clears the bar at its upper end is inconclusive, not "no signal". A model that
-inner CV never chose but that beats the chosen one on the test rows is named, not chosen; a
-gain over a baseline that the constant beats on the test rows is given over the constant too.
+signal that drifts (the model trained on the past loses, a quick gradient boosting probe
+trained on a random sample of the same period wins), a signal too weak for the bar (the model
+beats the constant, by less than the bar), or a heuristic the model does not beat by enough.
+An interval that reaches zero but clears the bar at its upper end is inconclusive, not "no
+signal". A model that inner CV never chose but that beats the chosen one on the test rows is
+named, not chosen; a gain over a baseline that the constant beats on the test rows is given
+over the constant too.
 
 When the spec prices the decision, every verdict states the gain in value, and a model that
 wins on the metric but whose decisions are worth no more than the heuristic's is not a go.
@@ -129,10 +130,10 @@ def _nothing(ev: Evidence) -> str:
             else "the calendar and trend of the time column are switched off: switch them on"
         )
         return (
-            f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while the same "
-            f"model trained on a random sample of the same period scores {random_gain:.0%} "
-            f"better; {tried}. What held before the holdout does not hold after it: retrain "
-            "often, or model the drift"
+            f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while a quick "
+            f"gradient boosting probe trained on a random sample of the same period scores "
+            f"{random_gain:.0%} better than on the past; {tried}. What held before the holdout "
+            "does not hold after it: retrain often, or model the drift"
         )
     if ev.signal.ci[0] > 0:
         return (

@@ -221,6 +221,8 @@ def test_row_names_as_text_are_no_feature_unless_the_spec_names_them():
     assert bind(problem, frame).unused["rownames"] == "row names"
     named = spec(label={"column": "y", "task": "regression"}, features={"all": ["rownames", "x"]})
     assert "rownames" in bind(named, frame).features
+    categories = frame.assign(rownames=frame["rownames"].astype("category"))
+    assert bind(problem, categories).unused["rownames"] == "row names"
     # A text column of that name whose values repeat names groups of rows, not rows.
     frame["rownames"] = [n.split()[0] for n in names]
     assert "rownames" in bind(problem, frame).features
@@ -232,6 +234,8 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
     months = pd.date_range("2019-01-01", periods=400, freq="MS")
     frame = pd.DataFrame({"date": months, "x": np.arange(400) % 5, "y": np.arange(400) % 4})
     problem = spec(label={"column": "y", "task": "regression"}, data={"time": "date"})
+    assert bind(problem, frame).groups["calendar"] == ("month", "year")
+    frame["date"] = pd.date_range("2019-01-31", periods=400, freq="ME")  # month ends
     assert bind(problem, frame).groups["calendar"] == ("month", "year")
     frame["date"] = pd.date_range("2019-01-01", periods=400, freq="D")
     assert bind(problem, frame).groups["calendar"] == (

@@ -41,7 +41,7 @@ def test_a_law_gives_the_rows_for_a_target_and_never_passes_perfect():
 
 def _projection(law_a: float, rows: int = 1000) -> Projection:
     law = Law(law_a, 10.0, 0.5, 1.0, 1.25, 0.0)  # mae = a + 10 n^-0.5
-    return Projection(1.0, "the spec's target", rows, law, (law,) * 3)
+    return Projection(1.0, "the spec's target", rows, law, (law,) * 3, 2.0)
 
 
 def _evidence(projection: Projection) -> Evidence:

@@ -130,11 +130,13 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
 
 def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
     """The trend, or the calendar's columns: the hour only when timestamps carry one, the
-    parts of a day only when the dates fall on more than one day of the month."""
+    parts of a day unless the dates are monthly (all on one day of the month, or all on the
+    last)."""
     if kind == "trend":
         return ["trend"]
     hours = bool((dates != dates.dt.normalize()).any())
-    return calendar_columns(hours, country is not None, dates.dt.day.nunique() > 1)
+    monthly = dates.dt.day.nunique() == 1 or bool(dates.dt.is_month_end.all())
+    return calendar_columns(hours, country is not None, not monthly)
 
 
 def _derive_place(problem: Problem, group: str) -> str:
@@ -235,7 +237,7 @@ def _row_label(s: pd.Series) -> str | None:
     players). Neither says anything that carries over to new examples."""
     if not _row_named(str(s.name)) or s.isna().any() or len(s) < 2:
         return None
-    if pd.api.types.is_string_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+    if pd.api.types.is_string_dtype(s):  # text, categories of text included
         return "row names" if s.nunique() == len(s) else None
     return "row number" if _row_number(s) else None
 

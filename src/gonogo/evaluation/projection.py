@@ -59,13 +59,15 @@ class Law:
 @dataclass(frozen=True)
 class Projection:
     """What more data would bring: the target sought and why, the labeled rows there are, the
-    law fitted to the curve, and the laws fitted to each resample of it (for ranges)."""
+    law fitted to the curve, the laws fitted to each resample of it (for ranges), and the
+    best baseline's score on the curve's rows."""
 
     target: float
     why: str
     rows: int
     law: Law
     laws: tuple[Law, ...]
+    baseline: float
 
     def needed(self) -> Estimate:
         """Labeled rows for the metric to reach the target (inf: not by the law)."""
@@ -107,12 +109,13 @@ def project(
     y: Array,
     metric: Metric,
     resampler: Resampler,
-    target: Callable[[float], tuple[float, str]],
+    target: Callable[[float, str], tuple[float, str]],
 ) -> Projection | None:
     """The curve's law and what it predicts for the target that `target` sets (its value, and
-    why it is sought) from the best baseline's score on the rows the curve is drawn on: the
-    law knows no other rows (on time-ordered data, the latest period's), so the target is
-    set on them too. None without at least three points to fit."""
+    why it is sought) from the best baseline's score on the rows the curve is drawn on and
+    which rows those are when they are not all those tested: the law knows no other rows (on
+    time-ordered data, the latest period's), so a target set from a score is set on them too.
+    None without at least three points to fit."""
     drawn, fractions = curve_drawn(outcome, split)
     if len(fractions) < 3:
         return None
@@ -123,9 +126,11 @@ def project(
     preds[BASELINE] = np.concatenate([run.baseline.test for run, _ in drawn])
     sampler = Resampler(len(stack.distinct), ROUNDS, resampler.seed, resampler.block)
     scores = score_all(metric, y[stack.rows], preds, stack, sampler)
-    value, why = target(scores.point[BASELINE].value)
-    if len(stack.distinct) < len(outcome.stack.distinct):
-        why += ", on the latest period's test rows, where the curve is drawn"
+    base = scores.point[BASELINE].value
+    fewer = len(stack.distinct) < len(outcome.stack.distinct)
+    value, why = target(
+        base, ", on the latest period's test rows, where the curve is drawn" * fewer
+    )
     sign = -1.0 if metric.greater_is_better else 1.0
     errors = sign * np.array([scores.point[str(f)].value for f in fractions])
     draws = sign * np.column_stack([scores.draws[str(f)] for f in fractions])
@@ -136,7 +141,7 @@ def project(
         Law(float(a), float(b), float(c), sign, scale, metric.perfect)
         for a, b, c in zip(*fit(used, draws[np.isfinite(draws).all(axis=1)]), strict=True)
     )
-    return Projection(value, why, len(y), law, laws)
+    return Projection(value, why, len(y), law, laws, base)
 
 
 def _range(values: Array) -> tuple[float, float]:

@@ -108,6 +108,8 @@ def learning_curve(r: Result) -> str:
         rows = [p.rows for p in r.learning_curve]
         ax.plot(rows, [p.value for p in r.learning_curve], "o-", color=MODEL, label=r.best_model)
         base = next(c for c in r.candidates if c.name == r.best_baseline).holdout.value
+        if r.projection is not None:  # on the rows the curve is drawn on, as the target is
+            base = r.projection.baseline
         ax.axhline(base, color=BASELINE, ls="--", label=r.best_baseline)
         ticks = rows
         if r.projection is not None:
