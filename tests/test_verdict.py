@@ -162,9 +162,19 @@ def test_an_uncertain_gain_in_value_keeps_a_clear_metric_gain_inconclusive():
 
 
 def test_a_metric_no_go_still_states_the_value():
-    verdict = decide([], _evidence((-0.02, 0.04), value=_priced((1.0, 9.0))))
+    verdict = decide([], _evidence((-0.02, 0.04), value=_priced((-1.0, 9.0))))
     assert verdict.decision == "no-go" and verdict.reasons[-2].startswith("priced: ")
     assert verdict.reasons[-1] == "launch the heuristic 'rule' without ML"
+
+
+def test_a_metric_no_go_worth_more_in_value_says_the_two_disagree():
+    verdict = decide([], _evidence((-0.02, 0.04), value=_priced((1.0, 9.0))))
+    assert verdict.decision == "no-go" and verdict.reasons[-3].startswith("priced: ")
+    assert verdict.reasons[-2] == (
+        "yet in value gbm's decisions are ahead by a whole interval: if what they are worth is "
+        "what counts, the 5% bar on mae (success.min_improvement) may be too high for this "
+        "decision"
+    )
 
 
 def test_a_gain_over_a_baseline_the_constant_beats_is_also_given_over_the_constant():

@@ -105,6 +105,19 @@ def _priced(ev: Evidence) -> list[str]:
     ]
 
 
+def _value_ahead(ev: Evidence) -> list[str]:
+    """In a no-go on the metric, decisions worth more by a whole interval: the metric's bar
+    and the decision's value disagree, which only the spec can settle."""
+    v = ev.value
+    if v is None or not v.gain.ci[0] > 0:
+        return []
+    return [
+        f"yet in value {v.of('model').name}'s decisions are ahead by a whole interval: if "
+        f"what they are worth is what counts, the {ev.min_improvement:.0%} bar on "
+        f"{ev.metric.name} (success.min_improvement) may be too high for this decision"
+    ]
+
+
 def _meets(metric: Metric, value: float, target: float | None) -> bool:
     return target is not None and (value >= target if metric.greater_is_better else value <= target)
 
@@ -281,7 +294,8 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     assert ev is not None
     no_go = _no_go(ev)
     if no_go:
-        return Verdict("no-go", (*no_go[:-1], *_priced(ev), *_overlooked(ev), no_go[-1]))
+        worth = (*_priced(ev), *_value_ahead(ev))
+        return Verdict("no-go", (*no_go[:-1], *worth, *_overlooked(ev), no_go[-1]))
     m = ev.metric
     comparison = (
         f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
