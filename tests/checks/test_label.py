@@ -45,6 +45,14 @@ def test_a_rare_class_warns():
     assert found.check == "label.imbalance" and found.evidence["shares"]["1"] == 0.05
 
 
+def test_a_rare_class_judged_by_a_metric_that_weighs_it_is_no_warning():
+    frame = noise_frame(1000).assign(y=lambda f: (np.arange(len(f)) % 20 == 0).astype(int))
+    (found,) = label.imbalance(*bound(frame, metric="pr_auc"))
+    assert found.severity == "info" and "pr_auc weighs them as they are" in found.message
+    (found,) = label.imbalance(*bound(frame, metric="roc_auc"))
+    assert found.severity == "warn" and "judge with a prevalence-aware metric" in found.message
+
+
 def test_a_regression_label_has_no_classes_to_balance():
     frame = pd.DataFrame({"x": np.arange(200.0), "y": np.arange(200.0)})
     problem, ds, split = bound(frame)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from gonogo.checks.finding import Finding
+from gonogo.checks.finding import Finding, Severity
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
+from gonogo.metrics import DEFAULT_METRIC
 from gonogo.problem import Problem
 
 MIN_ROWS = 100
 MIN_PER_CLASS = 20
+AWARE = ("pr_auc", "balanced_accuracy", "log_loss")  # metrics that weigh a rare class fairly
 
 
 def _shares(ds: Dataset) -> dict[str, float]:
@@ -95,12 +97,20 @@ def imbalance(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
         return []
     names = ", ".join(f"{c!r} {s:.1%}" for c, s in list(rare.items())[:5])
     names += f" and {len(rare) - 5} more" if len(rare) > 5 else ""
+    metric = problem.metric or DEFAULT_METRIC[ds.task]
+    if metric in AWARE:  # the advice is taken already: what is left to say is no warning
+        severity: Severity = "info"
+        advice = f"{metric} weighs them as they are; expect wide intervals"
+    else:
+        severity = "warn"
+        advice = (
+            f"judge with a prevalence-aware metric ({', '.join(AWARE)}) and expect wide intervals"
+        )
     return [
         Finding(
             "label.imbalance",
-            "warn",
-            f"rare class(es): {names}; judge with a prevalence-aware metric "
-            "(pr_auc, balanced_accuracy, log_loss) and expect wide intervals",
+            severity,
+            f"rare class(es): {names}; {advice}",
             (ds.label,),
             {"shares": shares},
         )
