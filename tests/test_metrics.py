@@ -112,3 +112,10 @@ def test_a_resample_of_no_weight_has_no_mean_and_no_warning():
         warnings.simplefilter("error")  # numpy's "invalid value in divide" leaked to users
         got = mean(np.array([[0.0, 0.0], [1.0, 3.0]]), np.array([2.0, 6.0]))
     assert np.isnan(got[0]) and got[1] == 5.0
+
+
+def test_values_read_as_people_write_them():
+    from gonogo.metrics import number
+
+    assert number(36730.4) == "36,730" and number(-16840.2, signed=True) == "-16,840"
+    assert number(0.612345) == "0.6123" and number(5.5, signed=True) == "+5.5"

@@ -36,6 +36,13 @@ Loss = Literal["absolute", "relative", "squared", "log"]
 _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
+def number(x: float, signed: bool = False) -> str:
+    """A value as people read it: four significant digits, or whole with thousands grouped
+    from 1,000 on (a price reads 36,730, not 3.673e+04)."""
+    sign = "+" if signed else ""
+    return f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
+
+
 def mean(W: Array, v: Array) -> Array:
     """The mean of `v` under each row of weights of W; NaN for a row of no weight (a resample
     that draws none of a small slice's rows), without numpy's warning."""

@@ -28,7 +28,7 @@ from gonogo.checks.finding import Finding
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.decisions import Value
 from gonogo.evaluation.projection import HORIZON, Projection
-from gonogo.metrics import Metric
+from gonogo.metrics import Metric, number
 
 HIDDEN_RARE = 0.15  # a hard-label metric hides signal when the rarest class is below this
 
@@ -82,13 +82,12 @@ def _pct(e: Estimate) -> str:
 
 
 def _val(metric: Metric, name: str, e: Estimate) -> str:
-    return f"{name} {metric.name} {e.value:.4g} [{e.ci[0]:.4g}, {e.ci[1]:.4g}]"
+    return f"{name} {metric.name} {number(e.value)} [{number(e.ci[0])}, {number(e.ci[1])}]"
 
 
 def amount(x: float, unit: str = "") -> str:
     """A sum of money (or of any unit): signed, thousands grouped, cents only when small."""
-    number = f"{x:+,.0f}" if abs(x) >= 1000 else f"{x:+.4g}"
-    return f"{number} {unit}".rstrip()
+    return f"{number(x, signed=True)} {unit}".rstrip()
 
 
 def _priced(ev: Evidence) -> list[str]:
@@ -220,15 +219,15 @@ def _curve(ev: Evidence) -> str:
 
 
 def _projected(metric: Metric, p: Projection) -> str:
-    goal = f"reaching {metric.name} {p.target:.4g} ({p.why})"
+    goal = f"reaching {metric.name} {number(p.target)} ({p.why})"
     limit = HORIZON * p.rows
     needed = p.needed()
     if needed.value > limit:
         at = p.at(limit)
         return (
             f"more data is unlikely to get there: {goal} is not within {HORIZON}x the data; at "
-            f"{limit:,} labeled rows the learning curve's law predicts {at.value:.4g} (95% range "
-            f"{at.ci[0]:.4g} to {at.ci[1]:.4g})"
+            f"{limit:,} labeled rows the learning curve's law predicts {number(at.value)} (95% "
+            f"range {number(at.ci[0])} to {number(at.ci[1])})"
         )
     lo, hi = needed.ci
     upper = f"{hi:,.0f}" if hi <= limit else f"more than {HORIZON}x the data"

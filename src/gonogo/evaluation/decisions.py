@@ -22,7 +22,7 @@ import numpy as np
 
 from gonogo.errors import SpecError
 from gonogo.evaluation.compare import Estimate
-from gonogo.metrics import Array, Metric, mean
+from gonogo.metrics import Array, Metric, mean, number
 from gonogo.problem import Costs, Problem
 
 PER = 1000
@@ -83,11 +83,12 @@ class Policy:
         if self.task == "regression":
             under, over = self.cost
             share = under / (under + over)
-            return f"the prediction {parameter:+.4g} (the {share:.0%} quantile of the errors)"
+            shift = number(parameter, signed=True)
+            return f"the prediction {shift} (the {share:.0%} quantile of the errors)"
         acted = float(decisions.mean()) if len(decisions) else 0.0
         if acted in (0.0, 1.0):
             return "act on everyone" if acted else "act on no one"
-        return f"act when the score is at least {parameter:.4g} ({acted:.0%} of cases)"
+        return f"act when the score is at least {number(parameter)} ({acted:.0%} of cases)"
 
 
 @dataclass(frozen=True)

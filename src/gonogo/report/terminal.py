@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from gonogo.metrics import number
 from gonogo.result import Result
 
 _STYLE = {
@@ -38,9 +39,9 @@ def summary(r: Result, console: Console) -> None:
             table.add_row(
                 c.name + star,
                 c.kind,
-                f"{c.cv:.4g}",
-                f"{c.holdout.value:.4g}",
-                f"{c.holdout.ci[0]:.4g} – {c.holdout.ci[1]:.4g}",
+                number(c.cv),
+                number(c.holdout.value),
+                f"{number(c.holdout.ci[0])} – {number(c.holdout.ci[1])}",
             )
         console.print(table)
     judged = {c: why for c, why in r.data.unused.items() if why not in _ROLES}
