@@ -75,6 +75,20 @@ def test_a_file_no_dialect_reads_names_the_one_tried(tmp_path: Path, given, mess
         read_table(path, "data.path", given)
 
 
+@pytest.mark.parametrize("given", [Given(), Given(decimal=",")])
+def test_thousands_grouped_with_points_beside_decimal_commas_are_refused(tmp_path: Path, given):
+    """A de-DE spreadsheet export of house prices (mosaicData's SaratogaHouses): read as it
+    was, 132.500 became 132.5 and 0,09 text, and the run went on to a go."""
+    path = tmp_path / "houses.csv"
+    path.write_text("price;lotSize;landValue\n132.500;0,09;22.450\n181.115;0,92;900\n")
+    message = (
+        r"data.path: houses.csv: column 'price' writes thousands with points \('132.500'\) "
+        r"beside decimal commas; gonogo reads no thousands separator"
+    )
+    with pytest.raises(DataError, match=message):
+        read_table(path, "data.path", given)
+
+
 def test_blank_cells_and_na_spellings_are_missing_in_text_columns(tmp_path: Path):
     path = tmp_path / "t.csv"
     path.write_text("label,x\nyes,1\n,2\nNA,3\nno,4\n")

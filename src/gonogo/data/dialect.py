@@ -27,6 +27,7 @@ _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SAMPLE = 64 * 1024
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
+_GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")  # 132.500 or 1.234,5
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
     delimiter = given.delimiter
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(lines)
-    decimal = given.decimal or _decimal(lines, delimiter)
+    rows = _fields(lines, delimiter)
+    decimal = given.decimal or _decimal(rows, delimiter)
+    _ungrouped(rows, decimal, path, place)
     sniffed = tuple(part for part in PARTS if getattr(given, part) is None)
     return Dialect(delimiter, decimal, encoding, sniffed)
 
@@ -136,11 +139,28 @@ def _delimiter(lines: list[str]) -> str:
     return max(pool, key=lambda d: widths[d][0] if widths[d] else 0)
 
 
-def _decimal(lines: list[str], delimiter: str) -> str:
+def _decimal(rows: list[list[str]], delimiter: str) -> str:
     """',' when numbers in the cells are written only with decimal commas."""
     if delimiter == ",":
         return "."
-    cells = [c for row in _fields(lines[1:], delimiter) for c in row]
+    cells = [c for row in rows[1:] for c in row]
     commas = any(_DECIMAL_COMMA.match(c) for c in cells)
-    points = any(_DECIMAL_POINT.match(c) for c in cells)
+    points = any(_DECIMAL_POINT.match(c) and not _GROUPED.match(c) for c in cells)
     return "," if commas and not points else "."
+
+
+def _ungrouped(rows: list[list[str]], decimal: str, path: Path, place: str) -> None:
+    """Refuse thousands grouped with points in a file of decimal commas: Arrow reads no
+    thousands separator, so 132.500 would be read as text, or as 132.5 beside 0,09 read as
+    text, one file in two conventions."""
+    if decimal != "," or not rows:
+        return
+    for row in rows[1:]:
+        for name, cell in zip(rows[0], row, strict=False):
+            if _GROUPED.match(cell):
+                raise DataError(
+                    place,
+                    f"{path.name}: column {name!r} writes thousands with points "
+                    f"({cell.strip()!r}) beside decimal commas; gonogo reads no thousands "
+                    "separator: save the numbers without one",
+                )
