@@ -118,3 +118,21 @@ def test_month_end_series_step_by_calendar_months(sales):
 def test_a_step_that_matches_no_row_is_named(sales):
     with pytest.raises(DataError, match=r"derive.past.every: sales_lag_1 is missing on every row"):
         bind(_spec(every="5D"), sales)
+
+
+def test_lags_read_the_time_column_as_data_time_is_read(sales):
+    """Years as whole numbers step a year back; other numbers are named as data.time's error,
+    not as a lag's (a day count with gaps read 'time nan repeats in a series')."""
+    yearly = sales[sales["date"].dt.month == 1].assign(year=lambda f: f["date"].dt.year)
+    problem = spec(
+        data={"time": "year"},
+        label={"column": "sales"},
+        features={"known": ["listings_last_month"]},
+        derive={"past": {"column": "sales", "by": "city", "periods": [1]}},
+    )
+    raw = bind(problem, yearly.drop(columns=["date"])).raw
+    abilene = raw[raw["city"] == "Abilene"].sort_values("year")
+    assert abilene["sales_lag_1"].iloc[1:].tolist() == abilene["sales"].iloc[:-1].tolist()
+    days = yearly.drop(columns=["date"]).assign(year=lambda f: np.arange(len(f)) % 97 + 1.0)
+    with pytest.raises(DataError, match=r"^crafted.yaml: data.time: column 'year' holds numbers"):
+        bind(problem, days)

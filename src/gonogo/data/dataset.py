@@ -290,17 +290,13 @@ def _usable(
     return kept, unused
 
 
-def _time(problem: Problem, values: pd.Series) -> pd.Series:
-    return dates.parse(values, f"{problem.source}: data.time", problem.data.date_format)[0]
-
-
 def _ordered(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
     """The labeled rows, in time order when there is a time column, and their times read as
     dates (read once: inferring a text column's format is not free)."""
     time = problem.data.time
     times = None
     if time is not None:
-        times = _time(problem, frame[time])
+        times = dates.time_of(problem, frame[time])
         order = times.argsort(kind="stable").to_numpy()
         frame, times = frame.iloc[order], times.iloc[order]
     labeled = label.present(frame[problem.label.column]).to_numpy()

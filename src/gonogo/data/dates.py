@@ -18,6 +18,7 @@ from pandas.tseries.api import guess_datetime_format
 
 from gonogo.data.sources import first_line
 from gonogo.errors import DataError
+from gonogo.problem import Problem
 
 ISO = "ISO8601"
 YEAR = "%Y"
@@ -58,6 +59,11 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     if not given and "%y" in fmt:
         _no_future(parsed, values, place, fmt)
     return parsed, fmt
+
+
+def time_of(problem: Problem, values: pd.Series) -> pd.Series:
+    """The column of `data.time` read as dates, an error named after data.time."""
+    return parse(values, f"{problem.source}: data.time", problem.data.date_format)[0]
 
 
 def _how(fmt: str, given: str | None, parsed: pd.Series, values: pd.Series) -> str:

@@ -49,7 +49,7 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
     for role, col in (("column", spec.column), ("by", by), ("time", problem.data.time)):
         if col is not None and col not in frame.columns:
             raise DataError(f"{place}.{role}", f"column {col!r} not found in the data")
-    times = _times(frame[problem.data.time], problem, place)
+    times = dates.time_of(problem, frame[problem.data.time])
     series = frame[by] if by is not None else pd.Series(0, index=frame.index)
     index = pd.MultiIndex.from_arrays([series, times])
     if index.has_duplicates:
@@ -83,30 +83,23 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
     return made
 
 
-def _times(values: pd.Series, problem: Problem, place: str) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values):
-        return values
-    return dates.parse(values, f"{place}: data.time", problem.data.date_format)[0]
-
-
 def _step(every: str | None, times: pd.Series, series: pd.Series, place: str) -> Any:
     """The length of one step: `every`, else the series' regular frequency, else the most
     common gap between consecutive times of a series."""
-    numeric = pd.api.types.is_numeric_dtype(times)
     if every is not None:
         try:
-            return float(every) if numeric else to_offset(every)
+            return to_offset(every)
         except ValueError:
-            what = "a number" if numeric else "a pandas offset such as 1D, 1h or 7D"
-            raise SpecError(f"{place}.every", f"expected {what}; found {every!r}") from None
-    if not numeric:
-        distinct = pd.DatetimeIndex(times.drop_duplicates().sort_values())
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            regular = pd.infer_freq(distinct) if len(distinct) >= 3 else None
-        if regular is not None:
-            return regular
+            raise SpecError(
+                f"{place}.every", f"expected a pandas offset such as 1D, 1h or 7D; found {every!r}"
+            ) from None
+    distinct = pd.DatetimeIndex(times.drop_duplicates().sort_values())
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        regular = pd.infer_freq(distinct) if len(distinct) >= 3 else None
+    if regular is not None:
+        return regular
     gaps = pd.DataFrame({"s": series, "t": times}).sort_values(["s", "t"]).groupby("s")["t"].diff()
-    common = gaps[gaps > (0 if numeric else pd.Timedelta(0))].mode()
+    common = gaps[gaps > pd.Timedelta(0)].mode()
     if common.empty:
         raise SpecError(f"{place}.every", "no two times in a series: give the step's length")
     return common.iloc[0]
