@@ -186,3 +186,18 @@ def test_a_gain_over_a_baseline_the_constant_beats_is_also_given_over_the_consta
         "the constant, gbm improves by +30.0% (95% CI +20.0% to +40.0%)"
     )
     assert not any("inner CV chose" in r for r in decide([], _evidence((0.3, 0.5))).reasons)
+
+
+def test_splits_that_chose_different_baselines_say_their_figures_pool_them():
+    """SaratogaHouses: simple-rule in 6 splits, per-sqft in 4, and the figures named
+    simple-rule pooled both."""
+    mixed = (("model", (("gbm", 10),)), ("baseline", (("rule", 6), ("per-sqft", 4))))
+    gains = (0.2,) * 10
+    verdict = decide([], _evidence((0.2, 0.3), split_gains=gains, choices=mixed))
+    assert (
+        "the outer splits chose different baselines (rule in 6, per-sqft in 4): the baseline's "
+        "figures pool each split's own choice"
+    ) in verdict.reasons
+    alike = (("model", (("gbm", 10),)), ("baseline", (("rule", 10),)))
+    verdict = decide([], _evidence((0.2, 0.3), split_gains=gains, choices=alike))
+    assert not any("chose different" in r for r in verdict.reasons)

@@ -325,6 +325,7 @@ class _Run:
             projection,
             self._overlooked(scores, outcome),
             scores.gain("baseline", _candidate("constant")).ci[1] < 0,
+            tuple((k, tuple(outcome.choices(k).most_common())) for k in ("model", "baseline")),
         )
 
     def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:

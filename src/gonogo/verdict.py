@@ -66,6 +66,7 @@ class Evidence:
     projection: Projection | None = None
     overlooked: tuple[str, Estimate] | None = None
     under_constant: bool = False  # the best baseline does worse than the constant, clearly
+    choices: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # kind, (name, splits)
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -195,7 +196,20 @@ def _stability(ev: Evidence) -> list[str]:
     ahead = sum(g > 0 for g in ev.split_gains)
     return [
         f"over {n} outer splits, {ev.best_model} is ahead of {ev.best_baseline} in {ahead} "
-        f"and clears the {ev.min_improvement:.0%} bar in {ev.clears()}"
+        f"and clears the {ev.min_improvement:.0%} bar in {ev.clears()}",
+        *_pooled(ev),
+    ]
+
+
+def _pooled(ev: Evidence) -> list[str]:
+    """Where the outer splits chose different candidates of a kind, the figures named after
+    the one chosen most often pool each split's own choice: said, not hidden."""
+    return [
+        f"the outer splits chose different {kind}s ("
+        + ", ".join(f"{name} in {n}" for name, n in counts)
+        + f"): the {kind}'s figures pool each split's own choice"
+        for kind, counts in ev.choices
+        if len(counts) > 1
     ]
 
 
