@@ -128,9 +128,8 @@ def project(
     scores = score_all(metric, y[stack.rows], preds, stack, sampler)
     base = scores.point[BASELINE].value
     fewer = len(stack.distinct) < len(outcome.stack.distinct)
-    value, why = target(
-        base, ", on the latest period's test rows, where the curve is drawn" * fewer
-    )
+    where = ", on the latest period's test rows, where the curve is drawn" if fewer else ""
+    value, why = target(base, where)
     sign = -1.0 if metric.greater_is_better else 1.0
     errors = sign * np.array([scores.point[str(f)].value for f in fractions])
     draws = sign * np.column_stack([scores.draws[str(f)] for f in fractions])
