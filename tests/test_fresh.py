@@ -64,15 +64,14 @@ def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     assert builds_on.outcome == "supported"
     assert r.to_dict()["data"]["unused"] == {"sales": "label", "date": "time"}
     # Inner CV (windows of a quarter to three quarters of the history) ranks the linear model
-    # first; it only ties the existing system on the later test rows, where gradient boosting
-    # beats both. Picking gbm there would be choosing on the test rows: the verdict says so
-    # instead, and stays open.
+    # first; on the later test rows it is ahead of the existing system by more than the bar,
+    # but in one origin of three, so the interval reaches below the bar and the verdict stays
+    # open. Gradient boosting does better there, though not clearly better than linear.
     assert r.best_model == "linear" and r.verdict.decision == "inconclusive"
+    assert r.improvement.ci[0] < 0.05 < r.improvement.value
     gbm = _candidate(r, "gbm").holdout.value
     assert gbm < 0.8 * _candidate(r, "same-month-last-year").holdout.value
-    assert gbm < 0.8 * _candidate(r, "linear").holdout.value
-    [said] = [s for s in r.verdict.reasons if s.startswith("gbm, which inner CV ranked below")]
-    assert "does better on the test rows by +" in said and "judge gbm on rows" in said
+    assert gbm < _candidate(r, "linear").holdout.value
 
 
 def test_losses_follow_the_metric_on_a_skewed_label():

@@ -201,3 +201,16 @@ def test_splits_that_chose_different_baselines_say_their_figures_pool_them():
     alike = (("model", (("gbm", 10),)), ("baseline", (("rule", 10),)))
     verdict = decide([], _evidence((0.2, 0.3), split_gains=gains, choices=alike))
     assert not any("chose different" in r for r in verdict.reasons)
+
+
+def test_a_model_inner_cv_ranked_lower_that_wins_on_the_test_rows_is_named_not_chosen():
+    overlooked = ("linear", Estimate(0.12, (0.04, 0.2)))
+    verdict = decide([], _evidence((0.01, 0.2), overlooked=overlooked))
+    assert verdict.decision == "inconclusive"
+    assert verdict.reasons[-2] == (
+        "linear, which inner CV ranked below gbm, does better on the test rows by +12.0% "
+        "(95% CI +4.0% to +20.0%); a choice made there is not evidence: judge linear on rows "
+        "this run has not seen"
+    )
+    no_go = decide([], _evidence((-0.02, 0.04), overlooked=overlooked))
+    assert no_go.decision == "no-go" and any(r.startswith("linear, which") for r in no_go.reasons)

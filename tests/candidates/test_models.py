@@ -20,12 +20,15 @@ def _mape(y: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean(np.abs(y - predicted) / np.abs(y)))
 
 
+@pytest.mark.parametrize("table", ["computers", "txhousing"])
 @pytest.mark.parametrize(("loss", "error"), [("absolute", _mae), ("relative", _mape)])
-def test_the_linear_model_for_mae_and_mape_finds_the_exact_fit_far_from_zero(loss, error):
+def test_the_linear_model_for_mae_and_mape_finds_the_exact_fit_far_from_zero(loss, error, table):
     # PC prices, around 2,200: averaged SGD on the raw label left its intercept far short, and
-    # mape's weights of 1/price shrank its steps until it never left its start.
-    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "computers.parquet")
-    ds = bind(spec(**SPECS["computers"]), frame)
+    # mape's weights of 1/price shrank its steps until it never left its start. Monthly sales of
+    # 46 cities, 6 to 8,900 a month: with SGD's default first step (0.01) it stopped after 11
+    # passes at an mae 36% above the exact fit's, and lost to last year's sales it was given.
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / f"{table}.parquet")
+    ds = bind(spec(**SPECS[table]), frame)
     [linear] = [r for r in recipes(None, "regression", 0, "p.yaml", loss) if r.name == "linear"]
     rows = np.random.default_rng(0).permutation(len(frame))
     train, test = rows[:2000], rows[2000:]

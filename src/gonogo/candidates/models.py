@@ -81,8 +81,17 @@ def _linear(task: str, seed: int, loss: Loss) -> Recipe:
     # Least absolute deviations: epsilon-insensitive loss with epsilon 0, averaged SGD, on the
     # label less its median over its interquartile range. Unscaled, the averaged intercept
     # crawls from 0: on a label near 8 it stopped near 4, far worse than the constant median.
-    # Scaled, it matches scikit-learn's exact QuantileRegressor at a thousandth of its time.
-    params = {"loss": "epsilon_insensitive", "epsilon": 0.0, "average": True, "random_state": seed}
+    # Scaled, it matches scikit-learn's exact QuantileRegressor at a fraction of its time,
+    # given a first step of 0.1 and a finer stopping tolerance: with SGD's defaults (0.01, 1e-3)
+    # it stopped after 11 passes on Texas home sales, at an mae 36% above the exact fit's.
+    params = {
+        "loss": "epsilon_insensitive",
+        "epsilon": 0.0,
+        "average": True,
+        "eta0": 0.1,
+        "tol": 1e-4,
+        "random_state": seed,
+    }
     grid = tuple({"alpha": a} for a in (1e-5, 1e-4, 1e-3, 1e-2))
     return Recipe("linear", SGDRegressor, params, grid, scaled_label=True)
 
