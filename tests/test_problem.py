@@ -117,6 +117,27 @@ def test_reserved_and_repeated_candidate_names_are_refused():
     assert "'constant'" in _error(raw)
 
 
+@pytest.mark.parametrize(
+    ("more", "said"),
+    [
+        # The label as a baseline scored itself (a KeyError once the schema read it).
+        ({"baselines": [{"name": "b", "column": "y"}]}, "baselines[0].column: 'y' is label.column"),
+        ({"data": {"time": "t", "entity": "y"}}, "data.entity: 'y' is already label.column"),
+        ({"data": {"time": "t", "entity": "t"}}, "data.entity: 't' is already data.time"),
+        (
+            {"data": {"time": "t"}, "baselines": [{"name": "b", "column": "t"}]},
+            "baselines[0].column: 't' is data.time",
+        ),
+        (
+            {"data": {"time": "t"}, "derive": {"past": {"column": "x", "by": "y", "periods": [1]}}},
+            "derive.past.by: 'y' is label.column",
+        ),
+    ],
+)
+def test_a_column_in_two_roles_is_refused(more, said):
+    assert said in _error({**BASE, **more})
+
+
 def test_malformed_yaml_names_the_line(tmp_path: Path):
     path = tmp_path / "bad.yaml"
     path.write_text("name: x\nlabel: {column: y\nseed: 0\n")

@@ -436,6 +436,7 @@ class Problem(_Strict):
                 f"features: group {sorted(clash)[0]!r} has the name of a column baseline, whose "
                 "column becomes a feature group of that name; rename one of them"
             )
+        _one_role(self)
         names = [c.name for c in self.baselines] + [m.name for m in self.models or []]
         dup = {n for n in names if names.count(n) > 1} | ({"constant", "simple-rule"} & set(names))
         if dup:
@@ -458,6 +459,28 @@ class Problem(_Strict):
         copy._base_dir = base_dir
         copy._source = source
         return copy
+
+
+def _one_role(problem: Problem) -> None:
+    """The label, the time and the entity are three columns, and none of them is an existing
+    system's output or a series' key: one column in two of these roles reads the label as an
+    input (a baseline that is the label scores perfectly) or splits on the wrong thing."""
+    roles = {
+        "label.column": problem.label.column,
+        "data.time": problem.data.time,
+        "data.entity": problem.data.entity,
+    }
+    taken: dict[str, str] = {}
+    for place, column in roles.items():
+        if column is not None and taken.setdefault(column, place) != place:
+            raise ValueError(f"{place}: {column!r} is already {taken[column]}")
+    keyed = {taken[c]: c for c in (problem.label.column, problem.data.time) if c in taken}
+    others = [(f"baselines[{i}].column", b.column) for i, b in enumerate(problem.baselines)]
+    others += [(f"derive.{g}.by", d.by) for g, d in problem.derive.items() if d and d.by]
+    for place, column in others:
+        for role, used in keyed.items():
+            if column == used:
+                raise ValueError(f"{place}: {column!r} is {role}; expected another column")
 
 
 def derivations(problem: Problem) -> dict[str, DeriveSpec]:

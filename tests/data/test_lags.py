@@ -120,6 +120,13 @@ def test_a_step_that_matches_no_row_is_named(sales):
         bind(_spec(every="5D"), sales)
 
 
+@pytest.mark.parametrize("every", ["0MS", "-1MS"])
+def test_a_step_that_is_not_forward_in_time_is_refused(sales, every):
+    # A step of zero made sales_lag_1 the label itself (a "+84% go" on Seatbelts).
+    with pytest.raises(SpecError, match=rf"derive.past.every: .* found '{every}'"):
+        bind(_spec(every=every), sales)
+
+
 def test_lags_read_the_time_column_as_data_time_is_read(sales):
     """Years as whole numbers step a year back; other numbers are named as data.time's error,
     not as a lag's (a day count with gaps read 'time nan repeats in a series')."""

@@ -87,12 +87,16 @@ def _step(every: str | None, times: pd.Series, series: pd.Series, place: str) ->
     """The length of one step: `every`, else the series' regular frequency, else the most
     common gap between consecutive times of a series."""
     if every is not None:
+        expected = f"expected a pandas offset such as 1D, 1h or 7D; found {every!r}"
         try:
-            return to_offset(every)
+            step = to_offset(every)
         except ValueError:
+            raise SpecError(f"{place}.every", expected) from None
+        if step.n <= 0:  # a step of zero or back in time lags a row onto itself or its future
             raise SpecError(
-                f"{place}.every", f"expected a pandas offset such as 1D, 1h or 7D; found {every!r}"
-            ) from None
+                f"{place}.every", f"expected a step forward in time such as 1D; found {every!r}"
+            )
+        return step
     distinct = pd.DatetimeIndex(times.drop_duplicates().sort_values())
     with pd.option_context("future.infer_freq_returns_offset", True):
         regular = pd.infer_freq(distinct) if len(distinct) >= 3 else None
