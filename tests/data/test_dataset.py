@@ -230,7 +230,8 @@ def test_row_names_as_text_are_no_feature_unless_the_spec_names_them():
 
 def test_monthly_dates_get_a_calendar_of_months_and_years():
     """Every date on the 1st (monthly counts): a weekday of the 1st is no signal and a holiday
-    only New Year's, so the calendar keeps the month and the year; daily dates keep all."""
+    only New Year's, so the calendar keeps the month and the year; daily dates keep all the
+    parts whose cycle they span twice."""
     months = pd.date_range("2019-01-01", periods=400, freq="MS")
     frame = pd.DataFrame({"date": months, "x": np.arange(400) % 5, "y": np.arange(400) % 4})
     problem = spec(label={"column": "y", "task": "regression"}, data={"time": "date"})
@@ -238,6 +239,10 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
     frame["date"] = pd.date_range("2019-01-31", periods=400, freq="ME")  # month ends
     assert bind(problem, frame).groups["calendar"] == ("month", "year")
     frame["date"] = pd.date_range("2019-01-01", periods=400, freq="D")
+    # 400 days are one cycle of the year: its parts are left out, the week's stay.
+    assert bind(problem, frame).groups["calendar"] == ("day_of_week", "year", "weekend")
+    frame = pd.concat([frame, frame], ignore_index=True)
+    frame["date"] = pd.date_range("2019-01-01", periods=800, freq="D")
     assert bind(problem, frame).groups["calendar"] == (
         "day_of_week",
         "day_of_year",
@@ -245,3 +250,5 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
         "year",
         "weekend",
     )
+    frame["date"] = pd.date_range("2019-01-01", periods=800, freq="h")  # 33 days, one year
+    assert bind(problem, frame).groups["calendar"] == ("day_of_week", "weekend", "hour")

