@@ -52,6 +52,14 @@ def test_one_feature_beating_all_the_others_warns():
     assert found.evidence["alone"] > found.evidence["all_others"]
 
 
+def test_the_existing_systems_output_is_strong_without_a_warning():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(800, 4)), columns=["a", "b", "c", "d"])
+    frame["y"] = frame["a"] * 3 + rng.normal(size=800)
+    problem, ds, split = bound(frame, baselines=[{"name": "system", "column": "a"}])
+    assert leakage.single_feature_leak(problem, ds, split) == []
+
+
 def test_real_data_has_no_single_feature_leak(churn_frame):
     problem, ds, split = bound(churn_frame, label={"column": "churn"}, exclude=["rownames"])
     assert leakage.single_feature_leak(problem, ds, split) == []

@@ -18,7 +18,7 @@ from gonogo.checks.probe import (
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
 from gonogo.metrics import METRICS, Array
-from gonogo.problem import Problem, derivations
+from gonogo.problem import Problem, derivations, systems
 
 DETERMINES = 0.99
 # A feature worth a second look: strong on its own (R², or the Brier skill score for classes)...
@@ -62,7 +62,8 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
     it); warn about one so strong that all the others together have less than half its skill.
     A strong legitimate feature sorts most rows, not every row of every class, and is quiet
     unless it dwarfs the rest. A derived column (a lag of the label, the trend) is known when
-    the prediction is made, however strong."""
+    the prediction is made, however strong; so is a column baseline's, which is not warned
+    about."""
     if len(split.holdout) == 0:
         return []
     y = ds.y[split.holdout]
@@ -85,7 +86,10 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
                 {"determination": {c: exact[c] for c in copies}},
             )
         ]
-    skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in derived}
+    # An existing system's output is declared known when the prediction is made: strong, as
+    # it should be, and still blocked above if it reproduces the label.
+    known = derived | set(systems(problem).values())
+    skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in known}
     return _dominant(problem, ds, split, skills, preds)
 
 
