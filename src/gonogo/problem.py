@@ -53,7 +53,8 @@ class DataSpec(_Strict):
     become feature groups. E.g. `date`."""
     entity: str | None = None
     """The column of who or what each example is about; an entity is never on both sides of
-    a split. E.g. `customer_id`."""
+    a split, unless `split.strategy: time` forecasts the same entities' future (a panel).
+    E.g. `customer_id`."""
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
     """A text file's delimiter (one character, or `tab`); sniffed when omitted. E.g. `;`."""
     decimal: Literal[".", ","] | None = None
@@ -320,8 +321,9 @@ class SplitSpec(_Strict):
     """How rows are held out for testing, and how candidates are chosen on the rest."""
 
     strategy: Literal["time", "random", "group"] | None = None
-    """How rows are held out: by time with `data.time`, by entity with `data.entity`, else at
-    random, when omitted. E.g. `time`."""
+    """How rows are held out: by entity with `data.entity`, by time with `data.time`, else at
+    random, when omitted. `time` with an entity judges forecasts of the same entities' future.
+    E.g. `time`."""
     holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
     """The share of rows held out for testing. E.g. `0.25`."""
     folds: Annotated[int, Field(ge=2, le=20)] = 5

@@ -1,8 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from gonogo.checks.split import optimism
-from tests.conftest import bound
+from gonogo.checks import leakage
+from gonogo.checks.split import entity_over_time, optimism
+from tests.conftest import ROOT, bound
 
 
 def _trend(n=700, seed=0):
@@ -33,3 +34,34 @@ def test_stationary_data_is_not_flagged():
     frame["y"] = frame["x"] * 2 + rng.normal(size=700)
     problem, ds, split = bound(frame, data={"time": "day"})
     assert optimism(problem, ds, split) == []
+
+
+def _panel(**split):
+    """Texas home sales per city and month: a panel, with both an entity and a time."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "txhousing.parquet")
+    label = {"column": "sales", "task": "regression"}
+    return bound(frame, label=label, data={"time": "date", "entity": "city"}, **split)
+
+
+def test_a_panel_split_by_entity_says_so_and_how_to_forecast_its_future():
+    problem, ds, split = _panel()
+    (found,) = entity_over_time(problem, ds, split)
+    assert (found.check, found.severity, found.columns) == (
+        "split.by_entity",
+        "info",
+        ("city", "date"),
+    )
+    assert found.message.endswith("set split.strategy: time")
+    assert leakage.entity_overlap(problem, ds, split) == []
+
+
+def test_a_panel_split_by_time_forecasts_the_same_entities_without_a_block():
+    problem, ds, split = _panel(split={"strategy": "time"})
+    assert split.strategy == "time"
+    assert entity_over_time(problem, ds, split) == []
+    assert leakage.entity_overlap(problem, ds, split) == []  # 46 cities on both sides, by design
+    problem, ds, split = _panel(split={"strategy": "random"})
+    (found,) = leakage.entity_overlap(problem, ds, split)
+    assert (
+        found.severity == "block" and "or 'time' to forecast the same ones' future" in found.message
+    )

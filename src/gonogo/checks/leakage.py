@@ -219,7 +219,9 @@ def duplicates(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
 
 
 def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    if ds.entity is None:
+    """Block an entity on both sides of the split, unless the split is by time: a forecast of
+    the same entities' future has them on both sides by design."""
+    if ds.entity is None or split.strategy == "time":
         return []
     entity = ds.frame[ds.entity].astype("string")
     both = set(entity.iloc[split.train].dropna()) & set(entity.iloc[split.holdout].dropna())
@@ -231,7 +233,8 @@ def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]
             "leakage.entity_overlap",
             "block",
             f"{len(both)} {ds.entity} value(s) appear in both training data and holdout "
-            f"({rows:.1%} of holdout rows); use split strategy 'group'",
+            f"({rows:.1%} of holdout rows); use split strategy 'group'"
+            + (", or 'time' to forecast the same ones' future" if ds.time else ""),
             (ds.entity,),
             {"entities": len(both), "holdout_fraction": rows},
         )

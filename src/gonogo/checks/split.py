@@ -53,4 +53,22 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     ]
 
 
-CHECKS = (optimism,)
+def entity_over_time(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Say when a table with both an entity and a time is split by entity, as it is unless the
+    spec says otherwise: new entities are judged, and training holds later times than some
+    test rows, which a forecast of the same entities' future never has."""
+    if ds.time is None or split.strategy != "group" or problem.split.strategy is not None:
+        return []
+    return [
+        Finding(
+            "split.by_entity",
+            "info",
+            f"split by {ds.entity} (data.entity): the estimates are for {ds.entity} values never "
+            f"seen in training, which holds later {ds.time} than some test rows; to judge "
+            f"forecasts of the same ones' future, set split.strategy: time",
+            (ds.entity, ds.time),
+        )
+    ]
+
+
+CHECKS = (optimism, entity_over_time)

@@ -15,12 +15,13 @@ _STYLE = {
     "inconclusive": "bold yellow",
     "blocked": "bold magenta",
 }
+_SEVERITY_STYLE = {"block": "magenta", "warn": "yellow", "info": "dim"}
 # Columns left out by the spec's own roles; the others gonogo left out on its judgment.
 _ROLES = frozenset({"label", "time", "entity", "excluded", "not in features"})
 
 
 def summary(r: Result, console: Console) -> None:
-    """Verdict with reasons, the candidates, hypotheses and non-info findings."""
+    """Verdict with reasons, the candidates, hypotheses and findings (information dimmed)."""
     style = _STYLE[r.verdict.decision]
     body = "\n".join(f"• {reason}" for reason in r.verdict.reasons)
     console.print(
@@ -53,8 +54,4 @@ def summary(r: Result, console: Console) -> None:
             f"({h.effect.value:+.1%}, CI {h.effect.ci[0]:+.1%} to {h.effect.ci[1]:+.1%})"
         )
     for f in r.findings:
-        if f.severity != "info":
-            console.print(
-                f"[{'magenta' if f.severity == 'block' else 'yellow'}]{f.severity}[/] "
-                f"{f.check}: {f.message}"
-            )
+        console.print(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.check}: {f.message}")
