@@ -57,7 +57,9 @@ def entity_over_time(problem: Problem, ds: Dataset, split: Split) -> list[Findin
     """Say when a table with both an entity and a time is split by entity, as it is unless the
     spec says otherwise: new entities are judged, and training holds later times than some
     test rows, which a forecast of the same entities' future never has."""
-    if ds.time is None or split.strategy != "group" or problem.split.strategy is not None:
+    if ds.time is None or ds.entity is None or split.strategy != "group":
+        return []
+    if problem.split.strategy is not None:
         return []
     return [
         Finding(
