@@ -173,6 +173,12 @@ def test_a_column_named_in_another_case_is_suggested_first():
         bind(spec(label={"column": "Wage"}), _fixture("ordinary_cps1985"))
 
 
+def test_a_missing_baseline_column_is_named_at_its_key():
+    problem = spec(label={"column": "wage"}, baselines=[{"name": "b", "column": "wages"}])
+    with pytest.raises(SpecError, match=r"crafted.yaml: baselines\[0\].column: column 'wages'"):
+        bind(problem, _fixture("ordinary_cps1985"))
+
+
 def test_a_row_number_is_no_feature_unless_the_spec_names_it(churn_frame):
     assert churn_frame["rownames"].tolist() == list(range(1, len(churn_frame) + 1))
     ds = bind(spec(label={"column": "churn"}), churn_frame)

@@ -63,7 +63,8 @@ def test_a_last_period_that_is_most_of_the_data_is_one_line(last):
     months = pd.to_datetime(["2018-01-01"] * (1000 - last) + ["2018-02-01"] * last)
     frame = pd.DataFrame({"m": months, "x": np.arange(1000.0), "y": np.arange(1000.0) % 7})
     with pytest.raises(
-        DataError, match=rf"data.time: column 'm': its last period holds {last // 10}% of the rows"
+        DataError,
+        match=rf"crafted.yaml: data.time: the last period of column 'm' holds {last // 10}% of the rows",
     ):
         bound(frame, data={"time": "m"}, split={"holdout": 0.2})
 

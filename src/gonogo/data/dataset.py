@@ -158,7 +158,8 @@ def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> N
     _require(f"{src}: slices", problem.slices, known + derived)
     for i, base in enumerate(problem.baselines):
         _require(f"{src}: baselines[{i}].group_by", base.group_by, known + derived)
-        _require(f"{src}: baselines[{i}].column", [base.column] if base.column else [], known)
+        if base.column is not None and base.column not in known:
+            raise not_found(f"{src}: baselines[{i}].column", base.column, known)
 
 
 def _roles(problem: Problem, columns: list[str]) -> dict[str, str]:

@@ -54,6 +54,12 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     try:
         parsed = pd.to_datetime(values, errors="coerce", format=fmt)
     except (ValueError, TypeError) as err:
+        if "Mixed timezones" in str(err):  # read as one zone, a local hour would shift
+            raise DataError(
+                place,
+                f"column {values.name!r} mixes UTC offsets or time zones; expected one: write "
+                "them all in UTC (2021-03-28T01:30Z) or all as local times without an offset",
+            ) from None
         raise DataError(place, f"date format {fmt!r} does not work: {first_line(err)}") from None
     parsed = _complete(parsed, values, place, _how(fmt, given, parsed, values))
     if not given and "%y" in fmt:

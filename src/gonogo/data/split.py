@@ -102,7 +102,7 @@ def _stamps(ds: Dataset) -> NDArray[np.int64]:
     return np.asarray(pd.DatetimeIndex(ds.frame[ds.time]).asi8)
 
 
-def _time_cut(ds: Dataset, holdout: float) -> int:
+def _time_cut(ds: Dataset, holdout: float, source: str) -> int:
     """First holdout row; rows sharing a timestamp stay on one side: the later one, unless
     that leaves nothing to test (monthly data whose last month holds more than the holdout),
     then the last period is held out whole."""
@@ -116,10 +116,10 @@ def _time_cut(ds: Dataset, holdout: float) -> int:
         start -= 1
     if start < len(stamps) * (1 - 2 * holdout):  # the last period is most of the data
         raise DataError(
-            f"data.time: column {ds.time!r}",
-            f"its last period holds {1 - start / len(stamps):.0%} of the rows, too many to "
-            f"hold out ({holdout:.0%} asked); a time split needs more periods, or another "
-            "split.strategy",
+            f"{source}: data.time",
+            f"the last period of column {ds.time!r} holds {1 - start / len(stamps):.0%} of the "
+            f"rows, too many to hold out ({holdout:.0%} asked); a time split needs more "
+            "periods, or another split.strategy",
         )
     return start
 
@@ -136,7 +136,7 @@ def split_like(strategy: str, problem: Problem, ds: Dataset) -> tuple[Index, Ind
     n, h, seed = len(ds.y), problem.split.holdout, problem.seed
     rows = np.arange(n)
     if strategy == "time":
-        cut = _time_cut(ds, h)
+        cut = _time_cut(ds, h, problem.source)
         return rows[:cut], rows[cut:]
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
