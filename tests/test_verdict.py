@@ -108,6 +108,9 @@ def test_a_missed_target_keeps_it_inconclusive_and_the_curve_speaks():
     assert verdict.decision == "inconclusive"
     assert "does not reach the target 1" in verdict.reasons[2]
     assert "more data would likely help" in verdict.reasons[3]
+    # A doubling that gained 1.2%, under the 5% bar (Seatbelts): a little help, not likely.
+    verdict = decide([], _evidence((0.1, 0.5), target=1.0, curve=0.012))
+    assert verdict.reasons[3].startswith("more data would help a little: doubling")
 
 
 def test_warnings_travel_with_a_go():

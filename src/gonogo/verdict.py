@@ -222,8 +222,10 @@ def _curve(ev: Evidence) -> str:
     if ev.curve_gain is None:
         return "no learning curve to say whether more data would help"
     if ev.curve_gain > MORE_DATA:
+        # A doubling that gains less than the bar asks gains shrink from: a little help only.
+        how = "would likely help" if ev.curve_gain >= ev.min_improvement else "would help a little"
         return (
-            f"more data would likely help: doubling the training data from half to all "
+            f"more data {how}: doubling the training data from half to all "
             f"improved {ev.metric.name} by {ev.curve_gain:.1%}"
         )
     return (

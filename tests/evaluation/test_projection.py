@@ -28,6 +28,15 @@ def test_a_curve_that_gets_worse_with_data_is_flat_not_a_promise():
     assert b[0] == 0 and a[0] == pytest.approx(0.5875)
 
 
+def test_a_steep_curve_keeps_its_floor_at_the_perfect_value():
+    steep = np.array([1.0, 0.55, 0.25, 0.1])  # mae: a straight line in n^-c crosses zero
+    assert fit(ROWS, steep)[0][0] < 0
+    a, b, c = fit(ROWS, steep, floor=0.0)
+    assert a[0] == 0 and b[0] > 0
+    law = Law(a[0], b[0], c[0], 1.0, 1.0, 0.0)
+    assert law.needed(0.05) > 1000  # beyond the last point, which scored 0.1
+
+
 def test_a_law_gives_the_rows_for_a_target_and_never_passes_perfect():
     # AUC = 1 - (0.05 + 2 n^-0.5), with n training rows = labeled rows / 1.25
     auc = METRICS["roc_auc"]

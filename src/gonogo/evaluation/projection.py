@@ -86,8 +86,10 @@ class Projection:
         return self.law.needed(self.target) <= self.rows
 
 
-def fit(rows: Array, errors: Array) -> tuple[Array, Array, Array]:
-    """(a, b, c) per row of `errors` (resamples by points), for curve points at `rows`."""
+def fit(rows: Array, errors: Array, floor: float = -np.inf) -> tuple[Array, Array, Array]:
+    """(a, b, c) per row of `errors` (resamples by points), for curve points at `rows`, with
+    the floor `a` no better than `floor`, the metric's perfect value: a steep curve's straight
+    line put mae's floor at -0.11 and asked for 16 rows to reach a target (elecdemand)."""
     E = np.atleast_2d(errors)
     best = np.full(len(E), np.inf)
     out = np.zeros((3, len(E)))
@@ -96,6 +98,9 @@ def fit(rows: Array, errors: Array) -> tuple[Array, Array, Array]:
         xc = x - x.mean()
         b = np.maximum((E - E.mean(axis=1, keepdims=True)) @ xc / (xc @ xc), 0.0)
         a = E.mean(axis=1) - b * x.mean()
+        low = a < floor  # then the best line through the floor
+        b = np.where(low, np.maximum((E - floor) @ x / (x @ x), 0.0), b)
+        a = np.where(low, floor, a)
         sse = ((E - a[:, None] - b[:, None] * x) ** 2).sum(axis=1)
         better = sse < best
         best = np.where(better, sse, best)
@@ -134,11 +139,13 @@ def project(
     errors = sign * np.array([scores.point[str(f)].value for f in fractions])
     draws = sign * np.column_stack([scores.draws[str(f)] for f in fractions])
     scale = len(y) / used[-1]
-    a, b, c = fit(used, errors)
+    floor = sign * metric.perfect
+    a, b, c = fit(used, errors, floor)
     law = Law(float(a[0]), float(b[0]), float(c[0]), sign, scale, metric.perfect)
+    finite = draws[np.isfinite(draws).all(axis=1)]
     laws = tuple(
         Law(float(a), float(b), float(c), sign, scale, metric.perfect)
-        for a, b, c in zip(*fit(used, draws[np.isfinite(draws).all(axis=1)]), strict=True)
+        for a, b, c in zip(*fit(used, finite, floor), strict=True)
     )
     return Projection(value, why, len(y), law, laws, base)
 
