@@ -224,7 +224,8 @@ class DecisionSpec(_Strict):
     and the verdict speaks in value per 1,000 decisions."""
     budget: Annotated[float, Field(gt=0, lt=1)] | None = None
     """Binary: the share of cases the decision can act on (a campaign's reach); the report's
-    confusion matrix is counted there, at the base rate when omitted. E.g. `0.2`."""
+    confusion matrix is counted there, at the base rate when omitted, and priced decisions
+    act on at most that share, the highest scores first. E.g. `0.2`."""
 
     @model_validator(mode="before")
     @classmethod

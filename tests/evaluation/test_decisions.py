@@ -37,6 +37,24 @@ def test_the_binary_threshold_is_the_cheapest_cut_even_with_ties(seed):
     assert chosen == pytest.approx(_brute_threshold(CALLS, y, p))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_budget_caps_the_share_acted_on_and_the_cut_is_the_cheapest_within_it(seed):
+    rng = np.random.default_rng(seed)
+    p = np.round(rng.uniform(size=300), 2)
+    y = (rng.uniform(size=300) < p).astype(float)
+    pol = Policy("binary", CALLS, budget=0.2)
+    t = pol.tune(y, p)
+    # Every cut, past capacity acting on the top fifth only (a tie split in row order).
+    cheapest = min(pol.costs(y, pol.decide(p, c)).sum() for c in [*np.unique(p), NONE])
+    assert pol.costs(y, pol.decide(p, t)).sum() == pytest.approx(cheapest)
+    assert pol.decide(p, t).mean() <= 0.2
+    assert Policy("binary", CALLS).tune(y, p) < t  # without the cap it would act on more
+    # On other rows the cut may reach further: the capacity still holds, the best first.
+    other = rng.uniform(size=200)
+    acted = pol.decide(other, 0.0)
+    assert acted.sum() == 40 and other[acted == 1].min() >= other[acted == 0].max()
+
+
 def test_any_monotone_score_works_not_only_probabilities():
     rng = np.random.default_rng(0)
     p = rng.uniform(size=500)
@@ -123,6 +141,18 @@ def test_a_model_ahead_on_auc_but_not_in_value_is_not_a_go():
     assert r.value.against == "constant" and r.value.of("constant").policy == "act on everyone"
     assert r.value.gain.value < 0 and r.verdict.decision != "go"
     assert "reaches 0" in r.verdict.reasons[-2]
+
+
+def test_a_budget_makes_ranking_worth_what_acting_on_everyone_was():
+    # The same Swiss outreach, for a team that can reach a fifth of the people: acting on
+    # everyone is out, the constant's fifth is arbitrary, the model's is the likeliest.
+    costs = {"true_positive": -100, "false_positive": 30}
+    problem, frame = _fixture("ordinary_swisslabor", decision={"costs": costs, "budget": 0.2})
+    r = gonogo.run(problem, data=frame)
+    constant, model = r.value.of("constant"), r.value.of("model")
+    assert constant.policy.endswith("(20% of cases, within the budget of 20%)")
+    assert "within the budget of 20%" in model.policy
+    assert r.value.gain.ci[0] > 0 and model.value.value > constant.value.value
 
 
 def test_when_acting_never_pays_the_verdict_says_so():

@@ -10,6 +10,9 @@ rows; the test rows then price the decisions it makes:
 | multiclass | the cheapest class   | nothing: the class whose expected cost under p is lowest |
 | regression | predict p + offset   | the offset, the residuals' quantile under/(under + over) |
 
+With `decision.budget`, a binary policy acts on at most that share of the cases, the highest
+scores first: the cut is the cheapest within it, and the constant's share is arbitrary.
+
 A value is minus the mean cost, per 1,000 decisions, so that more is better and "+X per 1,000
 decisions" reads as money earned or saved.
 """
@@ -32,11 +35,13 @@ NONE = float("inf")  # the threshold of a binary policy that acts on no one
 @dataclass(frozen=True)
 class Policy:
     """Priced decisions for one task. `cost`: binary and multiclass, a matrix
-    [true class, decided class]; regression, the cost of a unit of error under and over."""
+    [true class, decided class]; regression, the cost of a unit of error under and over.
+    `budget`: binary, the largest share of cases that can be acted on (a team's capacity)."""
 
     task: str
     cost: Array
     unit: str = ""
+    budget: float | None = None
 
     def tune(self, y: Array, p: Array) -> float:
         """The policy's parameter, from predictions of rows whose labels are known; without
@@ -49,7 +54,7 @@ class Policy:
             if not len(y):
                 return 0.0
             return float(np.quantile(y - p, quantile, method="inverted_cdf"))
-        return _threshold(self.cost, y, p) if len(y) else _bayes(self.cost)
+        return _threshold(self.cost, y, p, self.budget) if len(y) else _bayes(self.cost)
 
     def decide(self, p: Array, parameter: float) -> Array:
         """Decisions for predictions `p`: 1.0/0.0 (act or not), class codes, or values."""
@@ -57,7 +62,13 @@ class Policy:
             return p + parameter
         if self.task == "multiclass":
             return np.asarray((p @ self.cost).argmin(axis=1), dtype=np.float64)
-        return np.asarray(p >= parameter, dtype=np.float64)
+        acted = p >= parameter
+        if self.budget is not None and acted.sum() > self.budget * len(p):
+            # Over capacity: the highest scores first, the earlier row on a tie.
+            top = np.argsort(-p, kind="stable")[: int(self.budget * len(p))]
+            acted = np.zeros(len(p), dtype=bool)
+            acted[top] = True
+        return np.asarray(acted, dtype=np.float64)
 
     def costs(self, y: Array, decided: Array) -> Array:
         """What each decision cost, given the truth."""
@@ -86,9 +97,10 @@ class Policy:
             shift = number(parameter, signed=True)
             return f"the prediction {shift} (the {share:.0%} quantile of the errors)"
         acted = float(decisions.mean()) if len(decisions) else 0.0
+        within = f", within the budget of {self.budget:.0%}" if self.budget is not None else ""
         if acted in (0.0, 1.0):
             return "act on everyone" if acted else "act on no one"
-        return f"act when the score is at least {number(parameter)} ({acted:.0%} of cases)"
+        return f"act when the score is at least {number(parameter)} ({acted:.0%} of cases{within})"
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,8 @@ def policy(problem: Problem, task: str, classes: tuple[str, ...]) -> Policy | No
     if task == "binary":
         c = costs
         matrix = [[c.true_negative, c.false_positive], [c.false_negative, c.true_positive]]
-        return Policy(task, np.nan_to_num(np.array(matrix, dtype=np.float64)), costs.unit)
+        cost = np.nan_to_num(np.array(matrix, dtype=np.float64))
+        return Policy(task, cost, costs.unit, problem.decision.budget)
     return Policy(task, _matrix(costs, classes, place), costs.unit)
 
 
@@ -159,14 +172,20 @@ def _bayes(cost: Array) -> float:
     return float((cost[0, 1] - cost[0, 0]) / saved)
 
 
-def _threshold(cost: Array, y: Array, p: Array) -> float:
-    """The cut with the lowest total cost on (y, p): act on every row scoring at least it.
-    Cuts fall between distinct scores; acting on no one is a cut too."""
+def _threshold(cost: Array, y: Array, p: Array, budget: float | None = None) -> float:
+    """The cut with the lowest total cost on (y, p): act on every row scoring at least it,
+    on at most the `budget`'s share of them. Cuts fall between distinct scores; acting on no
+    one is a cut too."""
     order = np.argsort(-p, kind="stable")
     ranked, pos = p[order], y[order]
     ends = np.flatnonzero(np.r_[ranked[1:] != ranked[:-1], True])  # last row of each tie
-    tp = np.cumsum(pos)[ends]
-    fp = (ends + 1) - tp
+    acted_on = ends + 1
+    if budget is not None:
+        # A cut past capacity acts on the top rows only (a tie split in row order), as
+        # `decide` does: all such cuts make those same decisions.
+        acted_on = np.minimum(acted_on, int(budget * len(pos)))
+    tp = np.r_[0.0, np.cumsum(pos)][acted_on]
+    fp = acted_on - tp
     positives, negatives = pos.sum(), len(pos) - pos.sum()
     acted = (
         tp * cost[1, 1]
