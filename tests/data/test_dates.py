@@ -62,6 +62,16 @@ def test_whole_numbers_that_can_only_be_years_are_years(values):
     assert fmt == "%Y" and _parse([str(int(v)) for v in values], fmt) == _parse(values)
 
 
+def test_quarters_are_read_as_their_first_day():
+    """fpp3's quarterly tables print `1998 Q1`: no strftime format reads them."""
+    assert _parse(["1998 Q1", "1998 Q4", "1999 Q2"]) == ["1998-01-01", "1998-10-01", "1999-04-01"]
+    assert _parse(["1998Q3", "1998-q2"]) == ["1998-07-01", "1998-04-01"]
+    _, fmt = dates.parse(pd.Series(["1998 Q1"], name="d"), "data.time")
+    assert fmt == dates.QUARTER and _parse(["2001 Q2"], fmt) == ["2001-04-01"]
+    with pytest.raises(DataError, match=r"1 missing or unparsable dates \(format '%Y Q%q'\), e.g"):
+        _parse(["1998 Q1", "1998 Q5"], dates.QUARTER)
+
+
 @pytest.mark.parametrize(
     ("values", "fmt", "message"),
     [

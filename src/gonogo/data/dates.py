@@ -10,6 +10,7 @@ with what was derived from the column, so a server reads its requests the same w
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -22,6 +23,10 @@ from gonogo.problem import Problem
 
 ISO = "ISO8601"
 YEAR = "%Y"
+# Quarters as R's tsibble and spreadsheets write them (`1998 Q1`, `1998Q1`, `1998-Q1`), each
+# read as its first day; pandas has no directive for a quarter, so this one is gonogo's own.
+QUARTER = "%Y Q%q"
+_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*")
 # pandas guesses no format with a two-digit year (`8/6/20 18:57`, as spreadsheets export):
 # these orders and times of day are tried for a value it cannot guess. Year first only with
 # dashes: `31/12/20` read as 2031 December 20 would make every day-first column ambiguous.
@@ -49,6 +54,8 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
             f"column {values.name!r} holds {held}, not dates; expected dates, years as whole "
             "numbers (1000 to 2999), or dates written as text (2001-01-31)",
         )
+    if fmt == QUARTER or (fmt is None and _quarters(values)):
+        return _complete(_quarter_starts(values), values, place, f" (format {QUARTER!r})"), QUARTER
     given = fmt
     fmt = fmt or infer(values, place)
     try:
@@ -106,6 +113,20 @@ def _years(values: pd.Series) -> bool:
         and bool(np.all(known == np.round(known)))
         and bool(np.all((known >= 1000) & (known <= 2999)))
     )
+
+
+def _quarters(values: pd.Series) -> bool:
+    known = values.dropna().astype(str)
+    return len(known) > 0 and bool(known.str.fullmatch(_QUARTER.pattern).all())
+
+
+def _quarter_starts(values: pd.Series) -> pd.Series:
+    """Each quarter's first day; none where a value is not a quarter."""
+    parts = values.astype("string").str.extract(f"^{_QUARTER.pattern}$").dropna()
+    starts = pd.Series(pd.NaT, index=values.index, name=values.name, dtype="datetime64[ns]")
+    months = 3 * parts[1].astype(int) - 2
+    starts[parts.index] = pd.to_datetime(parts[0] + "-" + months.astype(str), format="%Y-%m")
+    return starts
 
 
 def _textual(values: pd.Series) -> bool:
