@@ -40,6 +40,9 @@ def test_no_go_when_even_the_best_case_is_too_small():
     assert verdict.decision == "no-go"
     assert "even the upper end is below the 5% needed" in verdict.reasons[0]
     assert verdict.reasons[-1] == "launch the heuristic 'rule' without ML"
+    # An existing system's output (a column baseline) is already running: it is kept.
+    running = decide([], _evidence((-0.02, 0.04), running=frozenset({"rule"})))
+    assert running.reasons[-1] == "keep the existing system 'rule' without ML"
 
 
 def test_no_go_without_signal_beyond_the_constant():

@@ -67,6 +67,7 @@ class Evidence:
     overlooked: tuple[str, Estimate] | None = None
     under_constant: bool = False  # the best baseline does worse than the constant, clearly
     choices: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # kind, (name, splits)
+    running: frozenset[str] = frozenset()  # baselines that are the existing system's output
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -167,7 +168,7 @@ def _nothing(ev: Evidence) -> str:
 
 
 def _no_go(ev: Evidence) -> list[str]:
-    m, launch = ev.metric, f"launch the heuristic {ev.best_baseline!r} without ML"
+    m, launch = ev.metric, _without_ml(ev, ev.best_baseline)
     if _meets(m, ev.baseline.value, ev.target):
         return [
             f"the baseline already meets the target {ev.target:g}: "
@@ -260,11 +261,18 @@ def _unpriced(ev: Evidence) -> str:
         f"{model.name} is ahead on {ev.metric.name} but not in value: under the given costs its "
         f"decisions ({model.policy}) are worth no more than {other.name}'s ({other.policy}); "
         + (
-            f"launch the heuristic {other.name!r} without ML"
+            _without_ml(ev, other.name)
             if ev.value.against == "baseline"
             else f"launch without ML: {other.policy}"
         )
     )
+
+
+def _without_ml(ev: Evidence, baseline: str) -> str:
+    """What to do instead of ML: a system already running is kept, a heuristic launched."""
+    if baseline in ev.running:
+        return f"keep the existing system {baseline!r} without ML"
+    return f"launch the heuristic {baseline!r} without ML"
 
 
 def _overlooked(ev: Evidence) -> list[str]:
