@@ -8,6 +8,7 @@ import gonogo
 from gonogo.data.dataset import load
 from gonogo.evaluation.compare import Estimate
 from gonogo.evaluation.slices import SliceRow
+from gonogo.problem import BaselineSpec
 from gonogo.refine import suggest
 
 
@@ -55,3 +56,8 @@ def test_no_signal_suggests_launching_the_heuristic_and_nothing_about_slices(
     r = gonogo.run(chicago_problem, data=shuffled)
     assert r.refine[0].startswith(f"launch without ML: ship {r.best_baseline!r}")
     assert not any(s.startswith(("in ", "collect more")) for s in r.refine)
+    # The same heuristic as an existing system's output (a column) is already running.
+    column = BaselineSpec(name=r.best_baseline, column="Clark_Lake")
+    running = chicago_problem.model_copy(update={"baselines": [column]})
+    kept = suggest(running, load(chicago_problem, shuffled), r, None)
+    assert kept[0].startswith(f"launch without ML: keep {r.best_baseline!r}")

@@ -39,7 +39,7 @@ from gonogo.evaluation.projection import Projection, project
 from gonogo.evaluation.selection import Fitter
 from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
-from gonogo.problem import Problem, derivations, hypotheses, systems
+from gonogo.problem import Problem, derivations, hypotheses, running
 from gonogo.refine import suggest
 from gonogo.result import (
     CandidateResult,
@@ -326,7 +326,7 @@ class _Run:
             self._overlooked(scores, outcome),
             scores.gain("baseline", _candidate("constant")).ci[1] < 0,
             tuple((k, tuple(outcome.choices(k).most_common())) for k in ("model", "baseline")),
-            frozenset(systems(self.problem)),
+            running(self.problem),
         )
 
     def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:

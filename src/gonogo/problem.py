@@ -524,6 +524,12 @@ def matches(entry: str, column: str) -> bool:
     return entry == column or (is_pattern(entry) and fnmatch.fnmatchcase(column, entry))
 
 
+def running(problem: Problem) -> frozenset[str]:
+    """Baselines that are an existing system's output (a `column`): already running, so kept
+    rather than launched when ML is not worth it."""
+    return frozenset(b.name for b in problem.baselines if b.column is not None)
+
+
 def systems(problem: Problem) -> dict[str, str]:
     """Feature groups holding an existing system's output: a `column` baseline's column stays
     an input, in a group named after the baseline, unless excluded (by name or pattern) or

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gonogo.data.dataset import Dataset
-from gonogo.problem import Problem, derivations
+from gonogo.problem import Problem, derivations, running
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
 
@@ -109,8 +109,9 @@ def _launch(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
             f"rerun with `metric: log_loss` or `metric: pr_auc`: {r.metric.name} cannot tell "
             "a useful model from always predicting the majority here"
         ]
+    what = "keep" if r.best_baseline in running(p) else "ship"
     return [
-        f"launch without ML: ship {r.best_baseline!r}, log its inputs and outcomes, and "
+        f"launch without ML: {what} {r.best_baseline!r}, log its inputs and outcomes, and "
         "revisit once the logs add signal the heuristic cannot use"
     ]
 
