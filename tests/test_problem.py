@@ -122,11 +122,21 @@ def test_reserved_and_repeated_candidate_names_are_refused():
     [
         # The label as a baseline scored itself (a KeyError once the schema read it).
         ({"baselines": [{"name": "b", "column": "y"}]}, "baselines[0].column: 'y' is label.column"),
-        ({"data": {"time": "t", "entity": "y"}}, "data.entity: 'y' is already label.column"),
-        ({"data": {"time": "t", "entity": "t"}}, "data.entity: 't' is already data.time"),
+        (
+            {"data": {"time": "t", "entity": "y"}},
+            "data.entity: 'y' is label.column; expected another column",
+        ),
+        (
+            {"data": {"time": "t", "entity": "t"}},
+            "data.entity: 't' is data.time; expected another column",
+        ),
         (
             {"data": {"time": "t"}, "baselines": [{"name": "b", "column": "t"}]},
             "baselines[0].column: 't' is data.time",
+        ),
+        (
+            {"data": {"entity": "e"}, "baselines": [{"name": "b", "column": "e"}]},
+            "baselines[0].column: 'e' is data.entity",
         ),
         (
             {"data": {"time": "t"}, "derive": {"past": {"column": "x", "by": "y", "periods": [1]}}},

@@ -466,9 +466,10 @@ class Problem(_Strict):
 
 
 def _one_role(problem: Problem) -> None:
-    """The label, the time and the entity are three columns, and none of them is an existing
-    system's output or a series' key: one column in two of these roles reads the label as an
-    input (a baseline that is the label scores perfectly) or splits on the wrong thing."""
+    """The label, the time and the entity are three columns, none of them an existing
+    system's output, and neither the label nor the time a series' key: one column in two of
+    these roles reads the label as an input (a baseline that is the label scores perfectly)
+    or splits on the wrong thing."""
     roles = {
         "label.column": problem.label.column,
         "data.time": problem.data.time,
@@ -477,14 +478,14 @@ def _one_role(problem: Problem) -> None:
     taken: dict[str, str] = {}
     for place, column in roles.items():
         if column is not None and taken.setdefault(column, place) != place:
-            raise ValueError(f"{place}: {column!r} is already {taken[column]}")
-    keyed = {taken[c]: c for c in (problem.label.column, problem.data.time) if c in taken}
-    others = [(f"baselines[{i}].column", b.column) for i, b in enumerate(problem.baselines)]
-    others += [(f"derive.{g}.by", d.by) for g, d in problem.derive.items() if d and d.by]
-    for place, column in others:
-        for role, used in keyed.items():
-            if column == used:
-                raise ValueError(f"{place}: {column!r} is {role}; expected another column")
+            raise ValueError(f"{place}: {column!r} is {taken[column]}; expected another column")
+    # A series' key may be the entity (it is by default), an existing system's output not.
+    others = [(f"baselines[{i}].column", b.column, taken) for i, b in enumerate(problem.baselines)]
+    keys = {c: p for c, p in taken.items() if p != "data.entity"}
+    others += [(f"derive.{g}.by", d.by, keys) for g, d in problem.derive.items() if d and d.by]
+    for place, column, used in others:
+        if column in used:
+            raise ValueError(f"{place}: {column!r} is {used[column]}; expected another column")
 
 
 def derivations(problem: Problem) -> dict[str, DeriveSpec]:
@@ -541,7 +542,6 @@ def systems(problem: Problem) -> dict[str, str]:
         if b.column is not None
         and not any(matches(e, b.column) for e in problem.exclude)
         and b.column not in listed
-        and b.column != problem.label.column
     }
 
 

@@ -223,7 +223,7 @@ def _curve(ev: Evidence) -> str:
     if ev.curve_gain is None:
         return "no learning curve to say whether more data would help"
     if ev.curve_gain > MORE_DATA:
-        # A doubling that gains less than the bar asks gains shrink from: a little help only.
+        # Each further doubling gains less than the last: one under the bar helps a little.
         how = "would likely help" if ev.curve_gain >= ev.min_improvement else "would help a little"
         return (
             f"more data {how}: doubling the training data from half to all "

@@ -256,5 +256,15 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
         "year",
         "weekend",
     )
+    # Exactly two cycles: each date stands for its step, so the last one's step counts.
+    two_years = pd.date_range("2021-01-01", "2022-12-31", freq="D")
+    assert (
+        "month"
+        in bind(problem, frame.head(len(two_years)).assign(date=two_years)).groups["calendar"]
+    )
+    months = frame.head(24).assign(date=pd.date_range("2020-01-01", periods=24, freq="MS"))
+    assert bind(problem, months).groups["calendar"] == ("month", "year")
+    fortnight = frame.head(14).assign(date=pd.date_range("2020-01-01", periods=14))
+    assert "day_of_week" in bind(problem, fortnight).groups["calendar"]
     frame["date"] = pd.date_range("2019-01-01", periods=800, freq="h")  # 33 days, one year
     assert bind(problem, frame).groups["calendar"] == ("day_of_week", "weekend", "hour")

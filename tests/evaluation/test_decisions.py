@@ -7,7 +7,7 @@ import pytest
 import gonogo
 from gonogo.data.dataset import bind
 from gonogo.errors import SpecError
-from gonogo.evaluation.decisions import NONE, PER, Policy, policy
+from gonogo.evaluation.decisions import NONE, PER, TOP, Policy, policy
 from tests.conftest import ROOT, spec
 from tests.fixtures.make_fixtures import SPECS
 
@@ -42,17 +42,38 @@ def test_a_budget_caps_the_share_acted_on_and_the_cut_is_the_cheapest_within_it(
     rng = np.random.default_rng(seed)
     p = np.round(rng.uniform(size=300), 2)
     y = (rng.uniform(size=300) < p).astype(float)
-    pol = Policy("binary", CALLS, budget=0.2)
+    # A call pays only from p = 0.7: the cheapest cut stays inside a budget of 60%.
+    dear = np.array([[0.0, 70.0], [0.0, -30.0]])
+    pol = Policy("binary", dear, budget=0.6)
     t = pol.tune(y, p)
-    # Every cut, past capacity acting on the top fifth only (a tie split in row order).
-    cheapest = min(pol.costs(y, pol.decide(p, c)).sum() for c in [*np.unique(p), NONE])
-    assert pol.costs(y, pol.decide(p, t)).sum() == pytest.approx(cheapest)
-    assert pol.decide(p, t).mean() <= 0.2
-    assert Policy("binary", CALLS).tune(y, p) < t  # without the cap it would act on more
-    # On other rows the cut may reach further: the capacity still holds, the best first.
-    other = rng.uniform(size=200)
-    acted = pol.decide(other, 0.0)
-    assert acted.sum() == 40 and other[acted == 1].min() >= other[acted == 0].max()
+    cheapest = min(dear[y.astype(int), (p >= c).astype(int)].sum() for c in [*np.unique(p), NONE])
+    assert 0 < t < 1 and pol.costs(y, pol.decide(p, t)).sum() == pytest.approx(cheapest)
+
+
+def test_when_filling_the_budget_pays_the_top_share_is_taken_on_new_rows_too():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=600)
+    y = (rng.uniform(size=600) < p).astype(float)
+    pol = Policy("binary", CALLS, budget=0.2)  # a call pays from p = 0.23: every top case
+    assert pol.tune(y, p) == TOP
+    assert pol.describe(TOP, np.empty(0)) == "act on the 20% with the highest scores (the budget)"
+    fresh = rng.uniform(size=150) * 0.9  # new rows score lower: a cut's score would fall short
+    acted = pol.decide(fresh, TOP)
+    assert acted.sum() == 30 and fresh[acted == 1].min() >= fresh[acted == 0].max()
+
+
+def test_a_tie_at_the_cap_is_split_at_random_not_by_row_order():
+    pol = Policy("binary", CALLS, budget=0.2)
+    acted = pol.decide(np.full(1000, 0.46), TOP)
+    assert acted.sum() == 200 and 0.1 < acted[:500].mean() < 0.3  # not the first 200 rows
+    # Tuned on a tie, the cost of acting on a fifth of it is the fifth's share of its labels.
+    y = np.r_[np.ones(500), np.zeros(500)]  # the positives first in row order
+    assert (
+        Policy("binary", np.array([[0.0, 65.0], [0.0, -60.0]]), budget=0.2).tune(
+            y, np.full(1000, 0.5)
+        )
+        == NONE
+    )  # a random fifth: 100 x -60 + 100 x 65 > 0, though the first fifth would pay
 
 
 def test_any_monotone_score_works_not_only_probabilities():
@@ -145,14 +166,14 @@ def test_a_model_ahead_on_auc_but_not_in_value_is_not_a_go():
 
 def test_a_budget_makes_ranking_worth_what_acting_on_everyone_was():
     # The same Swiss outreach, for a team that can reach a fifth of the people: acting on
-    # everyone is out, the constant's fifth is arbitrary, the model's is the likeliest.
+    # everyone is out, the constant's fifth is a random one, the model's the likeliest.
     costs = {"true_positive": -100, "false_positive": 30}
     problem, frame = _fixture("ordinary_swisslabor", decision={"costs": costs, "budget": 0.2})
     r = gonogo.run(problem, data=frame)
     constant, model = r.value.of("constant"), r.value.of("model")
-    assert constant.policy.endswith("(20% of cases, within the budget of 20%)")
-    assert "within the budget of 20%" in model.policy
-    assert r.value.gain.ci[0] > 0 and model.value.value > constant.value.value
+    assert constant.policy == model.policy == "act on the 20% with the highest scores (the budget)"
+    # A random fifth still pays (46% take part); the model's likeliest fifth pays clearly more.
+    assert constant.value.value > 0 and constant.value.ci[1] < model.value.ci[0]
 
 
 def test_when_acting_never_pays_the_verdict_says_so():

@@ -18,7 +18,7 @@ from gonogo.checks.probe import (
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split, split_like
 from gonogo.metrics import METRICS, Array
-from gonogo.problem import Problem, derivations, systems
+from gonogo.problem import Problem, derivations
 
 DETERMINES = 0.99
 # A feature worth a second look: strong on its own (R², or the Brier skill score for classes)...
@@ -88,7 +88,7 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
         ]
     # An existing system's output is declared known when the prediction is made: strong, as
     # it should be, and still blocked above if it reproduces the label.
-    known = derived | set(systems(problem).values())
+    known = derived | {b.column for b in problem.baselines if b.column is not None}
     skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in known}
     return _dominant(problem, ds, split, skills, preds)
 

@@ -66,8 +66,8 @@ def entity_over_time(problem: Problem, ds: Dataset, split: Split) -> list[Findin
             "split.by_entity",
             "info",
             f"split by {ds.entity} (data.entity): the estimates are for {ds.entity} values never "
-            f"seen in training, which holds later {ds.time} than some test rows; to judge "
-            f"forecasts of the same ones' future, set split.strategy: time",
+            f"seen in training, and training holds later times ({ds.time}) than some test rows; "
+            "to judge forecasts of the same ones' future, set split.strategy: time",
             (ds.entity, ds.time),
         )
     ]

@@ -136,7 +136,13 @@ def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str
         return ["trend"]
     hours = bool((dates != dates.dt.normalize()).any())
     monthly = dates.dt.day.nunique() == 1 or bool(dates.dt.is_month_end.all())
-    return calendar_columns(hours, country is not None, not monthly, dates.max() - dates.min())
+    # Each date stands for a step: 24 months cover two years, though the first and the last
+    # are 23 months apart.
+    distinct = pd.Series(dates.dropna().unique()).sort_values()
+    step = distinct.diff().median() if len(distinct) > 1 else pd.Timedelta(0)
+    return calendar_columns(
+        hours, country is not None, not monthly, distinct.iloc[-1] - distinct.iloc[0] + step
+    )
 
 
 def _derive_place(problem: Problem, group: str) -> str:

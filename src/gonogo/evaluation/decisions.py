@@ -11,7 +11,8 @@ rows; the test rows then price the decisions it makes:
 | regression | predict p + offset   | the offset, the residuals' quantile under/(under + over) |
 
 With `decision.budget`, a binary policy acts on at most that share of the cases, the highest
-scores first: the cut is the cheapest within it, and the constant's share is arbitrary.
+scores first, a tie at the cap split at random (the constant's share is a random one): the
+cut is the cheapest within it, or the whole share when filling it is cheapest.
 
 A value is minus the mean cost, per 1,000 decisions, so that more is better and "+X per 1,000
 decisions" reads as money earned or saved.
@@ -30,6 +31,7 @@ from gonogo.problem import Costs, Problem
 
 PER = 1000
 NONE = float("inf")  # the threshold of a binary policy that acts on no one
+TOP = -float("inf")  # ...and of one that acts on as many as the budget allows, best first
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ class Policy:
         if self.task == "multiclass":
             return np.asarray((p @ self.cost).argmin(axis=1), dtype=np.float64)
         acted = p >= parameter
-        if self.budget is not None and acted.sum() > self.budget * len(p):
-            # Over capacity: the highest scores first, the earlier row on a tie.
-            top = np.argsort(-p, kind="stable")[: int(self.budget * len(p))]
+        k = _capacity(self.budget, len(p))
+        if acted.sum() > k:
+            # A fixed shuffle orders each tie, so a constant's share is not the first rows,
+            # which on a time split are the earliest.
+            shuffle = np.random.default_rng(0).permutation(len(p))
             acted = np.zeros(len(p), dtype=bool)
-            acted[top] = True
+            acted[np.lexsort((shuffle, -p))[:k]] = True
         return np.asarray(acted, dtype=np.float64)
 
     def costs(self, y: Array, decided: Array) -> Array:
@@ -97,10 +101,11 @@ class Policy:
             shift = number(parameter, signed=True)
             return f"the prediction {shift} (the {share:.0%} quantile of the errors)"
         acted = float(decisions.mean()) if len(decisions) else 0.0
-        within = f", within the budget of {self.budget:.0%}" if self.budget is not None else ""
+        if parameter == TOP and self.budget is not None:
+            return f"act on the {self.budget:.0%} with the highest scores (the budget)"
         if acted in (0.0, 1.0):
             return "act on everyone" if acted else "act on no one"
-        return f"act when the score is at least {number(parameter)} ({acted:.0%} of cases{within})"
+        return f"act when the score is at least {number(parameter)} ({acted:.0%} of cases)"
 
 
 @dataclass(frozen=True)
@@ -172,19 +177,24 @@ def _bayes(cost: Array) -> float:
     return float((cost[0, 1] - cost[0, 0]) / saved)
 
 
+def _capacity(budget: float | None, n: int) -> int:
+    """How many of `n` cases a budget lets the decision act on (all without one)."""
+    return n if budget is None else round(budget * n)
+
+
 def _threshold(cost: Array, y: Array, p: Array, budget: float | None = None) -> float:
-    """The cut with the lowest total cost on (y, p): act on every row scoring at least it,
-    on at most the `budget`'s share of them. Cuts fall between distinct scores; acting on no
-    one is a cut too."""
+    """The cut with the lowest total cost on (y, p): act on every row scoring at least it.
+    Cuts fall between distinct scores; acting on no one is a cut too. With a `budget`, a cut
+    past capacity acts on the top rows only, a tie through the cap priced at its share: such
+    a cut, when cheapest, is the budget's top share (TOP), which fills the capacity on new
+    rows where the cut's own score would leave it short."""
     order = np.argsort(-p, kind="stable")
     ranked, pos = p[order], y[order]
     ends = np.flatnonzero(np.r_[ranked[1:] != ranked[:-1], True])  # last row of each tie
-    acted_on = ends + 1
-    if budget is not None:
-        # A cut past capacity acts on the top rows only (a tie split in row order), as
-        # `decide` does: all such cuts make those same decisions.
-        acted_on = np.minimum(acted_on, int(budget * len(pos)))
-    tp = np.r_[0.0, np.cumsum(pos)][acted_on]
+    bounds = np.r_[0, ends + 1]
+    k = _capacity(budget, len(pos))
+    acted_on = np.minimum(ends + 1, k)
+    tp = np.interp(acted_on, bounds, np.r_[0.0, np.cumsum(pos)[ends]])
     fp = acted_on - tp
     positives, negatives = pos.sum(), len(pos) - pos.sum()
     acted = (
@@ -195,4 +205,6 @@ def _threshold(cost: Array, y: Array, p: Array, budget: float | None = None) -> 
     )
     nobody = positives * cost[1, 0] + negatives * cost[0, 0]
     best = int(np.argmin(acted))
-    return NONE if nobody < acted[best] else float(ranked[ends[best]])
+    if nobody < acted[best]:
+        return NONE
+    return TOP if budget is not None and ends[best] + 1 >= k else float(ranked[ends[best]])

@@ -313,14 +313,14 @@ def _inner_fits(cand: Candidate, fold: Fold) -> int:
 
 def _decide(policy: Policy, y: Array, fold: Fold, roles: dict[str, Fitted]) -> dict[str, Decided]:
     """Each role's policy tuned on its inner validation predictions (the outer test rows are
-    never seen), then applied to its test predictions. The constant ranks no one: its inner
-    folds' slightly different rates would rank their rows, and a cut between them would leave
-    its one test value on either side by chance, so it is tuned on that one value."""
+    never seen), then applied to its test predictions. A binary constant ranks no one: its
+    inner folds' slightly different rates would rank their rows, and a cut between them would
+    leave its one test value on either side by chance, so it is tuned on that one value."""
     seen = np.concatenate([val for _, val in fold.inner]) if fold.inner else np.empty(0, np.intp)
     out = {}
     for role, f in roles.items():
         inner = f.inner.predictions
-        if role == "constant" and len(f.test):
+        if role == "constant" and policy.task == "binary" and len(f.test):
             inner = np.broadcast_to(f.test[:1], inner.shape)
         parameter = policy.tune(y[seen], inner)
         out[role] = Decided(parameter, policy.decide(f.test, parameter))
