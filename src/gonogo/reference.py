@@ -109,8 +109,8 @@ A group named in `derive` is a feature group of its own, so it cannot share its 
   (monthly data). A cyclic part only when the dates span two of its cycles (`month` and
   `day_of_year` two years, `day_of_week` and `weekend` two weeks, `hour` two days): seen
   once, its effect is only the level of that stretch of time. Day of week and month are
-  categories. A derived column whose name a data
-  column already has is prefixed with its source (`date_month`).
+  categories. A derived column whose name a data column already has is prefixed with its
+  source (`date_month`).
 - `trend`: `trend`, the days elapsed since the first date of the training data.
 """
 

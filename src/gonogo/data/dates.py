@@ -10,7 +10,6 @@ with what was derived from the column, so a server reads its requests the same w
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import numpy as np
@@ -26,7 +25,7 @@ YEAR = "%Y"
 # Quarters as R's tsibble and spreadsheets write them (`1998 Q1`, `1998Q1`, `1998-Q1`), each
 # read as its first day; pandas has no directive for a quarter, so this one is gonogo's own.
 QUARTER = "%Y Q%q"
-_QUARTER = re.compile(r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*")
+_QUARTER = r"\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*"
 # pandas guesses no format with a two-digit year (`8/6/20 18:57`, as spreadsheets export):
 # these orders and times of day are tried for a value it cannot guess. Year first only with
 # dashes: `31/12/20` read as 2031 December 20 would make every day-first column ambiguous.
@@ -117,12 +116,12 @@ def _years(values: pd.Series) -> bool:
 
 def _quarters(values: pd.Series) -> bool:
     known = values.dropna().astype(str)
-    return len(known) > 0 and bool(known.str.fullmatch(_QUARTER.pattern).all())
+    return len(known) > 0 and bool(known.str.fullmatch(_QUARTER).all())
 
 
 def _quarter_starts(values: pd.Series) -> pd.Series:
     """Each quarter's first day; none where a value is not a quarter."""
-    parts = values.astype("string").str.extract(f"^{_QUARTER.pattern}$").dropna()
+    parts = values.astype("string").str.extract(f"^{_QUARTER}$").dropna()
     starts = pd.Series(pd.NaT, index=values.index, name=values.name, dtype="datetime64[ns]")
     months = 3 * parts[1].astype(int) - 2
     starts[parts.index] = pd.to_datetime(parts[0] + "-" + months.astype(str), format="%Y-%m")
