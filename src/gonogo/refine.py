@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gonogo.data.dataset import Dataset
+from gonogo.evaluation.compare import signed
 from gonogo.problem import Problem, derivations, running
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
@@ -56,8 +57,8 @@ def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
     return [
         f"in {s.column} = {s.value} (n={s.n}"
         + (f", {s.positives} positive" if s.positives is not None else "")
-        + f") {r.best_model} does worse than {r.best_baseline} ({s.gain.value:+.1%}, 95% CI "
-        f"{s.gain.ci[0]:+.1%} to {s.gain.ci[1]:+.1%}; {m.name} {s.model.value:.4g} vs "
+        + f") {r.best_model} does worse than {r.best_baseline} "
+        f"({s.gain.percent(bracketed=True)}; {m.name} {s.model.value:.4g} vs "
         f"{s.baseline.value:.4g}): keep the heuristic there, or study that sub-population"
         for s in losing[:MAX_SLICES]
     ]
@@ -65,16 +66,16 @@ def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
 
 def _hypotheses(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
     advice = {
-        "not-supported": "drop group {g!r} ({name!r}): it adds at most {hi:+.1%}; a simpler "
+        "not-supported": "drop group {g!r} ({name!r}): it adds at most {hi}; a simpler "
         "model is cheaper to run and to explain",
-        "hurts": "drop group {g!r} ({name!r}): the model is better without it ({lo:+.1%} to "
-        "{hi:+.1%} with it)",
-        "inconclusive": "hypothesis {name!r} is inconclusive ({lo:+.1%} to {hi:+.1%}): more data "
+        "hurts": "drop group {g!r} ({name!r}): the model is better without it ({lo} to "
+        "{hi} with it)",
+        "inconclusive": "hypothesis {name!r} is inconclusive ({lo} to {hi}): more data "
         "or a sharper feature for {g!r} would settle it",
     }
     return [
         advice["hurts" if h.effect.ci[1] < 0 else h.outcome].format(
-            g=h.group, name=h.name, lo=h.effect.ci[0], hi=h.effect.ci[1]
+            g=h.group, name=h.name, lo=signed(h.effect.ci[0]), hi=signed(h.effect.ci[1])
         )
         for h in r.hypotheses
         if h.outcome in advice

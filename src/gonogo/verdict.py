@@ -79,10 +79,6 @@ class Evidence:
         return self.proper is not None and self.proper.ci[0] > 0 and self.rarest is not None
 
 
-def _pct(e: Estimate) -> str:
-    return f"{e.value:+.1%} (95% CI {e.ci[0]:+.1%} to {e.ci[1]:+.1%})"
-
-
 def _val(metric: Metric, name: str, e: Estimate) -> str:
     return f"{name} {metric.name} {number(e.value)} [{number(e.ci[0])}, {number(e.ci[1])}]"
 
@@ -130,9 +126,9 @@ def _nothing(ev: Evidence) -> str:
     if ev.hides_signal:
         assert ev.proper is not None and ev.rarest is not None
         return (
-            f"the metric hides the signal: {vs} {_pct(ev.signal)} on {m.name}, which reads "
+            f"the metric hides the signal: {vs} {ev.signal.percent()} on {m.name}, which reads "
             f"hard labels and on a class of {ev.rarest:.1%} rewards always predicting the "
-            f"majority; on log loss the same model beats the constant by {_pct(ev.proper)}. "
+            f"majority; on log loss the same model beats the constant by {ev.proper.percent()}. "
             "Judge with pr_auc or log_loss, and price the decision it drives (what a missed "
             "case and a false alarm each cost)"
         )
@@ -144,25 +140,25 @@ def _nothing(ev: Evidence) -> str:
             else "the calendar and trend of the time column are switched off: switch them on"
         )
         return (
-            f"the signal drifts: trained on the past, {vs} {_pct(ev.signal)}, while a quick "
+            f"the signal drifts: trained on the past, {vs} {ev.signal.percent()}, while a quick "
             f"gradient boosting probe trained on a random sample of the same period scores "
             f"{random_gain:.0%} better than on the past; {tried}. What held before the holdout "
             "does not hold after it: retrain often, or model the drift"
         )
     if ev.signal.ci[0] > 0:
         return (
-            f"the features carry a signal, too weak for the bar: {vs} {_pct(ev.signal)}, "
+            f"the features carry a signal, too weak for the bar: {vs} {ev.signal.percent()}, "
             f"short of the {ev.min_improvement:.0%} needed even at its upper end"
         )
     if ev.proper is not None and ev.proper.ci[0] > 0:
         return (
             f"no model is better than the constant baseline on {m.name}: {vs} "
-            f"{_pct(ev.signal)}; on log loss it is ({_pct(ev.proper)}): the signal is in the "
-            f"probabilities, which {m.name} does not reward"
+            f"{ev.signal.percent()}; on log loss it is ({ev.proper.percent()}): the signal is in "
+            f"the probabilities, which {m.name} does not reward"
         )
-    proper = f"; on log loss too: {_pct(ev.proper)}" if ev.proper is not None else ""
+    proper = f"; on log loss too: {ev.proper.percent()}" if ev.proper is not None else ""
     return (
-        f"no model is better than the constant baseline: {vs} {_pct(ev.signal)}{proper}; the "
+        f"no model is better than the constant baseline: {vs} {ev.signal.percent()}{proper}; the "
         "features carry no usable signal"
     )
 
@@ -182,7 +178,7 @@ def _no_go(ev: Evidence) -> list[str]:
             launch = "rerun with a metric that sees the signal before launching anything"
         return [_nothing(ev), *_stability(ev), launch]
     return [
-        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)}; even the "
+        f"{ev.best_model} improves on {ev.best_baseline} by {ev.improvement.percent()}; even the "
         f"upper end is below the {ev.min_improvement:.0%} needed",
         *_stability(ev),
         launch,
@@ -283,7 +279,7 @@ def _overlooked(ev: Evidence) -> list[str]:
     name, gain = ev.overlooked
     return [
         f"{name}, which inner CV ranked below {ev.best_model}, does better on the test rows by "
-        f"{_pct(gain)}; a choice made there is not evidence: judge {name} on rows this run "
+        f"{gain.percent()}; a choice made there is not evidence: judge {name} on rows this run "
         "has not seen"
     ]
 
@@ -295,7 +291,7 @@ def _beaten_baseline(ev: Evidence) -> list[str]:
         return []
     return [
         f"{ev.best_baseline}, the baseline inner CV chose, does worse than the constant on the "
-        f"test rows; over the constant, {ev.best_model} improves by {_pct(ev.signal)}"
+        f"test rows; over the constant, {ev.best_model} improves by {ev.signal.percent()}"
     ]
 
 
@@ -321,7 +317,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         return Verdict("no-go", (*no_go[:-1], *worth, *_overlooked(ev), no_go[-1]))
     m = ev.metric
     comparison = (
-        f"{ev.best_model} improves on {ev.best_baseline} by {_pct(ev.improvement)} "
+        f"{ev.best_model} improves on {ev.best_baseline} by {ev.improvement.percent()} "
         f"(needed: {ev.min_improvement:.0%})"
     )
     values = (

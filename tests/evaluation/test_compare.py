@@ -44,3 +44,9 @@ def test_equal_predictions_share_their_draws_and_different_ones_do_not(churn_sco
     assert np.array_equal(scores.draws["copy"], scores.draws["total_day_minutes"])
     assert not np.array_equal(scores.draws["total_eve_minutes"], scores.draws["total_day_minutes"])
     assert scores.gain("copy", "total_day_minutes").ci == (0.0, 0.0)
+
+
+def test_a_relative_value_that_rounds_to_nothing_reads_as_no_loss():
+    e = compare.Estimate(-0.0004, (-0.0204, 0.0003))
+    assert e.percent() == "+0.0% (95% CI -2.0% to +0.0%)"
+    assert compare.signed(-0.0006) == "-0.1%" and compare.signed(0.1234) == "+12.3%"

@@ -37,9 +37,8 @@ def worse_than_constant(
                 "baseline.worse_than_constant",
                 "warn",
                 f"the heuristic {cand.name!r} does worse than always predicting the constant: "
-                f"{m.name} {value:.4g} vs {constant:.4g} ({gain.value:+.1%}, 95% CI "
-                f"{gain.ci[0]:+.1%} to {gain.ci[1]:+.1%}){why}; if it is in use today, "
-                "replacing it with the constant is already an improvement",
+                f"{m.name} {value:.4g} vs {constant:.4g} ({gain.percent(bracketed=True)}){why}; "
+                "if it is in use today, replacing it with the constant is already an improvement",
                 (),
                 {"candidate": cand.name, "relative": gain.value, "ci": list(gain.ci)},
             )

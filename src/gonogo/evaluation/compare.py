@@ -32,6 +32,19 @@ class Estimate:
     value: float
     ci: tuple[float, float]
 
+    def percent(self, bracketed: bool = False) -> str:
+        """A relative value and its interval: +12.0% (95% CI +0.2% to +23.5%), or inside
+        brackets already: +12.0%, 95% CI +0.2% to +23.5%."""
+        ci = f"95% CI {signed(self.ci[0])} to {signed(self.ci[1])}"
+        return f"{signed(self.value)}, {ci}" if bracketed else f"{signed(self.value)} ({ci})"
+
+
+def signed(share: float) -> str:
+    """A share as a signed percentage to a tenth. A loss that rounds to nothing reads +0.0%:
+    "-0.0%" reads as a loss."""
+    text = f"{share:+.1%}"
+    return "+0.0%" if text == "-0.0%" else text
+
 
 @dataclass(frozen=True)
 class Stack:

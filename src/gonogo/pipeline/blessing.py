@@ -36,16 +36,12 @@ class Blessing:
     gains: dict[str, Estimate] = field(default_factory=dict)
 
 
-def _pct(e: Estimate) -> str:
-    return f"{e.value:+.1%} (95% CI {e.ci[0]:+.1%} to {e.ci[1]:+.1%})"
-
-
 def _against_heuristic(gain: Estimate, name: str, problem: Problem) -> str | None:
     bar = problem.success.min_improvement
     if gain.value >= bar and gain.ci[0] > 0:
         return None
     return (
-        f"it improves on the heuristic {name} by {_pct(gain)}; needed {bar:.0%} "
+        f"it improves on the heuristic {name} by {gain.percent()}; needed {bar:.0%} "
         "and an interval above zero"
     )
 
@@ -54,7 +50,7 @@ def _against_production(gain: Estimate, problem: Problem) -> str | None:
     if gain.value >= -problem.gate.tolerance:
         return None
     return (
-        f"it is worse than the model in production: {_pct(gain)}, beyond the tolerance "
+        f"it is worse than the model in production: {gain.percent()}, beyond the tolerance "
         f"of {problem.gate.tolerance:.0%}"
     )
 

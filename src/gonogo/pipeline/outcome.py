@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gonogo.evaluation.compare import Estimate
+
 CODES = {"registered": 0, "unchanged": 0, "data gate failed": 3, "not blessed": 4}
 
 
@@ -50,7 +52,7 @@ class Outcome:
             out.append("  production " + now.format(self.production))
         out += [f"  [{f['severity']}] {f['message']}" for f in self.findings]
         out += [
-            f"  gain over {k}: {e['value']:+.1%} (95% CI {e['ci'][0]:+.1%} to {e['ci'][1]:+.1%})"
+            f"  gain over {k}: {Estimate(e['value'], tuple(e['ci'])).percent()}"
             for k, e in self.gains.items()
         ]
         prefix = "not blessed: " if self.status == "not blessed" else ""

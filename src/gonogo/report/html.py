@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gonogo.evaluation.compare import signed
 from gonogo.report import frame, plots
 from gonogo.result import Result
 from gonogo.verdict import amount
@@ -22,7 +23,7 @@ def _fmt(value: Any) -> str:
 def _gain(value: float) -> str:
     """A relative gain in percent, signed; a dash where the metric is undefined (a slice of
     one class has no AUC)."""
-    return "—" if math.isnan(value) else f"{value * 100:+.1f}%"
+    return "—" if math.isnan(value) else signed(value)
 
 
 def _unused(r: Result) -> list[tuple[str, list[str]]]:

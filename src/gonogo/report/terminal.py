@@ -50,8 +50,7 @@ def summary(r: Result, console: Console) -> None:
         console.print("left out: " + ", ".join(f"{c} ({why})" for c, why in judged.items()))
     for h in r.hypotheses:
         console.print(
-            f"hypothesis [bold]{h.name}[/]: {h.outcome} "
-            f"({h.effect.value:+.1%}, CI {h.effect.ci[0]:+.1%} to {h.effect.ci[1]:+.1%})"
+            f"hypothesis [bold]{h.name}[/]: {h.outcome} ({h.effect.percent(bracketed=True)})"
         )
     for f in r.findings:
         console.print(f"[{_SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.check}: {f.message}")
