@@ -63,15 +63,16 @@ def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     assert builds_on.origin == "gonogo" and "existing system" in builds_on.name
     assert builds_on.outcome == "supported"
     assert r.to_dict()["data"]["unused"] == {"sales": "label", "date": "time"}
-    # Inner CV (windows of a quarter to three quarters of the history) ranks the linear model
-    # first; on the later test rows it is ahead of the existing system by more than the bar,
-    # but in one origin of three, so the interval reaches below the bar and the verdict stays
-    # open. Gradient boosting does better there, though not clearly better than linear.
-    assert r.best_model == "linear" and r.verdict.decision == "inconclusive"
-    assert r.improvement.ci[0] < 0.05 < r.improvement.value
-    gbm = _candidate(r, "gbm").holdout.value
-    assert gbm < 0.8 * _candidate(r, "same-month-last-year").holdout.value
-    assert gbm < _candidate(r, "linear").holdout.value
+    # Inner CV validates one outer block (about ten months) ahead, the horizon the origins
+    # test, and ranks the linear model first, as the test rows do. It beats the existing
+    # system by +17% over the three origins, but the whole gain is 2013's, when sales rose
+    # past last year's; in 2014 and 2015 last year's month did better. A careful analyst
+    # would not call that a go: the interval clears zero, not the bar.
+    linear, gbm = _candidate(r, "linear").holdout.value, _candidate(r, "gbm").holdout.value
+    assert r.best_model == "linear" and linear < gbm
+    assert r.verdict.decision == "inconclusive"
+    assert 0 < r.improvement.ci[0] < 0.05 and r.improvement.value > 0.15
+    assert r.evaluation.splits == 3 and r.evaluation.ahead == 1
 
 
 def test_losses_follow_the_metric_on_a_skewed_label():

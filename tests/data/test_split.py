@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -5,7 +7,7 @@ import pytest
 from gonogo import DataError, SpecError
 from gonogo.data.dataset import load
 from gonogo.data.split import make_split
-from tests.conftest import bound, noise_frame
+from tests.conftest import ROOT, bound, noise_frame
 
 
 def test_the_time_split_keeps_the_future_out(chicago_problem):
@@ -46,6 +48,23 @@ def test_rows_sharing_a_timestamp_stay_together():
     )
     _, ds, split = bound(frame, data={"time": "d"})
     assert ds.frame["d"].iloc[split.train].max() < ds.frame["d"].iloc[split.holdout].min()
+
+
+def test_inner_folds_validate_one_outer_block_ahead_on_a_panel():
+    """Texas home sales, 46 cities a month: the rolling origins test about ten months each,
+    so inner CV validates the last three such blocks of the training part (not a quarter of
+    the history each, three years ahead), and no month has cities on both sides of a cut."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "txhousing.parquet")
+    _, ds, split = bound(frame, data={"time": "date"}, label={"column": "sales"})
+    dates = ds.frame["date"]
+    block = len(split.holdout) / len(split.outer)
+    assert len(split.outer) == 3 and len(split.folds) == 3
+    assert split.folds[-1][1][-1] == split.train[-1]
+    for train, val in split.folds:
+        assert abs(len(val) - block) < 46  # one month of cities at most
+        assert dates.iloc[train].max() < dates.iloc[val].min()
+    for (train, val), (after, _) in pairwise(split.folds):
+        assert len(train) + len(val) == len(after)  # each trained on every row before its block
 
 
 def test_a_last_period_larger_than_the_holdout_is_held_out_whole():

@@ -14,7 +14,7 @@ live inside its training rows; the outer test rows are scored once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -159,13 +159,11 @@ def _entity(ds: Dataset) -> NDArray[np.str_]:
 
 def _inner(strategy: str, problem: Problem, ds: Dataset, train: Index, seed: int, k: int) -> Folds:
     """`k` CV folds inside `train`, for choosing settings; () when it is too small for them."""
-    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, TimeSeriesSplit
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
     if len(train) < 2 * k:
         return ()
-    if strategy == "time":
-        parts = TimeSeriesSplit(n_splits=k).split(train)
-    elif strategy == "group":
+    if strategy == "group":
         groups = _entity(ds)[train]
         k = min(k, len(set(groups)))
         if k < 2:
@@ -194,22 +192,48 @@ def _k(problem: Problem) -> int:
     return max(2, round(1 / problem.split.holdout))
 
 
-def _origins(ds: Dataset, train: Index, holdout: Index, inner: Folds, count: int) -> list[Fold]:
-    """Rolling origins: the holdout cut into `count` blocks, each tested by a model trained
-    on every row before it; settings are chosen once, before the first origin."""
-    assert ds.time is not None
-    count = max(1, min(count, len(holdout) // MIN_BLOCK))
-    stamps = _stamps(ds)
-    starts = [int(holdout[0])]
+def _blocks(stamps: NDArray[np.int64], start: int, end: int, count: int) -> list[Fold]:
+    """Rows [start, end) cut into `count` blocks of about equal size, each tested by a model
+    trained on every row before it. Rows of one timestamp stay in one block: a month's cities
+    are predicted together, none of them known when the others are."""
+    while 0 < start < end and stamps[start] == stamps[start - 1]:
+        start += 1
+    starts = [start]
     for i in range(1, count):
-        cut = int(holdout[0]) + round(i * len(holdout) / count)
+        cut = start + round(i * (end - start) / count)
         while cut < len(stamps) and stamps[cut] == stamps[cut - 1]:
             cut += 1
-        if starts[-1] < cut < int(holdout[-1]) + 1:
+        if starts[-1] < cut < end:
             starts.append(cut)
-    ends = [*starts[1:], int(holdout[-1]) + 1]
-    rows = np.arange(len(stamps))
-    return [Fold(rows[:a], rows[a:b], inner) for a, b in zip(starts, ends, strict=True)]
+    rows = np.arange(end)
+    return [Fold(rows[:a], rows[a:b], ()) for a, b in zip(starts, [*starts[1:], end], strict=True)]
+
+
+def _time_inner(ds: Dataset, train: Index, block: float, k: int) -> Folds:
+    """`k` inner folds at the end of the training part, each a block as long as an outer test
+    block, predicted by a model trained on every row before it: the question the outer
+    origins ask, one block ahead. The blocks are at most a (k+1)-th of the training part (as
+    scikit-learn's TimeSeriesSplit makes them). Longer windows asked something else: on
+    Texas home sales, validating three years ahead ranked a linear trend first, which lost to
+    gradient boosting one year ahead, the horizon the outer origins test."""
+    if len(train) < 2 * k:
+        return ()
+    n = len(train)
+    span = min(round(k * block), k * (n // (k + 1)))
+    folds = _blocks(_stamps(ds), n - span, n, k)
+    return tuple((f.train, f.test) for f in folds if len(f.train) and len(f.test))
+
+
+def _origins(ds: Dataset, holdout: Index, inner: Folds, count: int) -> list[Fold]:
+    """Rolling origins: the holdout cut into `count` blocks, each tested by a model trained
+    on every row before it; settings are chosen once, before the first origin."""
+    blocks = _blocks(_stamps(ds), int(holdout[0]), int(holdout[-1]) + 1, count)
+    return [replace(f, inner=inner) for f in blocks]
+
+
+def _count(holdout: Index, count: int) -> int:
+    """Rolling origins a holdout of this many rows holds: blocks of at least MIN_BLOCK."""
+    return max(1, min(count, len(holdout) // MIN_BLOCK))
 
 
 def _repeated(strategy: str, problem: Problem, ds: Dataset, count: int) -> list[Fold]:
@@ -248,11 +272,12 @@ def make_split(problem: Problem, ds: Dataset) -> Split:
         return Split(strategy, first.train, first.test, first.inner, tuple(outer))
     train, holdout = split_like(strategy, problem, ds)
     k = problem.split.folds if count == 1 else min(problem.split.folds, NESTED_FOLDS)
-    inner = _inner(strategy, problem, ds, train, problem.seed, k)
+    if strategy == "time":
+        count = _count(holdout, count)
+        inner = _time_inner(ds, train, len(holdout) / count, k)
+    else:
+        inner = _inner(strategy, problem, ds, train, problem.seed, k)
     if not inner or len(holdout) == 0:
         return Split(strategy, train, holdout, ())
-    if count > 1:
-        outer = _origins(ds, train, holdout, inner, count)
-    else:
-        outer = [Fold(train, holdout, inner)]
+    outer = _origins(ds, holdout, inner, count) if count > 1 else [Fold(train, holdout, inner)]
     return Split(strategy, train, holdout, inner, tuple(outer))
