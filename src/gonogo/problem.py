@@ -260,7 +260,8 @@ class BaselineSpec(_Strict):
     """With `group_by`: which statistic; the metric's own when omitted. E.g. `median`."""
     column: str | None = None
     """A column holding the existing system's predictions or scores; it stays an input, in a
-    feature group named after the baseline. E.g. `forecast`."""
+    feature group named after the baseline. A lag the spec derives (`sales_lag_12`) is a
+    heuristic instead, already an input in its lag group. E.g. `forecast`."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> BaselineSpec:
@@ -525,10 +526,31 @@ def matches(entry: str, column: str) -> bool:
     return entry == column or (is_pattern(entry) and fnmatch.fnmatchcase(column, entry))
 
 
+def lag_name(column: str, period: int) -> str:
+    return f"{column}_lag_{period}"
+
+
+def lagged(problem: Problem) -> frozenset[str]:
+    """The columns the spec's lags make."""
+    return frozenset(
+        lag_name(d.column, k)
+        for d in problem.derive.values()
+        if d and d.kind == "lags" and d.column is not None
+        for k in d.periods
+    )
+
+
+def _outputs(problem: Problem) -> list[BaselineSpec]:
+    """Column baselines that are an existing system's output. One on a lag the spec derives
+    is a heuristic (the series' own past, "same month last year"), not a system that runs."""
+    lags = lagged(problem)
+    return [b for b in problem.baselines if b.column is not None and b.column not in lags]
+
+
 def running(problem: Problem) -> frozenset[str]:
-    """Baselines that are an existing system's output (a `column`): already running, so kept
-    rather than launched when ML is not worth it."""
-    return frozenset(b.name for b in problem.baselines if b.column is not None)
+    """Baselines that are an existing system's output: already running, so kept rather than
+    launched when ML is not worth it."""
+    return frozenset(b.name for b in _outputs(problem))
 
 
 def systems(problem: Problem) -> dict[str, str]:
@@ -538,7 +560,7 @@ def systems(problem: Problem) -> dict[str, str]:
     listed = {e for entries in (problem.features or {}).values() for e in entries}
     return {
         b.name: b.column
-        for b in problem.baselines
+        for b in _outputs(problem)
         if b.column is not None
         and not any(matches(e, b.column) for e in problem.exclude)
         and b.column not in listed

@@ -9,7 +9,7 @@ import pytest
 
 from gonogo import DataError, SpecError
 from gonogo.data.dataset import bind
-from gonogo.problem import BaselineSpec
+from gonogo.problem import BaselineSpec, hypotheses, running
 from tests.conftest import spec
 
 
@@ -87,15 +87,6 @@ def test_a_series_that_repeats_a_time_is_refused(sales):
         bind(problem, sales)
 
 
-def test_the_same_month_last_year_heuristic_reads_a_lag_of_the_spec(sales):
-    problem = _spec().model_copy(
-        update={"baselines": [BaselineSpec(name="last-year", column="sales_lag_12")]}
-    )
-    ds = bind(problem, sales)
-    assert ds.groups["last-year"] == ("sales_lag_12",)
-    assert ds.schema.names[-2:] == ["sales_lag_1", "sales_lag_12"]  # a request carries them
-
-
 def test_a_table_whose_index_repeats_gets_the_same_lags(sales):
     halves = pd.concat([sales.iloc[:3700], sales.iloc[3700:].set_axis(range(3700))])
     assert halves.index.has_duplicates
@@ -143,3 +134,21 @@ def test_lags_read_the_time_column_as_data_time_is_read(sales):
     days = yearly.drop(columns=["date"]).assign(year=lambda f: np.arange(len(f)) % 97 + 1.0)
     with pytest.raises(DataError, match=r"^crafted.yaml: data.time: column 'year' holds numbers"):
         bind(problem, days)
+
+
+def test_a_baseline_on_a_lag_is_a_heuristic_not_an_existing_system(sales):
+    """ "Same month last year" made by the spec's lags is the series' own past: launched, not
+    kept, and its column stays in its lag group, not in a group of its own. The same values
+    in a column of the table are what a system in use produced."""
+    lag = {"name": "lag", "column": "sales_lag_12"}
+    made = _spec().model_copy(update={"baselines": [BaselineSpec(**lag)]})
+    ds = bind(made, sales)
+    assert running(made) == frozenset() and "lag" not in ds.groups
+    assert ds.groups["past"] == ("sales_lag_1", "sales_lag_12")
+    assert ds.schema.names[-2:] == ["sales_lag_1", "sales_lag_12"]  # a request carries them
+    assert not any("existing system" in h.name for h in hypotheses(made))
+    given = {"name": "given", "column": "sales_last_year"}
+    table = _spec().model_copy(update={"baselines": [BaselineSpec(**given)]})
+    assert running(table) == {"given"} and bind(table, sales).groups["given"] == (
+        "sales_last_year",
+    )

@@ -21,7 +21,7 @@ from pandas.tseries.frequencies import to_offset
 from gonogo.data import dates
 from gonogo.data.featurize import beside
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import DeriveSpec, Problem
+from gonogo.problem import DeriveSpec, Problem, lag_name
 
 MONTH = (pd.Timedelta(days=28), pd.Timedelta(days=31))  # gaps that are a calendar month
 
@@ -66,7 +66,7 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
     values = pd.Series(frame[spec.column].to_numpy(), index=index)
     made = pd.DataFrame(
         {
-            f"{spec.column}_lag_{k}": values.reindex(
+            lag_name(spec.column, k): values.reindex(
                 pd.MultiIndex.from_arrays([series, times - step * k])
             ).to_numpy()
             for k in spec.periods
