@@ -46,7 +46,8 @@ def test_equal_predictions_share_their_draws_and_different_ones_do_not(churn_sco
     assert scores.gain("copy", "total_day_minutes").ci == (0.0, 0.0)
 
 
-def test_a_relative_value_that_rounds_to_nothing_reads_as_no_loss():
-    e = compare.Estimate(-0.0004, (-0.0204, 0.0003))
-    assert e.percent() == "+0.0% (95% CI -2.0% to +0.0%)"
+def test_a_relative_value_near_zero_keeps_its_sign_and_nothing_reads_as_no_loss():
+    e = compare.Estimate(-0.00001, (-0.0204, -0.0004))
+    assert e.percent() == "+0.0% (95% CI -2.0% to -0.04%)"
+    assert e.percent(bracketed=True) == "+0.0%, 95% CI -2.0% to -0.04%"
     assert compare.signed(-0.0006) == "-0.1%" and compare.signed(0.1234) == "+12.3%"

@@ -40,10 +40,12 @@ class Estimate:
 
 
 def signed(share: float) -> str:
-    """A share as a signed percentage to a tenth. A loss that rounds to nothing reads +0.0%:
-    "-0.0%" reads as a loss."""
-    text = f"{share:+.1%}"
-    return "+0.0%" if text == "-0.0%" else text
+    """A share as a signed percentage to a tenth; under a twentieth of a percent, to a
+    hundredth, so that its sign is seen ("better without it: -0.2% to -0.04% with it", not
+    "to -0.0%"), and under a two-hundredth, +0.0% (nothing, neither gain nor loss)."""
+    if abs(share) < 5e-5:
+        return "+0.0%"
+    return f"{share:+.2%}" if abs(share) < 5e-4 else f"{share:+.1%}"
 
 
 @dataclass(frozen=True)
