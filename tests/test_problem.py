@@ -142,6 +142,10 @@ def test_reserved_and_repeated_candidate_names_are_refused():
             {"data": {"time": "t"}, "derive": {"past": {"column": "x", "by": "y", "periods": [1]}}},
             "derive.past.by: 'y' is label.column",
         ),
+        (  # a traceback (KeyError) at fit time
+            {"baselines": [{"name": "b", "group_by": ["x", "y"]}]},
+            "baselines[0].group_by: 'y' is label.column",
+        ),
     ],
 )
 def test_a_column_in_two_roles_is_refused(more, said):

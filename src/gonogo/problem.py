@@ -482,6 +482,12 @@ def _one_role(problem: Problem) -> None:
             raise ValueError(f"{place}: {column!r} is {taken[column]}; expected another column")
     # A series' key may be the entity (it is by default), an existing system's output not.
     others = [(f"baselines[{i}].column", b.column, taken) for i, b in enumerate(problem.baselines)]
+    label = {problem.label.column: "label.column"}  # a heuristic never reads what it predicts
+    others += [
+        (f"baselines[{i}].group_by", key, label)
+        for i, b in enumerate(problem.baselines)
+        for key in b.group_by or []
+    ]
     keys = {c: p for c, p in taken.items() if p != "data.entity"}
     others += [(f"derive.{g}.by", d.by, keys) for g, d in problem.derive.items() if d and d.by]
     for place, column, used in others:

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import gonogo
 from gonogo import SpecError
 from gonogo.candidates.expression import Expression
+from tests.conftest import noise_frame, spec
 
 FRAME = pd.DataFrame({"calls": [1, 4, 6], "plan": ["no", "yes", "no"], "lag": [2.0, np.nan, 8.0]})
 
@@ -71,3 +73,9 @@ def test_a_syntax_error_is_one_line():
     with pytest.raises(SpecError) as err:
         _eval("calls >")
     assert "not a valid expression" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_baseline_expression_reading_the_label_is_refused():
+    problem = spec(baselines=[{"name": "echo", "expression": "y * 1.0"}])
+    with pytest.raises(SpecError, match=r"baselines\[0\].expression: 'y' is label.column"):
+        gonogo.run(problem, data=noise_frame(200))

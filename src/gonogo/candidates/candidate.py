@@ -75,6 +75,10 @@ def _baseline(
     if spec.expression is not None:
         text, where = spec.expression, f"{place}.expression"
         expr = Expression(text, list(ds.frame.columns), where)
+        if problem.label.column in expr.columns:
+            raise SpecError(
+                where, f"{problem.label.column!r} is label.column; expected other columns"
+            )
         return Candidate(
             spec.name,
             "baseline",
