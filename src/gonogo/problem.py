@@ -203,7 +203,29 @@ class Costs(_Strict):
             )
         if kinds == ["regression"] and (self.under or 0) + (self.over or 0) <= 0:
             raise ValueError("under and over: at least one must be above 0")
+        if kinds == ["binary"]:
+            self._acting_depends()
         return self
+
+    def _acting_depends(self) -> None:
+        """Acting must pay on a positive and cost on a negative: otherwise one action is best
+        whatever is predicted, and no model can change the decision (a gain written as a
+        cost, `true_positive: 40`, acted on no one, and the verdict still named a rule)."""
+        tp, fp, fn, tn = (
+            getattr(self, k) or 0.0
+            for k in ("true_positive", "false_positive", "false_negative", "true_negative")
+        )
+        if tp >= fn:
+            raise ValueError(
+                f"acting on a positive costs {tp:g}, not acting {fn:g}: acting never pays, "
+                "whatever is predicted; a gain is a negative cost: expected true_positive "
+                "below false_negative"
+            )
+        if fp <= tn:
+            raise ValueError(
+                f"acting on a negative costs {fp:g}, not acting {tn:g}: acting on everyone "
+                "is best, whatever is predicted; expected false_positive above true_negative"
+            )
 
     @property
     def task(self) -> str:

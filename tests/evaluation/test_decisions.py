@@ -176,15 +176,17 @@ def test_a_budget_makes_ranking_worth_what_acting_on_everyone_was():
     assert constant.value.value > 0 and constant.value.ci[1] < model.value.ci[0]
 
 
-def test_when_acting_never_pays_the_verdict_says_so():
-    # Every action costs more than it saves: even a model ahead on roc_auc has no decision to
-    # improve.
-    problem, frame = _fixture(
-        "ordinary_pima", decision={"costs": {"true_positive": 20, "false_positive": 50}}
-    )
-    r = gonogo.run(problem, data=frame)
-    assert r.improvement.ci[0] > 0.05 and r.verdict.decision == "no-go"
-    assert "not in value" in r.verdict.reasons[-1] and "(act on no one)" in r.verdict.reasons[-1]
+@pytest.mark.parametrize(
+    ("costs", "said"),
+    [
+        # A gain written as a cost: the run acted on no one, and the verdict named a rule.
+        ({"true_positive": 20, "false_positive": 50}, "acting never pays, whatever"),
+        ({"true_positive": -20, "false_positive": -5}, "acting on everyone is best, whatever"),
+    ],
+)
+def test_costs_under_which_no_prediction_matters_are_refused(costs, said):
+    with pytest.raises(SpecError, match=f"decision.costs: .*{said} is predicted"):
+        _fixture("ordinary_pima", decision={"costs": costs})
 
 
 def test_asymmetric_costs_move_the_predicted_quantile():
