@@ -4,7 +4,7 @@ import pandas as pd
 from gonogo.checks import leakage
 from gonogo.data.dataset import bind
 from gonogo.data.split import make_split
-from tests.conftest import bound, noise_frame, spec
+from tests.conftest import ROOT, bound, noise_frame, spec
 
 
 def test_a_label_copy_under_another_name_blocks(churn_frame):
@@ -117,3 +117,24 @@ def test_an_entity_on_both_sides_blocks():
     assert (found.check, found.severity) == ("leakage.entity_overlap", "block")
     problem = spec(data={"entity": "customer"})
     assert leakage.entity_overlap(problem, ds, make_split(problem, ds)) == []
+
+
+def test_the_price_and_catch_of_the_option_chosen_are_found():
+    """Ecdat's Fishing as published: `price` and `catch` are those of the mode chosen (the
+    label), so each equals one of the per-mode columns, which one depending on the label. No
+    single column reproduces the label; the run said "go, +96%" and nothing else."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "fishing.parquet")
+    chosen = frame["mode"].to_numpy()
+    published = frame.assign(
+        price=[frame.at[i, f"p{m}"] for i, m in enumerate(chosen)],
+        catch=[frame.at[i, f"c{m}"] for i, m in enumerate(chosen)],
+    )
+    problem, ds, split = bound(published, label={"column": "mode", "task": "multiclass"})
+    found = leakage.chosen_value(problem, ds, split)
+    named = {c for f in found for c in f.columns}
+    assert {"price", "catch"} <= named and all(f.severity == "warn" for f in found)
+    catch = next(f for f in found if f.columns == ("catch",))
+    assert "cboat when the label is 'boat'" in catch.message
+    # The table without them (the fixture) is quiet.
+    problem, ds, split = bound(frame, label={"column": "mode", "task": "multiclass"})
+    assert leakage.chosen_value(problem, ds, split) == []

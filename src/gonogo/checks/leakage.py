@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from gonogo.checks.probe import (
     strength_of,
 )
 from gonogo.data.dataset import Dataset
-from gonogo.data.split import Split, split_like
+from gonogo.data.split import Index, Split, split_like
 from gonogo.metrics import METRICS, Array
 from gonogo.problem import Problem, derivations
 
@@ -28,6 +29,10 @@ DOMINATES = 0.5
 PREDICTS = {"regression": 0.10, "binary": 0.60, "multiclass": 0.60}
 DUPLICATE_SHARE = 0.02  # copies that can move a score; a survey's few repeated answers cannot
 MIN_ENTITIES = 20
+# A column equal to another on nearly all of one class's rows and few of the others'; only
+# columns of many values, whose exact agreement is no coincidence.
+MATCH_INSIDE, MATCH_OUTSIDE, MATCH_ROWS, MATCH_LEVELS = 0.95, 0.05, 20, 10
+MATCH_SAMPLE, MATCH_COLUMNS = 5_000, 200  # rows and columns compared: enough to see it
 ENTITY_GAIN = 0.10
 
 
@@ -218,6 +223,67 @@ def duplicates(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     ]
 
 
+def _exact_matches(ds: Dataset, rows: Index) -> list[tuple[str, str, int]]:
+    """Pairs of fine numeric columns equal on nearly every row of one class and on few of the
+    others, with the class."""
+    frame = ds.frame.iloc[rows]
+    numeric = [
+        c
+        for c in ds.features
+        if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].nunique() >= MATCH_LEVELS
+    ][:MATCH_COLUMNS]
+    values = frame[numeric].to_numpy(dtype="float64", na_value=np.nan)
+    onehot = np.eye(len(ds.classes))[ds.y[rows].astype(int)]
+    sizes = onehot.sum(axis=0)
+    out = []
+    for i in range(len(numeric) - 1):
+        equal = (values[:, [i]] == values[:, i + 1 :]).astype("float64")
+        inside = onehot.T @ equal
+        outside = (equal.sum(axis=0) - inside) / np.maximum(len(rows) - sizes, 1)[:, None]
+        inside /= np.maximum(sizes, 1)[:, None]
+        hits = (inside >= MATCH_INSIDE) & (outside <= MATCH_OUTSIDE)
+        hits &= (sizes >= MATCH_ROWS)[:, None]
+        out += [
+            (numeric[i], numeric[i + 1 + j], int(k)) for k, j in zip(*np.nonzero(hits), strict=True)
+        ]
+    return out
+
+
+def chosen_value(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Warn about a column that equals another exactly on the rows of one class: in choice
+    data, the price or catch of the option chosen (Ecdat's Fishing: `catch` is `cboat` when
+    the mode is boat, `ccharter` when charter), known only once the label is. Gradient
+    boosting read the label from them (log loss 0.036 against 1.27 for the constant: "go"),
+    and no single column reproduces the label, so the single-feature check cannot see it.
+    The column in most such pairs is named; on a tie, both."""
+    if ds.task == "regression":
+        return []
+    rows = np.sort(np.random.default_rng(problem.seed).permutation(split.train)[:MATCH_SAMPLE])
+    pairs = _exact_matches(ds, rows)
+    count = Counter(c for f, g, _ in pairs for c in (f, g))
+    by: dict[tuple[str, ...], list[str]] = {}
+    for f, g, k in pairs:
+        when = f"when the label is {ds.classes[k]!r}"
+        if count[f] == count[g]:
+            by.setdefault((f, g), []).append(when)
+        else:
+            owner, other = (f, g) if count[f] > count[g] else (g, f)
+            by.setdefault((owner,), []).append(f"{other} {when}")
+    return [
+        Finding(
+            "leakage.chosen_value",
+            "warn",
+            ("{} equals ".format(*cols) if len(cols) == 1 else "{} and {} are equal ".format(*cols))
+            + f"{', '.join(said)}, on at least {MATCH_INSIDE:.0%} of those rows and at most "
+            f"{MATCH_OUTSIDE:.0%} of the others: a value of the option chosen, known only "
+            "once the label is? Exclude it unless it is known before",
+            cols,
+            {"matches": said},
+        )
+        for cols, said in by.items()
+    ]
+
+
 def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     """Block an entity on both sides of the split, unless the split is by time: a forecast of
     the same entities' future has them on both sides by design."""
@@ -326,4 +392,4 @@ def _offsets(residual: Array, seen: Array, test: Array) -> Array:
     return out if residual.ndim == 2 else out[:, 0]
 
 
-CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id)
+CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id, chosen_value)
