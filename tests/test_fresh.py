@@ -14,6 +14,7 @@ import gonogo
 from gonogo.checks import leakage
 from gonogo.data.dataset import bind
 from gonogo.data.split import make_split
+from gonogo.metrics import number
 from gonogo.report.terminal import summary
 from tests.conftest import ROOT, bound, spec
 from tests.fixtures.make_fixtures import ORDINARY, SPECS
@@ -114,6 +115,12 @@ def test_a_small_multiclass_table_gives_one_verdict_under_five_seeds(seed):
     assert r.evaluation.scheme == "repeated k-fold" and r.evaluation.splits == 10
     assert r.verdict.decision == "go"
     assert r.evaluation.clears >= 8
+    # The holdout line's figures are in verdict.json, whichever models the splits chose.
+    pooled = r.to_dict()["evaluation"]["model"]
+    holdout = next(line for line in r.verdict.reasons if line.startswith("holdout: "))
+    assert f"log_loss {number(pooled['value'])} [{number(pooled['ci'][0])}," in holdout
+    if len(r.evaluation.models) > 1:
+        assert holdout.startswith("holdout: each split's model (")
 
 
 @pytest.mark.parametrize("name", sorted(ORDINARY))

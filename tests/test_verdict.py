@@ -204,6 +204,10 @@ def test_splits_that_chose_different_baselines_say_their_figures_pool_them():
         "the outer splits chose different baselines (rule in 6, per-sqft in 4): the baseline's "
         "figures pool each split's own choice"
     ) in verdict.reasons
+    # The holdout line does not name one candidate for figures that are not its own.
+    holdout = next(r for r in verdict.reasons if r.startswith("holdout: "))
+    assert "vs each split's baseline (rule in 6, per-sqft in 4) mae" in holdout
+    assert holdout.startswith("holdout: gbm mae")
     alike = (("model", (("gbm", 10),)), ("baseline", (("rule", 10),)))
     verdict = decide([], _evidence((0.2, 0.3), split_gains=gains, choices=alike))
     assert not any("chose different" in r for r in verdict.reasons)

@@ -426,6 +426,8 @@ class _Run:
             ev.clears(),
             dict(outcome.choices("model")),
             dict(outcome.choices("baseline")),
+            ev.model,
+            ev.baseline,
         )
 
 

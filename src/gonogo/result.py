@@ -73,6 +73,10 @@ class Evaluation:
     clears: int
     models: dict[str, int]
     baselines: dict[str, int]
+    # Each split's chosen model (baseline) pooled over the tested rows: what the improvement
+    # and the reasons compare.
+    model: Estimate
+    baseline: Estimate
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,15 @@ def _val(metric: Metric, name: str, e: Estimate) -> str:
     return f"{name} {metric.name} {number(e.value)} [{number(e.ci[0])}, {number(e.ci[1])}]"
 
 
+def _role(ev: Evidence, kind: str, name: str) -> str:
+    """The best of a kind as the pooled figures stand for it: where the outer splits chose
+    different candidates, each split's own choice, which no candidate's row shows."""
+    counts = dict(ev.choices).get(kind, ())
+    if len(counts) < 2:
+        return name
+    return f"each split's {kind} (" + ", ".join(f"{c} in {n}" for c, n in counts) + ")"
+
+
 def amount(x: float, unit: str = "") -> str:
     """A sum of money (or of any unit): signed, thousands grouped, cents only when small."""
     return f"{number(x, signed=True)} {unit}".rstrip()
@@ -168,7 +177,7 @@ def _no_go(ev: Evidence) -> list[str]:
     if _meets(m, ev.baseline.value, ev.target):
         return [
             f"the baseline already meets the target {ev.target:g}: "
-            f"{_val(m, ev.best_baseline, ev.baseline)}",
+            f"{_val(m, _role(ev, 'baseline', ev.best_baseline), ev.baseline)}",
             launch,
         ]
     if ev.improvement.ci[1] >= ev.min_improvement:
@@ -320,9 +329,8 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         f"{ev.best_model} improves on {ev.best_baseline} by {ev.improvement.percent()} "
         f"(needed: {ev.min_improvement:.0%})"
     )
-    values = (
-        f"holdout: {_val(m, ev.best_model, ev.model)} vs {_val(m, ev.best_baseline, ev.baseline)}"
-    )
+    model, baseline = _role(ev, "model", ev.best_model), _role(ev, "baseline", ev.best_baseline)
+    values = f"holdout: {_val(m, model, ev.model)} vs {_val(m, baseline, ev.baseline)}"
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
     caveats = _caveats(findings)
     priced = _priced(ev)
