@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from gonogo import SpecError
-from gonogo.candidates.baselines import ColumnBaseline, GroupStatistic
+from gonogo.candidates.baselines import ColumnBaseline, ExpressionBaseline, GroupStatistic
+from gonogo.metrics import METRICS
+from tests.conftest import ROOT
 
 
 def test_a_group_statistic_learns_on_training_rows_and_falls_back():
@@ -63,3 +65,38 @@ def test_values_that_are_neither_labels_nor_numbers_are_an_input_error():
         SpecError, match=r"baselines\[2\]: yields values that are neither .* 'maybe'"
     ):
         est.predict_scores(pd.DataFrame({"pred": ["yes", "maybe"]}))
+
+
+def test_labels_under_a_probability_metric_become_the_class_shares_they_got():
+    """Ecdat's Fishing, a rule naming the cheaper of boat and charter: read as certain, every
+    wrong label costs log loss its clipped maximum (23 against 1.27 for the constant). Read
+    as the shares of the classes among the training rows given each label, it is a forecast."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "fishing.parquet")
+    classes = tuple(sorted(frame["mode"].unique()))
+    y = frame["mode"].map({c: i for i, c in enumerate(classes)}).to_numpy(np.float64)
+    rule = "'boat' if pboat <= pcharter else 'charter'"
+    train, test = frame.iloc[:900], frame.iloc[900:]
+    log_loss = METRICS["log_loss"]
+    certain = ExpressionBaseline(rule, "multiclass", classes).fit(train, y[:900])
+    shares = ExpressionBaseline(rule, "multiclass", classes, calibrate=True).fit(train, y[:900])
+    assert log_loss.value(y[900:], certain.predict_scores(test)) > 10
+    p = shares.predict_scores(test)
+    assert log_loss.value(y[900:], p) < 1.5 and np.allclose(p.sum(axis=1), 1)
+    boat = train.eval("pboat <= pcharter").to_numpy()
+    said_boat = p[test.eval("pboat <= pcharter").to_numpy()][0]
+    # One row of overall shares added to the boat rows' own counts.
+    counts = np.bincount(y[:900][boat].astype(int), minlength=len(classes))
+    overall = np.bincount(y[:900].astype(int), minlength=len(classes)) / 900
+    assert said_boat == pytest.approx((counts + overall) / (boat.sum() + 1))
+    assert "calibrated to the class shares" in shares.reads_as()
+
+
+def test_binary_labels_under_a_probability_metric_and_probabilities_as_they_are():
+    y = np.array([0.0, 1.0, 1.0, 0.0, 0.0])
+    frame = pd.DataFrame({"pred": ["yes", "yes", "yes", "no", "no"]})
+    labels = ColumnBaseline("pred", "binary", ("no", "yes"), "b", calibrate=True).fit(frame, y)
+    # yes: 2 of 3 positive, plus a row of the overall rate (0.4); no: 0 of 2, plus 0.4.
+    assert labels.predict_scores(frame.iloc[[0, 3]]).tolist() == pytest.approx([2.4 / 4, 0.4 / 3])
+    soft = pd.DataFrame({"pred": [0.2, 0.9, 0.4, 0.1, 0.3]})
+    kept = ColumnBaseline("pred", "binary", ("no", "yes"), "b", calibrate=True).fit(soft, y)
+    assert kept.predict_scores(soft).tolist() == soft["pred"].tolist()

@@ -72,6 +72,7 @@ def _baseline(
 ) -> Candidate:
     place = f"{problem.source}: baselines[{i}]"
     task, classes, rank = ds.task, ds.classes, metric.rank
+    calibrate = not (metric.rank or metric.threshold)
     if spec.expression is not None:
         text, where = spec.expression, f"{place}.expression"
         expr = Expression(text, list(ds.frame.columns), where)
@@ -83,7 +84,7 @@ def _baseline(
             spec.name,
             "baseline",
             text,
-            lambda _c, _cols: ExpressionBaseline(text, task, classes, where, rank),
+            lambda _c, _cols: ExpressionBaseline(text, task, classes, where, rank, calibrate),
             place=place,
             reads=tuple(expr.columns),
         )
@@ -93,7 +94,7 @@ def _baseline(
             spec.name,
             "baseline",
             f"column {col}",
-            lambda _c, _cols: ColumnBaseline(col, task, classes, place, rank),
+            lambda _c, _cols: ColumnBaseline(col, task, classes, place, rank, calibrate),
             place=place,
             reads=(col,),
         )
