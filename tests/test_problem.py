@@ -30,6 +30,23 @@ def _error(raw, **kw) -> str:
 BASE = {"name": "x", "label": {"column": "y"}}
 
 
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (None, "p.yaml: the spec is empty; expected a mapping of fields"),
+        ({**BASE, "label": "y"}, "p.yaml: label: expected a mapping of fields; found 'y'"),
+        ({**BASE, "bootstrap": "many"}, "p.yaml: bootstrap: expected a whole number; found 'many'"),
+        (
+            {"name": "x", "lable": {"column": "y"}},
+            "(did you mean 'label'?) (also label: required field is missing)",
+        ),
+    ],
+)
+def test_type_errors_are_said_in_the_spec_s_words_not_pydantic_s(raw, said):
+    message = _error(raw)
+    assert said in message and "Input should" not in message and "instance of" not in message
+
+
 def test_a_misspelled_key_is_named_with_its_path():
     assert _error({**BASE, "lable": {"column": "y"}}).startswith(
         "p.yaml: lable: unknown key (did you mean 'label'?)"

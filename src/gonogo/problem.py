@@ -672,29 +672,55 @@ def _known_keys() -> list[str]:
     return sorted({f.alias or name for m in models for name, f in m.model_fields.items()})
 
 
+# Pydantic's wording names its own classes ("a valid dictionary or instance of LabelSpec"):
+# said as a spec's author reads it.
+_EXPECTED = {
+    "model_type": "expected a mapping of fields",
+    "dict_type": "expected a mapping",
+    "list_type": "expected a list",
+    "string_type": "expected text",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+}
+
+
+def _said(error: Any) -> str:
+    """One pydantic error as the spec's author reads it."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        near = difflib.get_close_matches(str(error["loc"][-1]), _known_keys(), n=1)
+        return "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
+    if kind == "missing":
+        return "required field is missing"
+    msg = _EXPECTED.get(kind, str(error["msg"]).removeprefix("Value error, "))
+    if "input" in error and kind not in {"value_error", "assertion_error"}:
+        return f"{msg}; found {error['input']!r}"
+    return msg
+
+
 def _explain(err: ValidationError, source: str) -> SpecError:
     # A misspelt key also makes the intended one "missing": report the typo first. A union
     # member the value was never meant to be (`false` for a derived group) is noise.
     errors = [e for e in err.errors() if not str(e["loc"][-1:]).startswith("('literal[")]
     errors = sorted(errors or err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    path = _field_path(tuple(first["loc"]))
-    msg = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        near = difflib.get_close_matches(str(first["loc"][-1]), _known_keys(), n=1)
-        msg = "unknown key" + (f" (did you mean {near[0]!r}?)" if near else "")
-    elif first["type"] == "missing":
-        msg = "required field is missing"
-    elif "input" in first and first["type"] not in {"value_error", "assertion_error"}:
-        msg = f"{msg}; found {first['input']!r}"
-    more = len(errors) - 1
-    suffix = f" (+{more} more)" if more else ""
+    path = _field_path(tuple(errors[0]["loc"]))
+    suffix = ""
+    if len(errors) > 1:
+        later = f", and {len(errors) - 2} more" if len(errors) > 2 else ""
+        suffix = f" (also {_field_path(tuple(errors[1]['loc']))}: {_said(errors[1])}{later})"
     place = f"{source}: {path}" if path else source
-    return SpecError(place, msg + suffix)
+    return SpecError(place, _said(errors[0]) + suffix)
 
 
 def parse_problem(raw: Any, base_dir: Path | None = None, source: str = "problem") -> Problem:
     """Validate a mapping (e.g. parsed YAML, or a dict in a notebook) into a `Problem`."""
+    if raw is None:
+        raise SpecError(source, "the spec is empty; expected a mapping of fields (name, label...)")
     if not isinstance(raw, dict):
         raise SpecError(source, f"expected a mapping of fields; found {type(raw).__name__}")
     try:
