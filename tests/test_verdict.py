@@ -123,6 +123,18 @@ def test_warnings_travel_with_a_go():
     assert verdict.reasons[-1] == "before relying on it, look at the warnings: split.optimism"
 
 
+def test_warnings_travel_with_a_no_go_before_the_rule_it_would_launch():
+    """The rule a no-go launches may stand on the column a warning doubts (a test result read
+    after the outcome, in a covid testing table)."""
+    warn = Finding("leakage.single_feature", "warn", "ct_result dwarfs the rest", ("ct_result",))
+    verdict = decide([warn], _evidence((-0.1, 0.02)))
+    assert verdict.decision == "no-go"
+    assert verdict.reasons[-2:] == (
+        "before relying on it, look at the warnings: leakage.single_feature",
+        "launch the heuristic 'rule' without ML",
+    )
+
+
 def test_feature_hygiene_does_not_cast_doubt_on_the_estimate():
     warn = Finding("features.high_cardinality", "warn", "state has 51 levels", ("state",))
     assert decide([warn], _evidence((0.1, 0.3))).reasons[-1].startswith("holdout:")

@@ -320,10 +320,11 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if blocks:
         return Verdict("blocked", ("fix the formulation first", *blocks))
     assert ev is not None
-    no_go = _no_go(ev)
+    no_go, caveats = _no_go(ev), _caveats(findings)
     if no_go:
         worth = (*_priced(ev), *_value_ahead(ev))
-        return Verdict("no-go", (*no_go[:-1], *worth, *_overlooked(ev), no_go[-1]))
+        # The way forward comes last; what questions it (a rule on a suspect column) before.
+        return Verdict("no-go", (*no_go[:-1], *worth, *_overlooked(ev), *caveats, no_go[-1]))
     m = ev.metric
     comparison = (
         f"{ev.best_model} improves on {ev.best_baseline} by {ev.improvement.percent()} "
@@ -332,7 +333,6 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     model, baseline = _role(ev, "model", ev.best_model), _role(ev, "baseline", ev.best_baseline)
     values = f"holdout: {_val(m, model, ev.model)} vs {_val(m, baseline, ev.baseline)}"
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
-    caveats = _caveats(findings)
     priced = _priced(ev)
     if ev.value is not None and ev.value.gain.ci[1] <= 0:
         return Verdict("no-go", (comparison, *priced, _unpriced(ev)))
