@@ -67,6 +67,9 @@ def test_a_positive_class_that_is_not_in_the_data(churn_frame):
         SpecError, match=r"label.positive: expected one of \['no', 'yes'\]; found 'maybe'"
     ):
         bind(spec(label={"column": "churn", "positive": "maybe"}), churn_frame)
+    stayed = churn_frame[churn_frame["churn"] == "no"]
+    with pytest.raises(SpecError, match=r"found 'yes'; label 'churn' has one class only$"):
+        bind(spec(label={"column": "churn", "task": "binary", "positive": "yes"}), stayed)
 
 
 def test_yaml_booleans_match_yes_no_labels(churn_frame):

@@ -93,9 +93,11 @@ def _positive(problem: Problem, values: pd.Series) -> Any:
     if wanted is not None:
         found = [v for v in levels if _matches(v, wanted)]
         if not found:
+            # A label of one class cannot hold the positive: say that, not only the value.
+            one = f"; label {problem.label.column!r} has one class only" if len(levels) == 1 else ""
             raise SpecError(
                 f"{problem.source}: label.positive",
-                f"expected one of {[str(v) for v in levels]}; found {wanted!r}",
+                f"expected one of {[str(v) for v in levels]}; found {wanted!r}{one}",
             )
         return found[0]
     named = [v for v in levels if str(v).strip().lower() in _TRUTHY]
