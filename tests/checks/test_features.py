@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 
 from gonogo.checks import features
 from tests.conftest import bound, noise_frame
@@ -24,3 +25,16 @@ def test_missing_and_high_cardinality_features_are_found_and_constant_ones_left_
 def test_clean_features_raise_nothing():
     problem, ds, split = bound(noise_frame(600))
     assert [f for c in features.CHECKS for f in c(problem, ds, split)] == []
+
+
+def test_dates_read_with_an_inferred_format_are_said():
+    days = pd.date_range("2020-01-01", periods=300, freq="D")
+    frame = noise_frame(300).assign(day=days.strftime("%d.%m.%y"))
+    problem, ds, split = bound(frame, data={"time": "day"})
+    (found,) = features.dates_read(problem, ds, split)
+    assert (found.check, found.severity, found.columns) == ("features.dates_read", "info", ("day",))
+    assert "day read as dates in the format '%d.%m.%y', inferred" in found.message
+    given = bound(frame, data={"time": "day", "date_format": "%d.%m.%y"})
+    assert features.dates_read(*given) == []
+    typed = bound(frame.assign(day=days), data={"time": "day"})
+    assert features.dates_read(*typed) == []

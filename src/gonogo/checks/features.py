@@ -4,6 +4,7 @@ left out at binding, and listed with the reason.)"""
 from __future__ import annotations
 
 from gonogo.checks.finding import Finding, Severity
+from gonogo.data import dates
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
 from gonogo.problem import Problem
@@ -49,4 +50,26 @@ def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Findin
     ]
 
 
-CHECKS = (missing, high_cardinality)
+def dates_read(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """How text dates were read when the spec gave no format: `03.04.20` is April or March
+    depending on it, and the run never says so otherwise. Years as whole numbers and typed
+    dates need no word."""
+    if problem.data.date_format:
+        return []
+    formats = {d.source: d.format for d in ds.featurizer.derivations if d.format not in _PLAIN}
+    return [
+        Finding(
+            "features.dates_read",
+            "info",
+            f"{source} read as dates in the format {fmt!r}, inferred from its values; set "
+            "data.date_format if it is another",
+            (source,),
+            {"format": fmt},
+        )
+        for source, fmt in formats.items()
+    ]
+
+
+_PLAIN = (None, dates.YEAR)
+
+CHECKS = (missing, high_cardinality, dates_read)
