@@ -100,3 +100,18 @@ def test_an_entity_outranks_time_by_default():
     _, ds, split = bound(frame, data={"time": "day", "entity": "shop"})
     assert split.strategy == "group"
     assert not set(ds.frame["shop"].iloc[split.train]) & set(ds.frame["shop"].iloc[split.holdout])
+
+
+def test_a_last_training_month_longer_than_the_window_still_gives_inner_folds():
+    """Loans by month of issue: 300 in January, 500 in February, then 50 a month, the last
+    four held out. The inner window (three blocks as long as the test's) starts inside
+    February; moved forward to a change of month it left nothing to validate on, and the run
+    stopped for want of folds."""
+    counts = {"2018-01-01": 300, "2018-02-01": 500} | {f"2018-0{m}-01": 50 for m in range(3, 7)}
+    months = pd.to_datetime([m for m, n in counts.items() for _ in range(n)])
+    frame = pd.DataFrame({"m": months, "x": np.arange(1000.0), "y": np.arange(1000.0) % 7})
+    _, ds, split = bound(frame, data={"time": "m"}, split={"holdout": 0.2})
+    assert len(split.holdout) == 200 and len(split.outer) == 3
+    ((train, val),) = split.folds
+    assert (ds.frame["m"].iloc[train] == months[0]).all()
+    assert (ds.frame["m"].iloc[val] == months[300]).all() and len(val) == 500

@@ -193,11 +193,10 @@ def _k(problem: Problem) -> int:
 
 
 def _blocks(stamps: NDArray[np.int64], start: int, end: int, count: int) -> list[Fold]:
-    """Rows [start, end) cut into `count` blocks of about equal size, each tested by a model
-    trained on every row before it. Rows of one timestamp stay in one block: a month's cities
-    are predicted together, none of them known when the others are."""
-    while 0 < start < end and stamps[start] == stamps[start - 1]:
-        start += 1
+    """Rows [start, end) cut into `count` blocks of about equal size (fewer where one
+    timestamp holds more), each tested by a model trained on every row before it. Rows of
+    one timestamp stay in one block: a month's cities are predicted together, none of them
+    known when the others are. `start` is the first row of its timestamp."""
     starts = [start]
     for i in range(1, count):
         cut = start + round(i * (end - start) / count)
@@ -218,22 +217,34 @@ def _time_inner(ds: Dataset, train: Index, block: float, k: int) -> Folds:
     gradient boosting one year ahead, the horizon the outer origins test."""
     if len(train) < 2 * k:
         return ()
-    n = len(train)
-    span = min(round(k * block), k * (n // (k + 1)))
-    folds = _blocks(_stamps(ds), n - span, n, k)
+    n, stamps = len(train), _stamps(ds)
+    start = n - min(round(k * block), k * (n // (k + 1)))
+    folds = _blocks(stamps, _period_start(stamps, start, n), n, k)
     return tuple((f.train, f.test) for f in folds if len(f.train) and len(f.test))
 
 
-def _origins(ds: Dataset, holdout: Index, inner: Folds, count: int) -> list[Fold]:
-    """Rolling origins: the holdout cut into `count` blocks, each tested by a model trained
-    on every row before it; settings are chosen once, before the first origin."""
-    blocks = _blocks(_stamps(ds), int(holdout[0]), int(holdout[-1]) + 1, count)
-    return [replace(f, inner=inner) for f in blocks]
+def _period_start(stamps: NDArray[np.int64], row: int, end: int) -> int:
+    """The first row of `row`'s timestamp, or the next timestamp's when that is the first
+    row of all (nothing before it to train on). Back rather than forward: forward, a last
+    month longer than the window left nothing to validate on."""
+    back = row
+    while back > 0 and stamps[back] == stamps[back - 1]:
+        back -= 1
+    if back > 0:
+        return back
+    while 0 < row < end and stamps[row] == stamps[row - 1]:
+        row += 1
+    return row
 
 
-def _count(holdout: Index, count: int) -> int:
-    """Rolling origins a holdout of this many rows holds: blocks of at least MIN_BLOCK."""
-    return max(1, min(count, len(holdout) // MIN_BLOCK))
+def _origins(ds: Dataset, holdout: Index, count: int) -> list[Fold]:
+    """Rolling origins: the holdout cut into `count` blocks of at least MIN_BLOCK rows, each
+    tested by a model trained on every row before it (settings are chosen once, before the
+    first origin); one block, the holdout itself, when `count` is 1."""
+    if len(holdout) == 0:
+        return []
+    count = max(1, min(count, len(holdout) // MIN_BLOCK))
+    return _blocks(_stamps(ds), int(holdout[0]), int(holdout[-1]) + 1, count)
 
 
 def _repeated(strategy: str, problem: Problem, ds: Dataset, count: int) -> list[Fold]:
@@ -273,11 +284,12 @@ def make_split(problem: Problem, ds: Dataset) -> Split:
     train, holdout = split_like(strategy, problem, ds)
     k = problem.split.folds if count == 1 else min(problem.split.folds, NESTED_FOLDS)
     if strategy == "time":
-        count = _count(holdout, count)
-        inner = _time_inner(ds, train, len(holdout) / count, k)
+        # The inner blocks as long as the outer ones the holdout really makes.
+        blocks = _origins(ds, holdout, count)
+        inner = _time_inner(ds, train, len(holdout) / max(len(blocks), 1), k)
     else:
+        blocks = [Fold(train, holdout, ())]
         inner = _inner(strategy, problem, ds, train, problem.seed, k)
     if not inner or len(holdout) == 0:
         return Split(strategy, train, holdout, ())
-    outer = _origins(ds, holdout, inner, count) if count > 1 else [Fold(train, holdout, inner)]
-    return Split(strategy, train, holdout, inner, tuple(outer))
+    return Split(strategy, train, holdout, inner, tuple(replace(b, inner=inner) for b in blocks))
