@@ -169,9 +169,10 @@ COST_KINDS = {
 
 class Costs(_Strict):
     """What each outcome of one decision costs, in `unit` (a gain is a negative cost).
-    Binary: the four outcomes (missing ones cost 0). Multiclass: `matrix[true][decided]`, by
-    class label (missing entries cost 0). Regression: the cost of one unit of error when the
-    prediction is `under` or `over` the truth."""
+    Binary: the four outcomes (missing ones cost 0); acting must cost less than not acting on
+    a positive, and more on a negative unless there is a budget. Multiclass:
+    `matrix[true][decided]`, by class label (missing entries cost 0). Regression: the cost of
+    one unit of error when the prediction is `under` or `over` the truth."""
 
     true_positive: float | None = None
     """Binary: acting on a positive. E.g. `-223` (a kept customer's value net of the offer)."""
@@ -203,29 +204,7 @@ class Costs(_Strict):
             )
         if kinds == ["regression"] and (self.under or 0) + (self.over or 0) <= 0:
             raise ValueError("under and over: at least one must be above 0")
-        if kinds == ["binary"]:
-            self._acting_depends()
         return self
-
-    def _acting_depends(self) -> None:
-        """Acting must pay on a positive and cost on a negative: otherwise one action is best
-        whatever is predicted, and no model can change the decision (a gain written as a
-        cost, `true_positive: 40`, acted on no one, and the verdict still named a rule)."""
-        tp, fp, fn, tn = (
-            getattr(self, k) or 0.0
-            for k in ("true_positive", "false_positive", "false_negative", "true_negative")
-        )
-        if tp >= fn:
-            raise ValueError(
-                f"acting on a positive costs {tp:g}, not acting {fn:g}: acting never pays, "
-                "whatever is predicted; a gain is a negative cost: expected true_positive "
-                "below false_negative"
-            )
-        if fp <= tn:
-            raise ValueError(
-                f"acting on a negative costs {fp:g}, not acting {tn:g}: acting on everyone "
-                "is best, whatever is predicted; expected false_positive above true_negative"
-            )
 
     @property
     def task(self) -> str:
@@ -464,6 +443,7 @@ class Problem(_Strict):
                 "column becomes a feature group of that name; rename one of them"
             )
         _one_role(self)
+        _acting_depends(self.decision)
         names = [c.name for c in self.baselines] + [m.name for m in self.models or []]
         dup = {n for n in names if names.count(n) > 1} | ({"constant", "simple-rule"} & set(names))
         if dup:
@@ -486,6 +466,32 @@ class Problem(_Strict):
         copy._base_dir = base_dir
         copy._source = source
         return copy
+
+
+def _acting_depends(decision: DecisionSpec) -> None:
+    """Binary costs under which one action is best whatever is predicted leave no decision
+    for a model to change (a gain written as a cost, `true_positive: 40`, acted on no one,
+    and the verdict still named a rule to launch). Under a budget, acting on negatives for
+    free still leaves the choice of whom to act on."""
+    c = decision.costs
+    if c is None or c.task != "binary":
+        return
+    tp, fp, fn, tn = (
+        getattr(c, k) or 0.0
+        for k in ("true_positive", "false_positive", "false_negative", "true_negative")
+    )
+    if tp >= fn:
+        raise ValueError(
+            f"decision.costs: acting on a positive costs {tp:g}, not acting {fn:g}: acting "
+            "never pays, whatever is predicted; a gain is a negative cost: expected "
+            "true_positive below false_negative"
+        )
+    if fp <= tn and decision.budget is None:
+        raise ValueError(
+            f"decision.costs: acting on a negative costs {fp:g}, not acting {tn:g}: acting on "
+            "everyone is best, whatever is predicted; expected false_positive above "
+            "true_negative, or a decision.budget"
+        )
 
 
 def _one_role(problem: Problem) -> None:

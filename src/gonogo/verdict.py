@@ -335,7 +335,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     target_ok = ev.target is None or _meets(m, ev.model.value, ev.target)
     priced = _priced(ev)
     if ev.value is not None and ev.value.gain.ci[1] <= 0:
-        return Verdict("no-go", (comparison, *priced, _unpriced(ev)))
+        return Verdict("no-go", (comparison, *priced, *caveats, _unpriced(ev)))
     clears = ev.improvement.ci[0] >= ev.min_improvement
     beaten = _beaten_baseline(ev)
     if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):

@@ -138,3 +138,13 @@ def test_the_price_and_catch_of_the_option_chosen_are_found():
     # The table without them (the fixture) is quiet.
     problem, ds, split = bound(frame, label={"column": "mode", "task": "multiclass"})
     assert leakage.chosen_value(problem, ds, split) == []
+
+
+def test_two_sparse_columns_that_agree_by_their_zeros_are_no_chosen_value():
+    """Both 0 on every positive row and spread on the others: equal on one class only, but
+    by one value, which says nothing about the label being read from them."""
+    rng = np.random.default_rng(0)
+    y = rng.random(2000) < 0.3
+    a, b = (np.where(y, 0.0, rng.integers(1, 50, 2000).astype(float)) for _ in range(2))
+    frame = pd.DataFrame({"a": a, "b": b, "y": y.astype(int)})
+    assert leakage.chosen_value(*bound(frame)) == []

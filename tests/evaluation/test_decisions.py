@@ -189,6 +189,12 @@ def test_costs_under_which_no_prediction_matters_are_refused(costs, said):
         _fixture("ordinary_pima", decision={"costs": costs})
 
 
+def test_a_free_action_under_a_budget_still_leaves_whom_to_act_on():
+    costs = {"true_positive": -100}  # an offer to a non-participant costs nothing
+    problem, _ = _fixture("ordinary_pima", decision={"costs": costs, "budget": 0.2})
+    assert problem.decision.budget == 0.2
+
+
 def test_asymmetric_costs_move_the_predicted_quantile():
     problem, frame = _fixture("rain", decision={"costs": {"under": 9, "over": 1}})
     r = gonogo.run(problem, data=frame)

@@ -244,9 +244,17 @@ def _exact_matches(ds: Dataset, rows: Index) -> list[tuple[str, str, int]]:
         hits = (inside >= MATCH_INSIDE) & (outside <= MATCH_OUTSIDE)
         hits &= (sizes >= MATCH_ROWS)[:, None]
         out += [
-            (numeric[i], numeric[i + 1 + j], int(k)) for k, j in zip(*np.nonzero(hits), strict=True)
+            (numeric[i], numeric[i + 1 + j], int(k))
+            for k, j in zip(*np.nonzero(hits), strict=True)
+            if _varied(values[(onehot[:, k] == 1) & (equal[:, j] == 1), i])
         ]
     return out
+
+
+def _varied(agreed: Array) -> bool:
+    """Whether the values two columns agree on are many: two sparse columns both 0 on most
+    rows of a class agree by their zeros, which says nothing."""
+    return len(np.unique(agreed)) >= MATCH_LEVELS
 
 
 def chosen_value(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
