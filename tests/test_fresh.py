@@ -65,12 +65,14 @@ def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     assert builds_on.outcome == "supported"
     assert r.to_dict()["data"]["unused"] == {"sales": "label", "date": "time"}
     # Inner CV validates one outer block (about ten months) ahead, the horizon the origins
-    # test, and ranks the linear model first, as the test rows do. It beats the existing
-    # system by +17% over the three origins, but the whole gain is 2013's, when sales rose
-    # past last year's; in 2014 and 2015 last year's month did better. A careful analyst
-    # would not call that a go: the interval clears zero, not the bar.
+    # test: it puts linear and gbm level (validating three years ahead, it ranked linear
+    # clearly first, and gbm then won the test rows by 11%); so are they on the test rows.
+    # Linear beats the existing system by +17% over the three origins, but the whole gain is
+    # 2013's, when sales rose past last year's; in 2014 and 2015 last year's month did
+    # better. A careful analyst would not call that a go: the interval clears zero, not the
+    # bar.
     linear, gbm = _candidate(r, "linear").holdout.value, _candidate(r, "gbm").holdout.value
-    assert r.best_model == "linear" and linear < gbm
+    assert r.best_model == "linear" and abs(linear - gbm) < 0.05 * linear
     assert r.verdict.decision == "inconclusive"
     assert 0 < r.improvement.ci[0] < 0.05 and r.improvement.value > 0.15
     assert r.evaluation.splits == 3 and r.evaluation.ahead == 1

@@ -36,5 +36,7 @@ def test_dates_read_with_an_inferred_format_are_said():
     assert "day read as dates in the format '%d.%m.%y', inferred" in found.message
     given = bound(frame, data={"time": "day", "date_format": "%d.%m.%y"})
     assert features.dates_read(*given) == []
-    typed = bound(frame.assign(day=days), data={"time": "day"})
-    assert features.dates_read(*typed) == []
+    for unambiguous in (days, days.strftime("%Y-%m-%d")):  # typed, and ISO 8601
+        assert (
+            features.dates_read(*bound(frame.assign(day=unambiguous), data={"time": "day"})) == []
+        )

@@ -52,11 +52,15 @@ def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Findin
 
 def dates_read(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     """How text dates were read when the spec gave no format: `03.04.20` is April or March
-    depending on it, and the run never says so otherwise. Years as whole numbers and typed
-    dates need no word."""
+    depending on it, and the run never says so otherwise. ISO dates (2020-04-03), years as
+    whole numbers and typed dates cannot be misread, and need no word."""
     if problem.data.date_format:
         return []
-    formats = {d.source: d.format for d in ds.featurizer.derivations if d.format not in _PLAIN}
+    formats = {
+        d.source: d.format
+        for d in ds.featurizer.derivations
+        if d.format is not None and d.format != dates.YEAR and not d.format.startswith(_ISO)
+    }
     return [
         Finding(
             "features.dates_read",
@@ -70,6 +74,6 @@ def dates_read(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     ]
 
 
-_PLAIN = (None, dates.YEAR)
+_ISO = ("%Y-%m-%d", "ISO8601")  # pandas' name for the ISO forms it reads
 
 CHECKS = (missing, high_cardinality, dates_read)
