@@ -50,7 +50,8 @@ def mean(W: Array, v: Array) -> Array:
         return np.asarray((W @ v) / W.sum(axis=1), dtype=np.float64)
 
 
-def _labels(p: Array) -> Array:
+def labels(p: Array) -> Array:
+    """Predictions as class codes: the likeliest class, or p >= 0.5 for binary."""
     return p.argmax(axis=1).astype(np.float64) if p.ndim == 2 else (p >= 0.5).astype(np.float64)
 
 
@@ -116,7 +117,7 @@ def _f1_one(pos: Array, label: Array, W: Array) -> Array:
 
 
 def _f1(y: Array, p: Array, W: Array) -> Array:
-    label = _labels(p)
+    label = labels(p)
     if p.ndim == 1:
         return _f1_one(y, label, W)
     classes = range(p.shape[1])
@@ -125,7 +126,7 @@ def _f1(y: Array, p: Array, W: Array) -> Array:
 
 
 def _balanced_accuracy(y: Array, p: Array, W: Array) -> Array:
-    label, K = _labels(p), (p.shape[1] if p.ndim == 2 else 2)
+    label, K = labels(p), (p.shape[1] if p.ndim == 2 else 2)
     recalls = []
     for k in range(K):
         is_k = (y == k).astype(np.float64)
@@ -238,7 +239,7 @@ METRICS: dict[str, Metric] = {
             "accuracy",
             _CLS,
             True,
-            lambda y, p, W: mean(W, (_labels(p) == y) * 1.0),
+            lambda y, p, W: mean(W, (labels(p) == y) * 1.0),
             threshold=True,
             prevalence_blind=True,
         ),

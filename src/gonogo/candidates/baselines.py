@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 
 from gonogo.candidates.expression import Expression
 from gonogo.candidates.predict import as_frame, as_prediction, fit_inputs, is_score
-from gonogo.metrics import Array
+from gonogo.metrics import Array, labels
 
 
 def _overall(y: Array, task: str, n_classes: int, statistic: str, w: Array | None) -> Array:
@@ -87,10 +87,9 @@ def _label_rates(pred: Array, y: Array, prior: Array) -> Array | None:
     if not np.isin(given, (0.0, 1.0)).all() or (given.ndim == 2 and (given.sum(1) != 1).any()):
         return None
     binary = given.ndim == 1
-    label = given.astype(int) if binary else given.argmax(axis=1)
     k = 2 if binary else given.shape[1]
     counts = np.zeros((k, k))
-    np.add.at(counts, label, np.eye(k)[y[known].astype(int)])
+    np.add.at(counts, labels(given).astype(int), np.eye(k)[y[known].astype(int)])
     shares = np.array([1 - prior, prior]) if binary else prior
     rates = (counts + shares) / (counts.sum(axis=1, keepdims=True) + 1)
     return np.asarray(rates[:, 1] if binary else rates, dtype=np.float64)
@@ -99,8 +98,7 @@ def _label_rates(pred: Array, y: Array, prior: Array) -> Array | None:
 def _calibrated(pred: Array, rates: Array) -> Array:
     out = np.full(pred.shape, np.nan)
     known = np.logical_not(_unanswered(pred))
-    label = pred[known].astype(int) if pred.ndim == 1 else pred[known].argmax(axis=1)
-    out[known] = rates[label]
+    out[known] = rates[labels(pred[known]).astype(int)]
     return out
 
 

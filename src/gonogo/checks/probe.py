@@ -17,7 +17,7 @@ from gonogo.data.dataset import Dataset
 from gonogo.data.split import Index
 from gonogo.evaluation.bootstrap import Resampler
 from gonogo.evaluation.compare import Scores, Stack, score_all
-from gonogo.metrics import DEFAULT_METRIC, METRICS
+from gonogo.metrics import DEFAULT_METRIC, METRICS, labels
 from gonogo.problem import Problem
 
 ROUNDS = 500
@@ -66,7 +66,7 @@ def determination(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, An
     legitimate measurement) is not mistaken for a copy, which gets every row of every class."""
     if ds.task == "regression":
         return strength_of(ds, y, pred)
-    label = pred.argmax(axis=1) if pred.ndim == 2 else (pred >= 0.5).astype(int)
+    label = labels(pred)
     recalls = [float(np.mean(label[y == k] == k)) for k in np.unique(y).astype(int)]
     return min(recalls) if recalls else float("nan")
 
