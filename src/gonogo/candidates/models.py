@@ -22,6 +22,9 @@ from gonogo.problem import ModelSpec
 _NATIVE_CATEGORIES = {"HistGradientBoostingRegressor", "HistGradientBoostingClassifier"}
 _MAX_ONE_HOT = 30
 _MAX_ORDINAL = 250  # gradient boosting bins categories: at most 255 levels
+# Columns of the encoded design, times the classes beyond the first, up to which a model's
+# `narrow` parameters apply.
+_NARROW = 100
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Recipe:
     place: str = ""
     describe: str = field(default="")
     scaled_label: bool = False
+    narrow: dict[str, Any] = field(default_factory=dict)
 
 
 # Early stopping on a tenth of the training part sets the number of trees, so the grid only
@@ -75,7 +79,12 @@ def _linear(task: str, seed: int, loss: Loss) -> Recipe:
 
     if task != "regression":
         grid = tuple({"C": c} for c in (0.01, 0.1, 1.0, 10.0))
-        return Recipe("linear", LogisticRegression, {"max_iter": 2000}, grid)
+        # Newton's method where the design is narrow, its Hessian cheap: it takes a few steps
+        # where L-BFGS takes many on correlated columns. On flights without the departure
+        # delay, the trend beside the month took L-BFGS 136 steps and Newton 3, 7 s against
+        # 0.5 s, for the same AUC to the third decimal.
+        narrow = {"solver": "newton-cholesky"}
+        return Recipe("linear", LogisticRegression, {"max_iter": 2000}, grid, narrow=narrow)
     if loss == "squared":
         return Recipe("linear", Ridge, {}, tuple({"alpha": a} for a in (0.1, 1.0, 10.0, 100.0)))
     # Least absolute deviations: epsilon-insensitive loss with epsilon 0, averaged SGD, on the
@@ -172,6 +181,14 @@ def _preprocessing(native: bool, categorical: list[str], numeric: list[str]) -> 
     return ColumnTransformer([p for p in parts if p[2]], verbose_feature_names_out=False)
 
 
+def _width(ds: Dataset, categorical: list[str], numeric: list[str]) -> int:
+    """The encoded design's columns (one-hot categories, a missing value one more), times the
+    classes a multinomial model fits beyond the first."""
+    levels = [ds.frame[c].nunique(dropna=False) for c in categorical]
+    columns = len(numeric) + sum(min(k, _MAX_ONE_HOT) for k in levels)
+    return columns * max(1, ds.n_classes - 1)
+
+
 def build(recipe: Recipe, config: dict[str, Any], ds: Dataset, columns: list[str]) -> Any:
     """A fresh pipeline (preprocessing + estimator) for the given columns and configuration."""
     from sklearn.pipeline import Pipeline
@@ -180,6 +197,8 @@ def build(recipe: Recipe, config: dict[str, Any], ds: Dataset, columns: list[str
     numeric = [c for c in columns if c not in categorical]
     native = recipe.cls.__name__ in _NATIVE_CATEGORIES
     params = {**recipe.params, **config}
+    if recipe.narrow and _width(ds, categorical, numeric) <= _NARROW:
+        params.update(recipe.narrow)
     if native:
         params["categorical_features"] = [True] * len(categorical) + [False] * len(numeric)
     model = recipe.cls(**params)
