@@ -108,7 +108,7 @@ class DeriveSpec(_Strict):
     source: str | None = Field(None, alias="from")
     """Calendar and trend: the date column it is derived from. E.g. `date`."""
     kind: Literal["calendar", "trend", "lags"] = "calendar"
-    """`calendar`: day of week, day of year, month, year, weekend (and hour, holiday); `trend`:
+    """`calendar`: day of week, day of year, month, year (and hour, holiday); `trend`:
     days since the start of the data; `lags`: past values of `column` (the kind when `column`
     is given). E.g. `trend`."""
     country: str | None = None

@@ -107,7 +107,7 @@ A group named in `derive` is a feature group of its own, so it cannot share its 
   `hour` only when timestamps carry a time of day, `holiday` only with a `country`; only
   `month` and `year` when every date falls on the same day of the month, or on the last
   (monthly data). A cyclic part only when the dates span two of its cycles (`month`,
-  `day_of_year` and `year` two years, `day_of_week` and `weekend` two weeks, `hour` two days): seen
+  `day_of_year` and `year` two years, `day_of_week` two weeks, `hour` two days): seen
   once, its effect is only the level of that stretch of time. Day of week and month are
   categories. A derived column whose name a data column already has is prefixed with its
   source (`date_month`).

@@ -20,7 +20,6 @@ def test_chicago_binds_with_its_calendar_and_in_time_order(chicago_problem):
         "day_of_year",
         "month",
         "year",
-        "weekend",
         "holiday",
     )
     assert ds.frame["date"].is_monotonic_increasing
@@ -249,7 +248,7 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
     assert bind(problem, frame).groups["calendar"] == ("month", "year")
     frame["date"] = pd.date_range("2019-01-01", periods=400, freq="D")
     # 400 days are one cycle of the year: its parts and the year are left out, the week's stay.
-    assert bind(problem, frame).groups["calendar"] == ("day_of_week", "weekend")
+    assert bind(problem, frame).groups["calendar"] == ("day_of_week",)
     frame = pd.concat([frame, frame], ignore_index=True)
     frame["date"] = pd.date_range("2019-01-01", periods=800, freq="D")
     assert bind(problem, frame).groups["calendar"] == (
@@ -257,7 +256,6 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
         "day_of_year",
         "month",
         "year",
-        "weekend",
     )
     # Exactly two cycles: each date stands for its step, so the last one's step counts.
     two_years = pd.date_range("2021-01-01", "2022-12-31", freq="D")
@@ -270,4 +268,4 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
     fortnight = frame.head(14).assign(date=pd.date_range("2020-01-01", periods=14))
     assert "day_of_week" in bind(problem, fortnight).groups["calendar"]
     frame["date"] = pd.date_range("2019-01-01", periods=800, freq="h")  # 33 days, one year
-    assert bind(problem, frame).groups["calendar"] == ("day_of_week", "weekend", "hour")
+    assert bind(problem, frame).groups["calendar"] == ("day_of_week", "hour")

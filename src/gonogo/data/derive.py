@@ -6,12 +6,11 @@ import pandas as pd
 
 from gonogo.errors import SpecError
 
-_DAY = ["day_of_week", "day_of_year", "month", "year", "weekend"]
+_DAY = ["day_of_week", "day_of_year", "month", "year"]
 _MONTH = {"month", "year"}
 _YEAR = pd.Timedelta(days=365)
 _CYCLE = {
     "day_of_week": pd.Timedelta(days=7),
-    "weekend": pd.Timedelta(days=7),
     "day_of_year": _YEAR,
     "month": _YEAR,
     "year": _YEAR,
@@ -40,18 +39,21 @@ def calendar_columns(
 
 
 def calendar(dates: pd.Series, country: str | None, place: str, prefix: str = "") -> pd.DataFrame:
-    """Day of week, day of year, month, year, weekend and hour of each date; public holidays
-    when a country is given. Each value depends on its own date only, so a row gets the same
-    calendar whichever table it arrives in.
+    """Day of week, day of year, month, year and hour of each date; public holidays when a
+    country is given. Each value depends on its own date only, so a row gets the same calendar
+    whichever table it arrives in.
 
     Day of week and month are categorical: their effect is not a straight line in the number.
+    No weekend flag: every model reads the day of week as a category (one-hot columns for a
+    linear model, category splits for gradient boosting and the simple rule), so Saturday and
+    Sunday together are already one split or one sum of two columns; the flag was a column
+    more in every fit and every check, for nothing a model could not say.
     """
     columns = {
         "day_of_week": dates.dt.day_name().astype("category"),
         "day_of_year": dates.dt.day_of_year.astype("float64"),
         "month": dates.dt.month_name().astype("category"),
         "year": dates.dt.year.astype("float64"),
-        "weekend": (dates.dt.day_of_week >= 5).astype("float64"),
         "hour": dates.dt.hour.astype("float64"),
     }
     if country is not None:

@@ -13,7 +13,7 @@ from gonogo.data.derive import calendar
 from gonogo.data.featurize import Derivation, Featurizer
 from gonogo.data.schema import Field, InputSchema
 
-COLUMNS = ("day_of_week", "day_of_year", "month", "year", "weekend", "hour", "holiday")
+COLUMNS = ("day_of_week", "day_of_year", "month", "year", "hour", "holiday")
 
 
 def _dates() -> pd.Series:
@@ -57,7 +57,7 @@ def test_the_calendar_equals_pandas_and_the_holiday_table():
     run = session(g.model(inputs(schema, made.featurizer), outputs, {}).SerializeToString())
     seconds = (dates - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy()
     got = dict(zip(COLUMNS, run.run(None, {"when": seconds}), strict=True))
-    for c in ("day_of_year", "year", "weekend", "hour", "holiday"):
+    for c in ("day_of_year", "year", "hour", "holiday"):
         np.testing.assert_array_equal(got[c], want[f"c_{c}"].to_numpy(), err_msg=c)
     for c in ("day_of_week", "month"):
         names = np.asarray(levels[f"c_{c}"][0], dtype=object)[got[c].astype(int)]

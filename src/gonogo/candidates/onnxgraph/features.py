@@ -177,7 +177,6 @@ class Features:
         made = {
             "day_of_year": lambda: dates.day_of_year,
             "year": lambda: dates.civil[0],
-            "weekend": lambda: g.flag(g.op("GreaterOrEqual", dates.weekday, g.number(5.0))),
             "hour": lambda: dates.hour,
         }
         return made[quantity]()
