@@ -35,6 +35,24 @@ def test_churn_rule_reads_like_a_person_wrote_it(churn_result):
     assert ".5" not in rule.description.split("number_customer_service_calls")[1][:8]
 
 
+def test_a_threshold_on_a_count_of_days_reads_as_its_date():
+    """A trend (days since the first date) or a date read as a number: the rule names the date
+    column and the day, not a count of days a reader would have to add up."""
+    rng = np.random.default_rng(3)
+    days = {"daily": np.sort(rng.integers(0, 400, 2000)), "hourly": np.arange(2000) / 24}
+    cut = {"daily": 200, "hourly": 10.0}
+    dates = {"trend": ("date", "2020-01-01T00:00:00")}
+    said = {}
+    for kind, values in days.items():
+        y = np.where(values >= cut[kind], 10.0, 0.0) + rng.normal(size=2000)
+        rule = SimpleRule("regression", (), "mae", True, 0, [], dates)
+        said[kind] = rule.fit(pd.DataFrame({"trend": values.astype(float)}), y).describe()
+    assert said["daily"].startswith("if date <= 2020-07-18 then")  # 199 days on, a leap year
+    # Between the 239th and the 240th hour: the midpoint, to the minute.
+    assert said["hourly"].startswith("if date <= 2020-01-10 23:30 then")
+    assert "trend" not in said["daily"] + said["hourly"]
+
+
 def test_a_validation_stretch_with_one_class_still_chooses_a_rule():
     rng = np.random.default_rng(2)
     x = rng.normal(size=400)

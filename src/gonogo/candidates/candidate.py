@@ -62,7 +62,8 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
 def _simple_rule(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> Candidate:
     def make(_config: dict[str, Any], columns: list[str]) -> SimpleRule:
         cats = [c for c in columns if ds.is_categorical(c)]
-        return SimpleRule(ds.task, ds.classes, metric.name, ordered, problem.seed, cats)
+        days = ds.featurizer.day_counts
+        return SimpleRule(ds.task, ds.classes, metric.name, ordered, problem.seed, cats, days)
 
     return Candidate("simple-rule", "baseline", "found on the training part", make)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,13 @@ def _leaf(rows: int) -> int:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.4g}"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _day(origin: str, days: float) -> str:
+    """The moment `days` after `origin`: its date, and its time of day when it has one."""
+    when = (pd.Timestamp(origin) + pd.Timedelta(days=days)).round("min")
+    return f"{when:%Y-%m-%d}" if when == when.normalize() else f"{when:%Y-%m-%d %H:%M}"
 
 
 def _quote(values: list[str]) -> str:
@@ -58,7 +65,9 @@ _CRITERION = {
 
 
 class SimpleRule(BaseEstimator):  # type: ignore[misc]
-    """Best of one-feature thresholds, per-category rates and a depth-2 tree."""
+    """Best of one-feature thresholds, per-category rates and a depth-2 tree. `dates` maps
+    each column of day counts to the date column it counts and the day it counts from, so
+    that a threshold on it is printed as that date."""
 
     def __init__(
         self,
@@ -68,6 +77,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         ordered: bool,
         seed: int,
         categorical: list[str],
+        dates: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.task = task
         self.classes = classes
@@ -75,6 +85,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         self.ordered = ordered
         self.seed = seed
         self.categorical = categorical
+        self.dates = dates
 
     # encoding -----------------------------------------------------------------------------
     def _target(self, y: Array) -> Array:
@@ -237,21 +248,25 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         return f'"{self.classes[k]}" ({v[k]:.0%})'
 
     def _numeric(self, column: str, lo: float, hi: float) -> str:
-        """`lo < column <= hi` (either end may be open), as a person would write it."""
+        """`lo < column <= hi` (either end may be open), as a person would write it: whole
+        numbers as such, a count of days as the date it reaches."""
+        dated = (self.dates or {}).get(column)
+        name, show = (dated[0], partial(_day, dated[1])) if dated else (column, _fmt)
         if column in self.integral_:
-            if self.integral_[column] == (0, 1):
+            if self.integral_[column] == (0, 1) and not dated:
                 return f"{column} == {0 if hi < 1 else 1}"
             if np.isfinite(lo) and np.isfinite(hi):
                 first, last = math.floor(lo) + 1, math.floor(hi)
-                return f"{column} == {first}" if first == last else f"{first} <= {column} <= {last}"
+                a, b = show(first), show(last)
+                return f"{name} == {a}" if first == last else f"{a} <= {name} <= {b}"
             return (
-                f"{column} >= {math.floor(lo) + 1}"
+                f"{name} >= {show(math.floor(lo) + 1)}"
                 if np.isfinite(lo)
-                else f"{column} <= {math.floor(hi)}"
+                else f"{name} <= {show(math.floor(hi))}"
             )
         if np.isfinite(lo) and np.isfinite(hi):
-            return f"{_fmt(lo)} < {column} <= {_fmt(hi)}"
-        return f"{column} > {_fmt(lo)}" if np.isfinite(lo) else f"{column} <= {_fmt(hi)}"
+            return f"{show(lo)} < {name} <= {show(hi)}"
+        return f"{name} > {show(lo)}" if np.isfinite(lo) else f"{name} <= {show(hi)}"
 
     def _conditions(self, bounds: dict[str, tuple[float, float]]) -> list[str]:
         out = []

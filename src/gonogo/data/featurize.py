@@ -67,8 +67,9 @@ def _text(values: pd.Series) -> pd.Categorical:
     return pd.Categorical(values.astype("string").to_numpy(dtype=object, na_value=np.nan))
 
 
+EPOCH = "1970-01-01"  # a date column as a model input: the whole days since this one
 _CONVERT: dict[Conversion, Any] = {
-    "datetime": lambda s: (s - pd.Timestamp("1970-01-01")).dt.days.astype("float64"),
+    "datetime": lambda s: (s - pd.Timestamp(EPOCH)).dt.days.astype("float64"),
     "duration": lambda s: s.dt.total_seconds() / 86400.0,
     "boolean": lambda s: s.astype("float64"),
     "text": _text,
@@ -86,6 +87,15 @@ class Featurizer:
     def derived(self) -> dict[str, str]:
         """Each derived column and the raw column it comes from."""
         return {c: d.source for d in self.derivations for c in d.columns}
+
+    @property
+    def day_counts(self) -> dict[str, tuple[str, str]]:
+        """Each model input that counts days (a trend, a date column read as a number), with
+        the date column it counts and the day it counts from."""
+        trends = {
+            d.columns[0]: (d.source, str(d.origin)) for d in self.derivations if d.kind == "trend"
+        }
+        return trends | {c: (c, EPOCH) for c, how in self.conversions if how == "datetime"}
 
     def inputs(self, columns: list[str]) -> list[str]:
         """The raw columns needed to give `columns`, in order."""
