@@ -151,6 +151,24 @@ def test_blank_labels_in_a_csv_are_missing_not_a_class(tmp_path: Path):
     assert [f.check for f in found] == ["label.missing"]
 
 
+def test_a_csvs_time_column_is_read_by_the_specs_format_and_its_offsets_checked(tmp_path):
+    """In a CSV, Arrow reads ISO-looking text as dates by itself: 2003-12-01 written as
+    %Y-%d-%m was the 1st of December, and offsets from UTC became UTC without a word."""
+    days = pd.date_range("2003-01-01", periods=12, freq="D")
+    written = [d.strftime("%Y-%d-%m") for d in days] * 5
+    pd.DataFrame({"when": written, "y": np.arange(60) % 7.0}).to_csv(tmp_path / "t.csv")
+    data = {"path": "t.csv", "time": "when", "date_format": "%Y-%d-%m"}
+    problem = parse_problem(
+        {"name": "t", "data": data, "label": {"column": "y"}}, tmp_path, "t.yaml"
+    )
+    assert load(problem).frame["trend"].max() == 11.0  # twelve days, not eleven months
+    hours = [f"2003-03-03T0{h}:00{'+02:00' if h % 3 == 0 else 'Z'}" for h in range(9)] * 5
+    pd.DataFrame({"when": hours, "y": np.arange(45) % 7.0}).to_csv(tmp_path / "t.csv")
+    data.pop("date_format")
+    with pytest.raises(DataError, match="data.time: column 'when' mixes UTC offsets"):
+        load(parse_problem({"name": "t", "data": data, "label": {"column": "y"}}, tmp_path))
+
+
 def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
     problem = spec(label={"column": "ridership", "task": "multiclass"}, exclude=["rownames"])
     message = (

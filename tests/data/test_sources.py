@@ -30,6 +30,34 @@ def test_unreadable_files_are_input_errors(tmp_path: Path, name, content, messag
         read_table(path, "data.path")
 
 
+def test_a_column_name_given_twice_is_refused_in_either_format(tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv = tmp_path / "calls.csv"
+    csv.write_text("when,calls,calls\n2003-03-03,1,2\n")
+    with pytest.raises(DataError, match="calls.csv names two columns 'calls'; expected each"):
+        read_table(csv, "data.path")
+    parquet = tmp_path / "calls.parquet"
+    pq.write_table(pa.table([[1], [2]], names=["x", "x"]), parquet)
+    with pytest.raises(DataError, match="calls.parquet names two columns 'x'"):
+        read_table(parquet, "data.path")
+
+
+def test_the_specs_date_columns_are_read_as_written(tmp_path: Path):
+    """Arrow would read these as dates itself, ignoring the spec's date format and turning
+    offsets from UTC into UTC; gonogo's own date reader gets them as written."""
+    from gonogo.data.dialect import Given
+
+    path = tmp_path / "t.csv"
+    path.write_text("when,at,y\n2003-01-12,2003-01-01T07:00+02:00,1\n")
+    frame = read_table(path, "data.path", Given(dates=frozenset({"when", "at", "absent"})))
+    assert frame["when"].tolist() == ["2003-01-12"] and frame["at"].tolist() == [
+        "2003-01-01T07:00+02:00"
+    ]
+    assert pd.api.types.is_datetime64_any_dtype(read_table(path, "data.path")["at"])
+
+
 def test_a_missing_file(tmp_path: Path):
     with pytest.raises(DataError, match="data.path: file not found"):
         read_table(tmp_path / "gone.parquet", "data.path")

@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gonogo.errors import DataError
-from gonogo.problem import Problem
+from gonogo.problem import Problem, date_columns
 
 if TYPE_CHECKING:
     import pyarrow.csv as pacsv
@@ -32,10 +32,14 @@ _GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")  # 132.500 or 1.
 
 @dataclass(frozen=True)
 class Given:
-    """What a spec says of its files' dialect; what it leaves out (None) is sniffed."""
+    """What a spec says of its files' dialect; what it leaves out (None) is sniffed. `dates`:
+    the columns it reads as dates, which are read as written and left to `dates.parse`:
+    Arrow's own reading of them would ignore `data.date_format` and turn offsets from UTC
+    into UTC without a word, where gonogo refuses a column that mixes them."""
 
     delimiter: str | None = None
     decimal: str | None = None
+    dates: frozenset[str] = frozenset()
 
 
 SNIFF = Given()
@@ -43,7 +47,7 @@ PARTS = ("delimiter", "decimal")
 
 
 def given(problem: Problem) -> Given:
-    return Given(problem.data.delimiter, problem.data.decimal)
+    return Given(problem.data.delimiter, problem.data.decimal, date_columns(problem))
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Dialect:
     decimal: str = "."
     encoding: str = "utf8"
     sniffed: tuple[str, ...] = ()
+    dates: frozenset[str] = frozenset()
 
     def describe(self) -> str:
         name = _NAMES.get(self.delimiter, repr(self.delimiter))
@@ -68,12 +73,17 @@ class Dialect:
 
     def options(self) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
         """Arrow's reading, parsing and conversion options for the dialect."""
+        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         return (
             pacsv.ReadOptions(encoding=self.encoding),
             pacsv.ParseOptions(delimiter=self.delimiter),
-            pacsv.ConvertOptions(decimal_point=self.decimal, strings_can_be_null=True),
+            pacsv.ConvertOptions(
+                decimal_point=self.decimal,
+                strings_can_be_null=True,
+                column_types=dict.fromkeys(self.dates, pa.string()),
+            ),
         )
 
 
@@ -90,7 +100,7 @@ def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
     decimal = given.decimal or _decimal(rows, delimiter)
     _ungrouped(rows, decimal, path, place)
     sniffed = tuple(part for part in PARTS if getattr(given, part) is None)
-    return Dialect(delimiter, decimal, encoding, sniffed)
+    return Dialect(delimiter, decimal, encoding, sniffed, given.dates)
 
 
 def _head(path: Path, place: str) -> bytes:
@@ -116,7 +126,7 @@ def _encoding(head: bytes, cut: bool) -> str:
 def windows(how: Dialect) -> Dialect:
     """The same dialect read as Windows-1252: for a file found not to be UTF-8 after its
     start."""
-    return Dialect(how.delimiter, how.decimal, "cp1252", how.sniffed)
+    return replace(how, encoding="cp1252")
 
 
 def _lines(text: str, cut: bool) -> list[str]:

@@ -36,6 +36,7 @@ def read_table(path: Path, place: str, given: Given = SNIFF) -> pd.DataFrame:
         import pyarrow.parquet as pq
 
         try:
+            _distinct(pq.read_schema(path).names, path, place)
             table = pq.read_table(path)
         except (pa.ArrowException, OSError, ValueError) as err:
             raise DataError(
@@ -43,10 +44,23 @@ def read_table(path: Path, place: str, given: Given = SNIFF) -> pd.DataFrame:
             ) from None
     else:
         table = _read_text(path, place, dialect.of(path, place, given))
+        _distinct(table.column_names, path, place)
     frame: pd.DataFrame = table.to_pandas()
     if frame.empty or frame.shape[1] == 0:
         raise DataError(place, f"{path.name} has no rows")
     return frame
+
+
+def _distinct(names: list[str], path: Path, place: str) -> None:
+    """A DataError naming the first column name the file repeats: which of the two a spec
+    means cannot be told."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataError(
+                place, f"{path.name} names two columns {name!r}; expected each name once"
+            )
+        seen.add(name)
 
 
 def _read_text(path: Path, place: str, how: dialect.Dialect) -> pa.Table:
