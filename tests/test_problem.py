@@ -68,6 +68,31 @@ def test_a_wrong_type_shows_what_was_found():
     assert "found 'lots'" in _error({**BASE, "seed": "lots"})
 
 
+def test_a_calendar_the_spec_derives_is_measured_like_one_gonogo_adds():
+    """`gonogo init` writes the calendar it finds into the spec; a spec hypothesis on a
+    group replaces gonogo's, and a lag group the spec derives is the spec's to test."""
+    from gonogo.problem import hypotheses
+
+    derive = {"calendar": {"from": "day"}, "past": {"column": "y", "periods": [7]}}
+    raw = {**BASE, "data": {"time": "day"}, "derive": derive}
+    names = {h.group: h.name for h in hypotheses(parse_problem(raw))}
+    assert names == {
+        "calendar": "the calendar of day is a signal",
+        "trend": "the trend of day is a signal",
+    }
+    tested = [{"name": "seasons matter", "group": "calendar"}]
+    names = {h.group: h.name for h in hypotheses(parse_problem({**raw, "hypotheses": tested}))}
+    assert names["calendar"] == "seasons matter"
+
+
+def test_an_empty_features_group_is_refused():
+    raw = {**BASE, "features": {"a": ["x"], "lags": []}}
+    assert _error(raw) == (
+        "p.yaml: features.lags: lists no columns; expected a column name or a pattern (or leave "
+        "the group out)"
+    )
+
+
 def test_hypothesis_groups_must_exist():
     raw = {**BASE, "features": {"a": ["x"]}, "hypotheses": [{"name": "h", "group": "b"}]}
     assert "hypotheses[0].group: expected a feature group (a); found 'b'" in _error(raw)
@@ -174,6 +199,19 @@ def test_malformed_yaml_names_the_line(tmp_path: Path):
     path.write_text("name: x\nlabel: {column: y\nseed: 0\n")
     with pytest.raises(SpecError, match=r"bad.yaml: malformed YAML at line \d+"):
         load_problem(path)
+
+
+def test_a_key_given_twice_is_refused_at_its_second_line(tmp_path: Path):
+    """YAML readers keep the last value of a repeated key without a word."""
+    path = tmp_path / "twice.yaml"
+    path.write_text("name: x\nlabel: {column: y}\nmetric: mae\nmetric: rmse\n")
+    with pytest.raises(SpecError, match="line 4, column 1: the key 'metric' is given twice$"):
+        load_problem(path)
+    path.write_text("name: x\nlabel:\n  column: y\n  task: binary\n  column: z\n")
+    with pytest.raises(SpecError, match="line 5, column 3: the key 'column' is given twice$"):
+        load_problem(path)
+    path.write_text("name: x\nlabel: {column: y}\nsplit: {holdout: 0.3}\n")
+    assert load_problem(path).split.holdout == 0.3
 
 
 def test_a_missing_spec_file(tmp_path: Path):

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from gonogo import strict_yaml
 from gonogo.errors import SpecError
 from gonogo.metrics import METRICS
 
@@ -427,6 +428,12 @@ class Problem(_Strict):
                     f"hypotheses[{i}].group: expected a feature group "
                     f"({', '.join(sorted(groups))}); found {hyp.group!r}{alone}"
                 )
+        empty = [g for g, cols in (self.features or {}).items() if not cols]
+        if empty:
+            raise ValueError(
+                f"features.{empty[0]}: lists no columns; expected a column name or a pattern "
+                "(or leave the group out)"
+            )
         lags = [g for g, d in self.derive.items() if d and d.kind == "lags"]
         if lags and self.data.time is None:
             raise ValueError(f"derive.{lags[0]}: lags need data.time, the order of the series")
@@ -602,14 +609,14 @@ def systems(problem: Problem) -> dict[str, str]:
 
 
 def hypotheses(problem: Problem) -> list[Hypothesis]:
-    """The spec's hypotheses, then one per group gonogo adds (calendar, trend, an existing
-    system's output) that the spec does not test itself: each is measured as an ablation."""
+    """The spec's hypotheses, then one per calendar, trend or existing system's output that
+    the spec does not test itself: each is measured as an ablation, whether gonogo adds the
+    group or the spec derives it (`gonogo init` writes the calendar it finds into the spec)."""
     tested = {h.group for h in problem.hypotheses}
-    spec_groups = {g for g, d in problem.derive.items() if d is not False}
     auto = {
         g: f"the {d.kind} of {d.source} is a signal"
         for g, d in derivations(problem).items()
-        if g not in spec_groups
+        if d.kind in ("calendar", "trend")
     }
     auto |= {g: f"the model builds on the existing system {g!r}" for g in systems(problem)}
     return [
@@ -746,7 +753,7 @@ def load_problem(path: str | Path) -> Problem:
     except (OSError, UnicodeDecodeError) as err:
         raise SpecError(str(path), f"cannot be read ({err.__class__.__name__})") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = strict_yaml.load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

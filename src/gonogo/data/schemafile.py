@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from gonogo import strict_yaml
 from gonogo.data.schema import InputSchema, Kind
 from gonogo.errors import DataError
 from gonogo.files import write_file
@@ -77,7 +78,7 @@ def read(path: Path) -> InputSchema:
     try:
         text = path.read_text(encoding="utf-8")
         tree = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        data: Any = strict_yaml.load(text)
     except OSError as err:
         raise DataError(str(path), f"cannot read: {err.strerror}") from None
     except yaml.YAMLError as err:
