@@ -50,7 +50,7 @@ class HypothesisResult:
     effect: Estimate
     without: float
     min_effect: float
-    origin: str = "spec"  # or "gonogo": a group gonogo added (calendar, trend, a system)
+    origin: str = "spec"  # or "gonogo": a hypothesis gonogo added (calendar, trend, a system)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,22 @@ def test_a_csvs_time_column_is_read_by_the_specs_format_and_its_offsets_checked(
         load(parse_problem({"name": "t", "data": data, "label": {"column": "y"}}, tmp_path))
 
 
+def test_a_calendar_part_left_out_is_explained_where_the_spec_names_it():
+    days = pd.date_range("2019-01-01", periods=200, freq="D")  # under two years: no month
+    frame = pd.DataFrame({"date": days, "x": np.arange(200) % 5, "y": np.arange(200) % 4})
+    base = {"name": "m", "group_by": ["month"], "statistic": "median"}
+    problem = spec(
+        label={"column": "y", "task": "regression"}, data={"time": "date"}, baselines=[base]
+    )
+    with pytest.raises(SpecError) as err:
+        bind(problem, frame)
+    assert str(err.value).startswith(
+        "crafted.yaml: baselines[0].group_by[0]: the calendar of date leaves 'month' out: a "
+        "cyclic part needs dates spanning two of its cycles"
+    )
+    assert str(err.value).endswith("it has day_of_week here")
+
+
 def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
     problem = spec(label={"column": "ridership", "task": "multiclass"}, exclude=["rownames"])
     message = (

@@ -95,10 +95,26 @@ class Dataset:
         return not pd.api.types.is_numeric_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype)
 
 
-def _require(place: str, columns: list[str] | None, known: list[str]) -> None:
+def _require(
+    place: str, columns: list[str] | None, known: list[str], made: tuple[Derivation, ...] = ()
+) -> None:
     for i, col in enumerate(columns or []):
-        if col not in known:
+        if col in known:
+            continue
+        part = next((d for d in made if _calendar_part(d, col)), None)
+        if part is None:
             raise not_found(f"{place}[{i}]", col, known)
+        raise SpecError(
+            f"{place}[{i}]",
+            f"the calendar of {part.source} leaves {col!r} out: a cyclic part needs dates "
+            "spanning two of its cycles, the year two years, the hour a time of day and "
+            f"holidays a country; it has {', '.join(part.columns) or 'nothing'} here",
+        )
+
+
+def _calendar_part(d: Derivation, column: str) -> bool:
+    every = calendar_columns(hours=True, holidays=True)
+    return d.kind == "calendar" and column.removeprefix(d.prefix) in every
 
 
 def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...]:
@@ -150,8 +166,9 @@ def _derive_place(problem: Problem, group: str) -> str:
     return f"{problem.source}: " + (f"derive.{group}.from" if given else "data.time")
 
 
-def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> None:
+def _check_roles(problem: Problem, frame: pd.DataFrame, made: tuple[Derivation, ...]) -> None:
     known = list(frame.columns)
+    derived = [c for d in made for c in d.columns]
     src = problem.source
     roles = {
         "label.column": problem.label.column,
@@ -161,9 +178,9 @@ def _check_roles(problem: Problem, frame: pd.DataFrame, derived: list[str]) -> N
     for place, col in roles.items():
         if col is not None and col not in known:
             raise not_found(f"{src}: {place}", col, known)
-    _require(f"{src}: slices", problem.slices, known + derived)
+    _require(f"{src}: slices", problem.slices, known + derived, made)
     for i, base in enumerate(problem.baselines):
-        _require(f"{src}: baselines[{i}].group_by", base.group_by, known + derived)
+        _require(f"{src}: baselines[{i}].group_by", base.group_by, known + derived, made)
         if base.column is not None and base.column not in known:
             raise not_found(f"{src}: baselines[{i}].column", base.column, known)
 
@@ -322,7 +339,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     labelling = {str(c): why for c in frame.columns if (why := _row_label(frame[c]))}
     frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
-    _check_roles(problem, frame, [c for d in made for c in d.columns])
+    _check_roles(problem, frame, made)
     columns = [str(c) for c in frame.columns]
     raw, times = _ordered(problem, frame)
     places = {d.group: _derive_place(problem, d.group) for d in made}
