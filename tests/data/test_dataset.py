@@ -169,6 +169,28 @@ def test_a_csvs_time_column_is_read_by_the_specs_format_and_its_offsets_checked(
         load(parse_problem({"name": "t", "data": data, "label": {"column": "y"}}, tmp_path))
 
 
+def test_a_calendar_with_no_parts_is_no_group_and_no_hypothesis():
+    """Yearly dates have no cycle within the year, and their year is the trend's level; monthly
+    ones over 18 months have neither a month nor a year seen twice. An empty group would be
+    'measured' at +0.0% and the advice would be to drop it."""
+    from gonogo.problem import hypotheses
+
+    for freq, n in (("YS", 7), ("MS", 18)):
+        stamps = np.repeat(pd.date_range("2019-01-01", periods=n, freq=freq), 10)
+        frame = pd.DataFrame({"date": stamps, "x": np.arange(10 * n) % 5, "y": np.arange(10 * n)})
+        problem = spec(label={"column": "y", "task": "regression"}, data={"time": "date"})
+        ds = bind(problem, frame)
+        assert set(ds.groups) == {"all", "trend"}, freq
+        assert [h.group for h in hypotheses(problem) if h.group in ds.groups] == ["trend"]
+    asked = spec(
+        label={"column": "y", "task": "regression"},
+        data={"time": "date"},
+        hypotheses=[{"name": "seasons", "group": "calendar"}],
+    )
+    with pytest.raises(SpecError, match="hypotheses.0..group: the calendar of date has no col"):
+        bind(asked, frame)
+
+
 def test_a_calendar_part_left_out_is_explained_where_the_spec_names_it():
     days = pd.date_range("2019-01-01", periods=200, freq="D")  # under two years: no month
     frame = pd.DataFrame({"date": days, "x": np.arange(200) % 5, "y": np.arange(200) % 4})

@@ -147,9 +147,12 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
 def _derived_names(kind: str, country: str | None, dates: pd.Series) -> list[str]:
     """The trend, or the calendar's columns: the hour only when timestamps carry one, the
     parts of a day unless the dates are monthly (all on one day of the month, or all on the
-    last), each cyclic part only when the dates span two of its cycles."""
+    last), each cyclic part only when the dates span two of its cycles; none for yearly dates
+    (all on one day of the year), whose year is the trend's level by another name."""
     if kind == "trend":
         return ["trend"]
+    if dates.dt.month.nunique() == 1 and dates.dt.day.nunique() == 1:
+        return []
     hours = bool((dates != dates.dt.normalize()).any())
     monthly = dates.dt.day.nunique() == 1 or bool(dates.dt.is_month_end.all())
     # Each date stands for a step: 24 months cover two years, though the first and the last
@@ -314,6 +317,24 @@ def _usable(
     return kept, unused
 
 
+def _derived_parts(
+    problem: Problem, groups: dict[str, tuple[str, ...]], made: tuple[Derivation, ...]
+) -> dict[str, tuple[str, ...]]:
+    """The groups without a derived one left with no columns (the calendar of yearly dates,
+    or of monthly ones over less than two years): nothing to measure, and a hypothesis the
+    spec states on it is refused."""
+    empty = {d.group: d for d in made if not groups.get(d.group)}
+    for i, h in enumerate(problem.hypotheses):
+        if h.group in empty:
+            raise SpecError(
+                f"{problem.source}: hypotheses[{i}].group",
+                f"the {empty[h.group].kind} of {empty[h.group].source} has no columns on these "
+                "dates (a cyclic part needs two of its cycles, yearly dates have none); "
+                "test another group",
+            )
+    return {g: cols for g, cols in groups.items() if g not in empty}
+
+
 def _ordered(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
     """The labeled rows, in time order when there is a time column, and their times read as
     dates (read once: inferring a text column's format is not free)."""
@@ -351,6 +372,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     groups, unused = _usable(
         problem, derived, columns, _feature_groups(problem, columns, made, lagged), labelling
     )
+    groups = _derived_parts(problem, groups, made)
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         hint = " (row numbers and names are features only when features names them)"
