@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.checks import leakage
-from gonogo.checks.split import entity_over_time, optimism
+from gonogo.checks.split import entity_over_time, one_stretch, optimism
 from tests.conftest import ROOT, bound
 
 
@@ -65,3 +65,18 @@ def test_a_panel_split_by_time_forecasts_the_same_entities_without_a_block():
     assert (
         found.severity == "block" and "or 'time' to forecast the same ones' future" in found.message
     )
+
+
+def test_a_small_series_judged_on_one_stretch_says_so():
+    """116 days: a 20% holdout is 24 rows, too few for several rolling origins of 30."""
+    problem, ds, split = bound(_trend(116), data={"time": "day"})
+    (found,) = one_stretch(problem, ds, split)
+    assert (found.check, found.severity, found.evidence) == (
+        "split.one_stretch",
+        "warn",
+        {"rows": 24},
+    )
+    assert "the last 24 rows (from 2020-04-02)" in found.message
+    # 700 days make three origins; a random split repeats K-fold: neither rests on one stretch.
+    assert one_stretch(*bound(_trend(700), data={"time": "day"})) == []
+    assert one_stretch(*bound(_trend(116))) == []

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from gonogo.candidates.baselines import GroupStatistic
 from gonogo.candidates.encode import codes
 from gonogo.candidates.predict import as_frame, fit_inputs
+from gonogo.data.dates import shown
 from gonogo.data.split import Index
 from gonogo.metrics import METRICS, Array
 
@@ -39,9 +40,8 @@ def _fmt(v: float) -> str:
 
 
 def _day(origin: str, days: float) -> str:
-    """The moment `days` after `origin`: its date, and its time of day when it has one."""
-    when = (pd.Timestamp(origin) + pd.Timedelta(days=days)).round("min")
-    return f"{when:%Y-%m-%d}" if when == when.normalize() else f"{when:%Y-%m-%d %H:%M}"
+    """The moment `days` after `origin`."""
+    return shown(pd.Timestamp(origin) + pd.Timedelta(days=days))
 
 
 def _quote(values: list[str]) -> str:

@@ -73,6 +73,13 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     return parsed, fmt
 
 
+def shown(when: pd.Timestamp) -> str:
+    """A moment as a reader writes it: its date, and its time of day (to the minute) when it
+    has one."""
+    when = when.round("min")
+    return f"{when:%Y-%m-%d}" if when == when.normalize() else f"{when:%Y-%m-%d %H:%M}"
+
+
 def time_of(problem: Problem, values: pd.Series) -> pd.Series:
     """The column of `data.time` read as dates, an error named after data.time."""
     return parse(values, f"{problem.source}: data.time", problem.data.date_format)[0]
