@@ -89,6 +89,18 @@ def test_thousands_grouped_with_points_beside_decimal_commas_are_refused(tmp_pat
         read_table(path, "data.path", given)
 
 
+def test_a_column_of_numbers_grouped_with_commas_is_refused_and_text_is_not(tmp_path: Path):
+    """Quoted "111,000" in a comma-delimited file: Arrow reads it as text, and a label of
+    counts became 294 classes, blocked for having too few examples of each."""
+    path = tmp_path / "calls.csv"
+    path.write_text('day,calls,note\n1,"111,000",a\n2,950,"1,000 or so"\n3,"1,204.5",b\n')
+    message = r"calls.csv: column 'calls' writes thousands with commas \('111,000'\); gonogo"
+    with pytest.raises(DataError, match=message):
+        read_table(path, "data.path")
+    path.write_text('day,note\n1,"1,000 or so"\n2,"1,000"\n3,many\n')
+    assert read_table(path, "data.path")["note"].tolist() == ["1,000 or so", "1,000", "many"]
+
+
 def test_blank_cells_and_na_spellings_are_missing_in_text_columns(tmp_path: Path):
     path = tmp_path / "t.csv"
     path.write_text("label,x\nyes,1\n,2\nNA,3\nno,4\n")

@@ -28,6 +28,8 @@ _SAMPLE = 64 * 1024
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
 _GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")  # 132.500 or 1.234,5
+_COMMA_GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*$")  # 111,000 or 1,234.5
+_PLAIN = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -160,17 +162,36 @@ def _decimal(rows: list[list[str]], delimiter: str) -> str:
 
 
 def _ungrouped(rows: list[list[str]], decimal: str, path: Path, place: str) -> None:
-    """Refuse thousands grouped with points in a file of decimal commas: Arrow reads no
-    thousands separator, so 132.500 would be read as text, or as 132.5 beside 0,09 read as
-    text, one file in two conventions."""
-    if decimal != "," or not rows:
+    """Refuse numbers with a thousands separator, which Arrow does not read: thousands
+    grouped with points in a file of decimal commas (132.500 would be text, or 132.5 beside
+    0,09 read as text), and a column of numbers grouped with commas in a file of decimal
+    points ("111,000" would be text: a label of counts became 294 classes)."""
+    if not rows:
         return
-    for row in rows[1:]:
-        for name, cell in zip(rows[0], row, strict=False):
-            if _GROUPED.match(cell):
-                raise DataError(
-                    place,
-                    f"{path.name}: column {name!r} writes thousands with points "
-                    f"({cell.strip()!r}) beside decimal commas; gonogo reads no thousands "
-                    "separator: save the numbers without one",
-                )
+    found = _point_grouped(rows) if decimal == "," else _comma_grouped(rows)
+    if found is not None:
+        mark = "points" if decimal == "," else "commas"
+        beside = " beside decimal commas" if decimal == "," else ""
+        raise DataError(
+            place,
+            f"{path.name}: column {found[0]!r} writes thousands with {mark} "
+            f"({found[1].strip()!r}){beside}; gonogo reads no thousands separator: save the "
+            "numbers without one",
+        )
+
+
+def _point_grouped(rows: list[list[str]]) -> tuple[str, str] | None:
+    """The first column, and its cell, with a number grouped with points."""
+    cells = ((n, c) for r in rows[1:] for n, c in zip(rows[0], r, strict=False))
+    return next(((n, c) for n, c in cells if _GROUPED.match(c)), None)
+
+
+def _comma_grouped(rows: list[list[str]]) -> tuple[str, str] | None:
+    """The first column, and a cell of it, whose cells are all numbers and some of them
+    grouped with commas (a column of text that holds a '1,000' here and there is text)."""
+    for i, name in enumerate(rows[0]):
+        cells = [r[i] for r in rows[1:] if i < len(r) and r[i].strip()]
+        grouped = [c for c in cells if _COMMA_GROUPED.match(c)]
+        if grouped and all(_COMMA_GROUPED.match(c) or _PLAIN.match(c) for c in cells):
+            return name, grouped[0]
+    return None
