@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from gonogo.data import dialect
+from gonogo.data import dates, dialect
 from gonogo.data.label import infer_task, learn, present
 from gonogo.data.sources import form_of, read_table
 from gonogo.errors import DataError, InputError
@@ -19,9 +19,13 @@ from gonogo.problem import parse_problem
 RARE = 0.10  # positives rarer than this are judged by average precision, not ROC AUC
 
 _TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds")
+_YEAR_NAMES = ("year", "yr")
 
 
 def _time_column(frame: pd.DataFrame, label: str) -> str | None:
+    """A column of dates, else one named as dates that reads as such, else whole numbers
+    named as years (a panel of states by year: a random split would train on later years
+    than it tests)."""
     for col in frame.columns:
         if col != label and pd.api.types.is_datetime64_any_dtype(frame[col]):
             return str(col)
@@ -33,6 +37,11 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
             continue
         parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
         if parsed.notna().mean() > 0.95:
+            return str(col)
+    for col in frame.columns:
+        name = str(col).lower()
+        named = name in _YEAR_NAMES or name.endswith("_year")
+        if col != label and named and frame[col].nunique() > 1 and dates.years(frame[col]):
             return str(col)
     return None
 
@@ -116,7 +125,7 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
         "metric": why,
         "success": "the least gain over the best heuristic worth building",
     }
-    if time:
+    if time and not dates.years(frame[time]):  # a year has no calendar; its trend is added
         spec["derive"] = {"calendar": {"from": time}}
         notes["derive"] = "time as a signal: its calendar (and a trend)"
     return spec, notes

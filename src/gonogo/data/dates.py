@@ -43,7 +43,7 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     not text); raises DataError naming the column on a missing or unreadable date."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return _complete(values, values, place, ""), None
-    if _years(values):  # a panel's years: each read as its 1 January
+    if years(values):  # a panel's years: each read as its 1 January
         text = values.astype("Int64").astype("string")
         return _complete(pd.to_datetime(text, format=YEAR), values, place, ""), YEAR
     if not _textual(values) and values.notna().any():  # read as nanoseconds since 1970
@@ -108,7 +108,7 @@ def _no_future(parsed: pd.Series, values: pd.Series, place: str, fmt: str) -> No
         )
 
 
-def _years(values: pd.Series) -> bool:
+def years(values: pd.Series) -> bool:
     """Whole numbers that can only be years: from 1000 to 2999 (a missing one is named as
     missing dates are)."""
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
