@@ -104,7 +104,8 @@ A group named in `derive` is a feature group of its own, so it cannot share its 
 `features` group or a column baseline: rename one of them.
 
 - `calendar`: {", ".join(f"`{c}`" for c in calendar_columns(hours=True, holidays=True))}.
-  `hour` only when timestamps carry a time of day, `holiday` only with a `country`; only
+  `hour` (the time of day in hours, to the minute: 7.5 is half past seven) only when
+  timestamps carry a time of day, `holiday` only with a `country`; only
   `month` and `year` when every date falls on the same day of the month, or on the last
   (monthly data). A cyclic part only when the dates span two of its cycles (`month`,
   `day_of_year` and `year` two years, `day_of_week` two weeks, `hour` two days): seen

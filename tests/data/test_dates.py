@@ -141,7 +141,8 @@ def test_ambiguous_dates_are_refused_until_the_spec_settles_them(tmp_path: Path,
 
 
 def test_timestamps_with_a_time_of_day_add_the_hour(tmp_path: Path, chicago_frame):
-    # Half-hourly readings written day-first with their time: one format, and the hour.
+    # Half-hourly readings written day-first with their time: one format, and the time of
+    # day to the minute (half past seven is 7.5: a half-hour's own level, not its hour's).
     times = pd.date_range("2014-01-11", periods=192, freq="30min")  # 13 January settles it
     frame = pd.DataFrame({"when": times.strftime("%d/%m/%Y %H:%M"), "y": range(192)})
     frame.sample(frac=1.0, random_state=0).to_csv(tmp_path / "demand.csv", index=False)
@@ -152,4 +153,5 @@ def test_timestamps_with_a_time_of_day_add_the_hour(tmp_path: Path, chicago_fram
     }
     ds = load(parse_problem(raw, tmp_path, "demand.yaml"))
     assert ds.groups["calendar"][-1] == "hour"
-    assert ds.frame["hour"].tolist() == list(times.hour) and ds.y.tolist() == list(range(192))
+    assert ds.frame["hour"].tolist() == list(times.hour + times.minute / 60)
+    assert ds.y.tolist() == list(range(192))

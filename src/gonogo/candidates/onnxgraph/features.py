@@ -117,7 +117,8 @@ class _Dates:
     @cached_property
     def hour(self) -> str:
         g = self.g
-        return g.floor_div(g.op("Sub", self.seconds, g.affine(self.days, DAY, 0.0)), 3600.0)
+        minutes = g.floor_div(g.op("Sub", self.seconds, g.affine(self.days, DAY, 0.0)), 60.0)
+        return g.op("Div", minutes, g.number(60.0))
 
     def holiday(self, country: str) -> str:
         import holidays
