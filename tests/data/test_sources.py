@@ -51,11 +51,25 @@ def test_the_specs_date_columns_are_read_as_written(tmp_path: Path):
 
     path = tmp_path / "t.csv"
     path.write_text("when,at,y\n2003-01-12,2003-01-01T07:00+02:00,1\n")
-    frame = read_table(path, "data.path", Given(dates=frozenset({"when", "at", "absent"})))
+    frame = read_table(path, "data.path", Given(text=frozenset({"when", "at", "absent"})))
     assert frame["when"].tolist() == ["2003-01-12"] and frame["at"].tolist() == [
         "2003-01-01T07:00+02:00"
     ]
     assert pd.api.types.is_datetime64_any_dtype(read_table(path, "data.path")["at"])
+
+
+def test_rows_to_predict_are_read_as_the_model_was_trained(tmp_path: Path):
+    """A time column a run read as text is read as text for batch prediction too: Arrow
+    turned 07:00+02:00 into 05:00 UTC, and the model's hour of day with it."""
+    from gonogo.data.dialect import predicting
+    from gonogo.data.schema import Field, InputSchema
+
+    path = tmp_path / "t.csv"
+    path.write_text("when,x\n2003-01-01T07:00+02:00,1\n")
+    schema = InputSchema((Field("when", "text", False), Field("x", "number", False)))
+    (batch,) = batches(path, "csv", "--input", 10, given=predicting(schema))
+    assert batch.column("when").to_pylist() == ["2003-01-01T07:00+02:00"]
+    assert batch.column("x").to_pylist() == [1]
 
 
 def test_a_missing_file(tmp_path: Path):

@@ -426,5 +426,5 @@ def load(problem: Problem, data: Any = None) -> Dataset:
                 f"{problem.source}: data.path", "required (or data.sql) when no frame is passed"
             )
         path = problem.base_dir / problem.data.path
-        data = read_table(path, f"{problem.source}: data.path", dialect.given(problem))
+        data = read_table(path, f"{problem.source}: data.path", dialect.training(problem))
     return bind(problem, as_pandas(data, "data"))

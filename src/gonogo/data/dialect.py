@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gonogo.data.schema import InputSchema
 from gonogo.errors import DataError
-from gonogo.problem import Problem, date_columns
+from gonogo.problem import Problem
 
 if TYPE_CHECKING:
     import pyarrow.csv as pacsv
@@ -29,19 +30,18 @@ _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+\s*$")
 _GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")  # 132.500 or 1.234,5
 _COMMA_GROUPED = re.compile(r"^\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*$")  # 111,000 or 1,234.5
-_PLAIN = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$")
+_PLAIN = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_MISSING = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "-", "?"})
 
 
 @dataclass(frozen=True)
 class Given:
-    """What a spec says of its files' dialect; what it leaves out (None) is sniffed. `dates`:
-    the columns it reads as dates, which are read as written and left to `dates.parse`:
-    Arrow's own reading of them would ignore `data.date_format` and turn offsets from UTC
-    into UTC without a word, where gonogo refuses a column that mixes them."""
+    """What a spec says of its files' dialect; what it leaves out (None) is sniffed. `text`:
+    columns read as written, whatever Arrow would make of them."""
 
     delimiter: str | None = None
     decimal: str | None = None
-    dates: frozenset[str] = frozenset()
+    text: frozenset[str] = frozenset()
 
 
 SNIFF = Given()
@@ -49,7 +49,23 @@ PARTS = ("delimiter", "decimal")
 
 
 def given(problem: Problem) -> Given:
-    return Given(problem.data.delimiter, problem.data.decimal, date_columns(problem))
+    return Given(problem.data.delimiter, problem.data.decimal)
+
+
+def training(problem: Problem) -> Given:
+    """The dialect a run reads its data in: the time column as written, for gonogo's date
+    reader. Arrow's own reading of it ignored `data.date_format` (2003-12-01 written as
+    %Y-%d-%m became December) and turned offsets from UTC into UTC without a word, where
+    gonogo refuses a column that mixes them. The time is never a model input, so the models
+    read what they read before."""
+    time = problem.data.time
+    return replace(given(problem), text=frozenset() if time is None else frozenset({time}))
+
+
+def predicting(schema: InputSchema) -> Given:
+    """The dialect rows to predict are read in: the columns a model read as text, as written,
+    as its training read them (a time column's offsets as written, not turned into UTC)."""
+    return Given(text=frozenset(f.name for f in schema.fields if f.kind == "text"))
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ class Dialect:
     decimal: str = "."
     encoding: str = "utf8"
     sniffed: tuple[str, ...] = ()
-    dates: frozenset[str] = frozenset()
+    text: frozenset[str] = frozenset()
 
     def describe(self) -> str:
         name = _NAMES.get(self.delimiter, repr(self.delimiter))
@@ -84,7 +100,7 @@ class Dialect:
             pacsv.ConvertOptions(
                 decimal_point=self.decimal,
                 strings_can_be_null=True,
-                column_types=dict.fromkeys(self.dates, pa.string()),
+                column_types=dict.fromkeys(self.text, pa.string()),
             ),
         )
 
@@ -102,7 +118,7 @@ def of(path: Path, place: str, given: Given = SNIFF) -> Dialect:
     decimal = given.decimal or _decimal(rows, delimiter)
     _ungrouped(rows, decimal, path, place)
     sniffed = tuple(part for part in PARTS if getattr(given, part) is None)
-    return Dialect(delimiter, decimal, encoding, sniffed, given.dates)
+    return Dialect(delimiter, decimal, encoding, sniffed, given.text)
 
 
 def _head(path: Path, place: str) -> bytes:
@@ -190,7 +206,7 @@ def _comma_grouped(rows: list[list[str]]) -> tuple[str, str] | None:
     """The first column, and a cell of it, whose cells are all numbers and some of them
     grouped with commas (a column of text that holds a '1,000' here and there is text)."""
     for i, name in enumerate(rows[0]):
-        cells = [r[i] for r in rows[1:] if i < len(r) and r[i].strip()]
+        cells = [r[i] for r in rows[1:] if i < len(r) and r[i].strip().lower() not in _MISSING]
         grouped = [c for c in cells if _COMMA_GROUPED.match(c)]
         if grouped and all(_COMMA_GROUPED.match(c) or _PLAIN.match(c) for c in cells):
             return name, grouped[0]

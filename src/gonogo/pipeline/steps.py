@@ -38,7 +38,7 @@ ROLES = ("model", "heuristic")
 
 def read(problem: Problem, ingested: Ingested) -> Dataset:
     """The ingested files as one table, bound to the spec."""
-    frames = [read_table(p, f"data: {p}", dialect.given(problem)) for p in ingested.paths()]
+    frames = [read_table(p, f"data: {p}", dialect.training(problem)) for p in ingested.paths()]
     return bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 

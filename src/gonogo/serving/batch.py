@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from gonogo.data.dialect import predicting
 from gonogo.data.sources import batches, files, first_line, form_of
 from gonogo.errors import DataError, InputError
 from gonogo.serving.runtime import Runtime
@@ -124,7 +125,10 @@ def write_piece(piece: Piece, target: Path, predictor: Predictor, batch_size: in
     writer = None
     rows = 0
     try:
-        read = batches(piece.path, piece.form, place, batch_size, piece.row_groups, predictor.reads)
+        given = predicting(predictor.runtime.candidate.schema)
+        read = batches(
+            piece.path, piece.form, place, batch_size, piece.row_groups, predictor.reads, given
+        )
         for out in predictor(read):
             if writer is None:
                 meta = (out.schema.metadata or {}) | {b"gonogo.input": place.encode()}

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from gonogo.candidates.onnxgraph.check import TOLERANCE, ParityError, checked, inputs, session
+from gonogo.data.dialect import predicting
 from gonogo.data.sources import batches, files, form_of
 from gonogo.errors import InputError
 from gonogo.serving.runtime import Runtime, resolve
@@ -80,7 +81,8 @@ def rows_of(paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS) -> pa.Tabl
     place = "--data"
     form = form_of(paths, place)
     read = rt.candidate.schema.names
-    found = (b for p in paths for b in batches(p, form, place, 4096, columns=read))
+    given = predicting(rt.candidate.schema)
+    found = (b for p in paths for b in batches(p, form, place, 4096, columns=read, given=given))
     table = pa.Table.from_batches(list(islice(found, limit // 4096 + 1))).slice(0, limit)
     return inputs(rt.candidate, table.to_pandas(), place)
 
