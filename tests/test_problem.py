@@ -210,8 +210,13 @@ def test_a_key_given_twice_is_refused_at_its_second_line(tmp_path: Path):
     path.write_text("name: x\nlabel:\n  column: y\n  task: binary\n  column: z\n")
     with pytest.raises(SpecError, match="line 5, column 3: the key 'column' is given twice$"):
         load_problem(path)
-    path.write_text("name: x\nlabel: {column: y}\nsplit: {holdout: 0.3}\n")
-    assert load_problem(path).split.holdout == 0.3
+    # A merge key is no repeat: `<<` brings in an anchor's keys, which the mapping may override.
+    path.write_text(
+        "name: x\nlabel: {column: y}\nbaselines:\n"
+        "  - &base {name: a, group_by: [g], statistic: median}\n  - {<<: *base, name: b}\n"
+    )
+    merged = load_problem(path).baselines[1]
+    assert (merged.name, merged.group_by) == ("b", ["g"])
 
 
 def test_a_missing_spec_file(tmp_path: Path):
