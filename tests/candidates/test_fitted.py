@@ -137,6 +137,10 @@ def test_a_foreign_file_is_refused(tmp_path):
         load(folder)
     with pytest.raises(DataError, match="is not a saved gonogo candidate"):
         load(tmp_path / "nowhere")
+    # One saved before the calendar changed derives other inputs: refit, not misread.
+    (folder / "candidate.json").write_text('{"format": "gonogo.fitted-candidate/1"}')
+    with pytest.raises(DataError, match=r"saved by another gonogo \(format gonogo.fitted-cand"):
+        load(folder)
 
 
 class Halved(DummyRegressor):  # type: ignore[misc]

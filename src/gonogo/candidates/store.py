@@ -26,7 +26,10 @@ from gonogo.data.schema import InputSchema
 from gonogo.errors import DataError
 from gonogo.files import write_folder
 
-FORMAT = "gonogo.fitted-candidate/1"
+# 2: the calendar lost its weekend flag and reads the hour to the minute, and the simple rule
+# prints dates; a candidate of format 1 would derive other inputs than it was fitted on.
+FORMAT = "gonogo.fitted-candidate/2"
+FAMILY = FORMAT.rpartition("/")[0] + "/"
 MANIFEST = "candidate.json"
 ESTIMATOR = "estimator.skops"
 SKOPS_SCHEMA = "schema.json"  # the entry of a skops archive that describes the others
@@ -154,7 +157,14 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
         estimator = (path / ESTIMATOR).read_bytes()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         raise DataError(str(path), "is not a saved gonogo candidate") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    found = manifest.get("format") if isinstance(manifest, dict) else None
+    if isinstance(found, str) and found.startswith(FAMILY) and found != FORMAT:
+        raise DataError(
+            str(path),
+            f"was saved by another gonogo (format {found}; this one reads {FORMAT}): "
+            "fit it again (gonogo pipeline) to serve or score it here",
+        )
+    if found != FORMAT:
         raise DataError(str(path), f"is not a saved gonogo candidate (format {FORMAT})")
     if manifest.get("digest") != _digest(manifest, estimator):
         raise DataError(str(path), "does not match its digest: changed after it was saved")
