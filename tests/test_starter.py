@@ -105,6 +105,10 @@ def test_whole_numbers_named_as_years_are_the_time_of_a_panel(tmp_path: Path):
     frame.to_parquet(tmp_path / "fatalities.parquet")
     raw = starter(tmp_path / "fatalities.parquet", "rate", tmp_path / "problem.yaml")
     assert raw["data"]["time"] == "year" and "derive" not in raw
-    # A number that is no year, or a column not named as one, stays a feature.
+    # A number that is no year stays a feature; so does a car's model year, where no unit
+    # comes once a year.
     frame.assign(year=frame["year"] - 1900).to_parquet(tmp_path / "f2.parquet")
     assert starter(tmp_path / "f2.parquet", "rate", tmp_path / "p2.yaml")["data"]["time"] is None
+    cars = frame.assign(state=["suv", "van", "suv"] * 4)  # suv twice in every year
+    cars.to_parquet(tmp_path / "cars.parquet")
+    assert starter(tmp_path / "cars.parquet", "rate", tmp_path / "p3.yaml")["data"]["time"] is None

@@ -23,9 +23,8 @@ _YEAR_NAMES = ("year", "yr")
 
 
 def _time_column(frame: pd.DataFrame, label: str) -> str | None:
-    """A column of dates, else one named as dates that reads as such, else whole numbers
-    named as years (a panel of states by year: a random split would train on later years
-    than it tests)."""
+    """A column of dates, else one named as dates that reads as such, else the years of a
+    panel (states by year: a random split would train on later years than it tests)."""
     for col in frame.columns:
         if col != label and pd.api.types.is_datetime64_any_dtype(frame[col]):
             return str(col)
@@ -39,11 +38,24 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
         if parsed.notna().mean() > 0.95:
             return str(col)
     for col in frame.columns:
-        name = str(col).lower()
-        named = name in _YEAR_NAMES or name.endswith("_year")
-        if col != label and named and frame[col].nunique() > 1 and dates.years(frame[col]):
+        if col != label and str(col).lower() in _YEAR_NAMES and _panel_years(frame, str(col)):
             return str(col)
     return None
+
+
+def _panel_years(frame: pd.DataFrame, year: str) -> bool:
+    """Whether `year` holds the years of a panel: whole numbers that can only be years, and a
+    text column naming units that each come once a year, in several years. A car's model
+    year or a customer's birth year is a feature: no unit repeats over them."""
+    if frame[year].nunique() < 2 or not dates.years(frame[year]):
+        return False
+    for col in frame.columns:
+        units = frame[col]
+        if col == year or pd.api.types.is_numeric_dtype(units) or units.nunique() == len(units):
+            continue
+        if not frame.duplicated([col, year]).any():
+            return True
+    return False
 
 
 def _id_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
