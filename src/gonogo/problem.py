@@ -403,7 +403,8 @@ class Problem(_Strict):
     models: Annotated[list[ModelSpec], Field(min_length=1)] | None = None
     """The models to try; a linear model and gradient boosting when omitted."""
     hypotheses: list[Hypothesis] = []
-    """Feature groups to test by leaving them out; gonogo adds one per group it adds."""
+    """Feature groups to test by leaving them out; gonogo adds one for each calendar, trend
+    and existing system's column that no hypothesis here tests."""
     slices: list[str] = []
     """Columns whose values are sub-populations reported side by side. E.g. `[region]`."""
     split: SplitSpec = SplitSpec()

@@ -93,7 +93,7 @@ def test_a_column_of_numbers_grouped_with_commas_is_refused_and_text_is_not(tmp_
     """Quoted "111,000" in a comma-delimited file: Arrow reads it as text, and a label of
     counts became 294 classes, blocked for having too few examples of each."""
     path = tmp_path / "calls.csv"
-    path.write_text('day,calls,note\n1,"111,000",a\n2,950,"1,000 or so"\n3,"1,204.5",b\n')
+    path.write_text('day,calls,note\n1,"111,000",a\n2,950,"1,000 or so"\n3,NA,b\n4,1e5,c\n5,,d\n')
     message = r"calls.csv: column 'calls' writes thousands with commas \('111,000'\); gonogo"
     with pytest.raises(DataError, match=message):
         read_table(path, "data.path")

@@ -91,9 +91,9 @@ def one_stretch(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
             "split.one_stretch",
             "warn",
             f"the comparison rests on one stretch, the last {len(test)} rows (from {start}): "
-            f"too few for several rolling origins of {MIN_BLOCK} rows, so its interval cannot "
-            "show what another stretch would say; more history, or a larger split.holdout, "
-            "tests more of it",
+            f"too short to cut into several rolling origins of {MIN_BLOCK} rows or more, at "
+            "changes of time, so its interval cannot show what another stretch would say; "
+            "more history, or a larger split.holdout, tests more of it",
             (ds.time,),
             {"rows": len(test)},
         )
