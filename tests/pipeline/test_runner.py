@@ -110,6 +110,20 @@ def test_rerunning_the_first_run_gates_its_model_against_the_shipped_heuristic(
     assert not any("production was trained" in r for r in chicago_story.outcomes[1].reasons)
 
 
+def test_a_production_saved_in_another_format_starts_the_store_over(chicago_story, new_store):
+    """After an upgrade that changed the saved format, production can be neither scored nor
+    served: the next run says so and ships the best heuristic again, instead of stopping
+    every run on a model it cannot read."""
+    root = chicago_story.replay(new_store, upto=1)
+    for manifest in (root / "artifacts").rglob("candidate.json"):  # the registered ones
+        saved = json.loads(manifest.read_text())
+        manifest.write_text(json.dumps({**saved, "format": "gonogo.fitted-candidate/1"}))
+    later = run(chicago_story.problem, chicago_story.data[1], root)
+    assert (later.status, later.registered, later.production) == ("registered", [2], 2)
+    assert "production (version 1) was saved by another gonogo" in later.reasons[0]
+    assert chicago_story.tracker(root).production().role == "heuristic"
+
+
 def _variant(tmp_path, **changes):
     """The Chicago spec with some keys replaced, written beside the example's data."""
     body = yaml.safe_load(CHICAGO.read_text()) | changes

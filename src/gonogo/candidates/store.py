@@ -151,6 +151,10 @@ def save(fitted: FittedCandidate, path: str | Path) -> Path:
     return write_folder(path, as_files(fitted))
 
 
+class OtherFormatError(DataError):
+    """A candidate saved by a gonogo whose format this one does not read."""
+
+
 def _read(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
@@ -159,7 +163,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bytes]:
         raise DataError(str(path), "is not a saved gonogo candidate") from None
     found = manifest.get("format") if isinstance(manifest, dict) else None
     if isinstance(found, str) and found.startswith(FAMILY) and found != FORMAT:
-        raise DataError(
+        raise OtherFormatError(
             str(path),
             f"was saved by another gonogo (format {found}; this one reads {FORMAT}): "
             "fit it again (gonogo pipeline) to serve or score it here",

@@ -9,6 +9,7 @@ from typing import Any
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.pinned import Pinned
+from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.data.split import strategy
@@ -32,6 +33,10 @@ FIRST = (
     "only through the gate of a later run"
 )
 
+OTHER = (
+    "production (version {}) was saved by another gonogo, in a format this one does not read: "
+    "it cannot be scored or served here, so this run starts over"
+)
 SEEN = (
     "production was trained on every file of this run, the evaluation rows included, so the "
     "comparison with production favors it"
@@ -153,11 +158,15 @@ Serving = tuple[Version | None, FittedCandidate | None]
 
 
 def _serving(ctx: _Context, known: Serving = (None, None)) -> Serving:
-    """Production's version and candidate (loaded again only if the alias moved)."""
+    """Production's version and candidate (loaded again only if the alias moved; None when
+    another gonogo saved it, in a format this one does not read)."""
     production = ctx.tracker.production()
     if production is None or production == known[0]:
         return production, known[1]
-    return production, ctx.tracker.candidate(production)
+    try:
+        return production, ctx.tracker.candidate(production)
+    except OtherFormatError:
+        return production, None
 
 
 def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcome:
@@ -165,7 +174,9 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     now, which another run may have moved since this one started."""
     production, current = _serving(ctx, serving)
     if production is None or current is None:
-        first = Outcome("registered", ctx.problem.name, reasons=[FIRST])
+        # A production another gonogo saved cannot be scored or served here: start over.
+        other = [] if production is None else [OTHER.format(production.number)]
+        first = Outcome("registered", ctx.problem.name, reasons=[*other, FIRST])
         return _finish(ctx, first, _models(ctx, trained, ["heuristic"]))
     same_fit = production.tags.get("gonogo.fingerprint") == trained.output["fingerprint"]
     if same_fit and production.role == "model":
