@@ -126,8 +126,7 @@ class _Run:
         if pinned is not None:
             self.candidates = pinned.apply(self.candidates)
         self.policy = policy(problem, ds.task, ds.classes)
-        # A group left with no columns (a calendar of yearly dates) has nothing to measure.
-        self.hypotheses = [h for h in hypotheses(problem) if h.group in ds.groups]
+        self.hypotheses = hypotheses(problem, ds.groups)
         self.fitter = Fitter(ds, self.metric)
         self.progress = progress
 

@@ -12,7 +12,7 @@ import difflib
 import fnmatch
 import math
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -609,10 +609,14 @@ def systems(problem: Problem) -> dict[str, str]:
     }
 
 
-def hypotheses(problem: Problem) -> list[Hypothesis]:
+def hypotheses(
+    problem: Problem, groups: Mapping[str, tuple[str, ...]] | None = None
+) -> list[Hypothesis]:
     """The spec's hypotheses, then one per calendar, trend or existing system's output that
     the spec does not test itself: each is measured as an ablation, whether gonogo adds the
-    group or the spec derives it (`gonogo init` writes the calendar it finds into the spec)."""
+    group or the spec derives it (`gonogo init` writes the calendar it finds into the spec).
+    Given the data's `groups`, only those on a group it has: a derived group left with no
+    columns (the calendar of yearly dates) has nothing to measure."""
     tested = {h.group for h in problem.hypotheses}
     auto = {
         g: f"the {d.kind} of {d.source} is a signal"
@@ -620,10 +624,11 @@ def hypotheses(problem: Problem) -> list[Hypothesis]:
         if d.kind in ("calendar", "trend")
     }
     auto |= {g: f"the model builds on the existing system {g!r}" for g in systems(problem)}
-    return [
+    out = [
         *problem.hypotheses,
         *(Hypothesis(name=text, group=g) for g, text in auto.items() if g not in tested),
     ]
+    return out if groups is None else [h for h in out if h.group in groups]
 
 
 def _union_tag(part: int | str) -> bool:

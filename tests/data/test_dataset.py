@@ -181,7 +181,7 @@ def test_a_calendar_with_no_parts_is_no_group_and_no_hypothesis():
         problem = spec(label={"column": "y", "task": "regression"}, data={"time": "date"})
         ds = bind(problem, frame)
         assert set(ds.groups) == {"all", "trend"}, freq
-        assert [h.group for h in hypotheses(problem) if h.group in ds.groups] == ["trend"]
+        assert [h.group for h in hypotheses(problem, ds.groups)] == ["trend"]
     asked = spec(
         label={"column": "y", "task": "regression"},
         data={"time": "date"},

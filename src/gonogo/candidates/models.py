@@ -184,8 +184,7 @@ def _preprocessing(native: bool, categorical: list[str], numeric: list[str]) -> 
 def _width(ds: Dataset, categorical: list[str], numeric: list[str]) -> int:
     """The encoded design's columns (one-hot categories, a missing value one more), times the
     classes a multinomial model fits beyond the first."""
-    levels = [ds.frame[c].nunique(dropna=False) for c in categorical]
-    columns = len(numeric) + sum(min(k, _MAX_ONE_HOT) for k in levels)
+    columns = len(numeric) + sum(min(ds.levels[c], _MAX_ONE_HOT) for c in categorical)
     return columns * max(1, ds.n_classes - 1)
 
 

@@ -89,6 +89,15 @@ class Dataset:
         h.update(self.y.tobytes())
         return h.hexdigest()
 
+    @cached_property
+    def levels(self) -> dict[str, int]:
+        """Each category feature's number of levels, a missing value one more."""
+        return {
+            c: int(self.frame[c].nunique(dropna=False))
+            for c in self.features
+            if self.is_categorical(c)
+        }
+
     def is_categorical(self, column: str) -> bool:
         """Whether a column holds categories rather than quantities."""
         s = self.frame[column]

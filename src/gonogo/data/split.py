@@ -176,7 +176,8 @@ def _inner(strategy: str, problem: Problem, ds: Dataset, train: Index, seed: int
     return tuple((train[a], train[b]) for a, b in parts)
 
 
-def _outer_count(problem: Problem, ds: Dataset, strategy: str) -> int:
+def outer_count(problem: Problem, ds: Dataset, strategy: str) -> int:
+    """How many outer splits the comparison asks for (the holdout may hold fewer)."""
     if problem.split.outer is not None:
         return problem.split.outer
     if len(ds.y) >= SMALL:
@@ -274,7 +275,7 @@ def _repeated(strategy: str, problem: Problem, ds: Dataset, count: int) -> list[
 def make_split(problem: Problem, ds: Dataset) -> Split:
     """The split the spec asks for, or the one the data's roles call for."""
     strategy = _strategy(problem, ds)
-    count = _outer_count(problem, ds, strategy)
+    count = outer_count(problem, ds, strategy)
     if count > 1 and strategy != "time":
         outer = _repeated(strategy, problem, ds, count)
         first = outer[0]
