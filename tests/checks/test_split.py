@@ -68,15 +68,20 @@ def test_a_panel_split_by_time_forecasts_the_same_entities_without_a_block():
 
 
 def test_a_small_series_judged_on_one_stretch_says_so():
-    """116 days: a 20% holdout is 24 rows, too few for several rolling origins of 30."""
-    problem, ds, split = bound(_trend(116), data={"time": "day"})
+    """Four months of 100 rows: the last month is the holdout, and rows of one time stay in
+    one rolling origin."""
+    frame = _trend(400)
+    frame["day"] = np.repeat(pd.date_range("2020-01-01", periods=4, freq="MS"), 100)
+    problem, ds, split = bound(frame, data={"time": "day"})
     (found,) = one_stretch(problem, ds, split)
     assert (found.check, found.severity, found.evidence) == (
         "split.one_stretch",
         "warn",
-        {"rows": 24},
+        {"rows": 100},
     )
-    assert "the last 24 rows (from 2020-04-02)" in found.message
-    # 700 days make three origins; a random split repeats K-fold: neither rests on one stretch.
+    assert "the last 100 rows (from 2020-04-01): they share 1 time(s) of day" in found.message
+    # 116 and 700 days make three origins; a random split repeats K-fold: neither rests on
+    # one stretch.
+    assert one_stretch(*bound(_trend(116), data={"time": "day"})) == []
     assert one_stretch(*bound(_trend(700), data={"time": "day"})) == []
     assert one_stretch(*bound(_trend(116))) == []

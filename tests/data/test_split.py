@@ -67,6 +67,32 @@ def test_inner_folds_validate_one_outer_block_ahead_on_a_panel():
         assert len(train) + len(val) == len(after)  # each trained on every row before its block
 
 
+def test_a_short_series_is_tested_over_its_last_half_in_three_origins():
+    """116 days: a 20% holdout (24 rows) is too short for three origins of 30 rows; the
+    origins test (about) the last half instead, 19 days each, every one trained on all days
+    before it, and settings are chosen inside the first origin's training days."""
+    _, _, split = bound(_days(116), data={"time": "d"}, split={"holdout": 0.2})
+    assert split.scheme == "rolling origins" and len(split.holdout) == 57
+    assert [len(f.test) for f in split.outer] == [19, 19, 19]
+    assert [len(f.train) for f in split.outer] == [59, 78, 97]
+    assert np.array_equal(split.train, np.arange(59))
+    assert all(val[-1] < 59 for _, val in split.folds)
+    # 300 days: a 20% holdout (60) grows to three origins of 30; a 30% one is left as asked.
+    for holdout, tested in ((0.2, 90), (0.3, 90), (0.4, 120)):
+        _, _, split = bound(_days(300), data={"time": "d"}, split={"holdout": holdout})
+        assert len(split.holdout) == tested and len(split.outer) == 3
+
+
+def _days(n):
+    return pd.DataFrame(
+        {
+            "d": pd.date_range("2020-01-01", periods=n),
+            "x": np.arange(n * 1.0),
+            "y": np.arange(n * 1.0),
+        }
+    )
+
+
 def test_a_last_period_larger_than_the_holdout_is_held_out_whole():
     # Loans by month of issue: the last of three months holds 36% of the rows. Moving the cut
     # forward to keep March on one side left nothing to test.

@@ -14,7 +14,7 @@ from gonogo.checks.finding import Finding
 from gonogo.checks.probe import paired
 from gonogo.data.dataset import Dataset
 from gonogo.data.dates import shown
-from gonogo.data.split import MIN_BLOCK, Split, outer_count, split_like
+from gonogo.data.split import Split, outer_count, split_like
 from gonogo.problem import Problem
 
 OPTIMISM = 0.10
@@ -75,25 +75,25 @@ def entity_over_time(problem: Problem, ds: Dataset, split: Split) -> list[Findin
 
 
 def one_stretch(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
-    """Say when a small time-ordered table is judged on one stretch at its end, too short for
-    several rolling origins: the verdict rests on what that stretch holds (a season, a
-    regime), and its interval, resampled within the stretch, cannot show what another
-    would say (on 116 days of ozone, the last 24 put a rule 52% ahead of gradient boosting;
-    three origins over the last half put them level)."""
+    """Say when a small time-ordered table is judged on one stretch at its end: rows of one
+    time stay in one rolling origin, and the rows tested share too few times to make
+    several. The verdict then rests on what that stretch holds (a season, a regime), and its
+    interval, resampled within the stretch, cannot show what another would say."""
     if not split.ordered or ds.time is None or len(split.outer) != 1:
         return []
     if outer_count(problem, ds, split.strategy) == 1:  # one was asked for: a large table
         return []
     test = split.outer[0].test
-    start = shown(ds.frame[ds.time].iloc[int(test[0])])
+    stamps = ds.frame[ds.time].iloc[test]
     return [
         Finding(
             "split.one_stretch",
             "warn",
-            f"the comparison rests on one stretch, the last {len(test)} rows (from {start}): "
-            f"too short to cut into several rolling origins of {MIN_BLOCK} rows or more, at "
-            "changes of time, so its interval cannot show what another stretch would say; "
-            "more history, or a larger split.holdout, tests more of it",
+            f"the comparison rests on one stretch, the last {len(test)} rows (from "
+            f"{shown(stamps.iloc[0])}): they share {stamps.nunique()} time(s) of {ds.time}, "
+            "and rows of one time stay in one rolling origin, so they make no more; its "
+            "interval cannot show what another stretch would say. More periods of history "
+            "test more of it",
             (ds.time,),
             {"rows": len(test)},
         )

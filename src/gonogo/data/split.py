@@ -8,7 +8,8 @@ a small one (under `SMALL` labeled rows) a single holdout is too noisy to decide
 spec could say go under one seed and no-go under the next. There the comparison runs over
 repeated K-fold splits (grouped by entity when there is one), or over rolling origins when the
 data are time-ordered: the holdout period cut into blocks, each predicted by a model trained on
-everything before it. Model selection only ever sees an outer split's `inner` folds, which
+everything before it (on a short series, the holdout grows to up to half of the rows so that
+it holds several blocks). Model selection only ever sees an outer split's `inner` folds, which
 live inside its training rows; the outer test rows are scored once.
 """
 
@@ -238,14 +239,33 @@ def _period_start(stamps: NDArray[np.int64], row: int, end: int) -> int:
     return row
 
 
-def _origins(ds: Dataset, holdout: Index, count: int) -> list[Fold]:
-    """Rolling origins: the holdout cut into `count` blocks of at least MIN_BLOCK rows, each
-    tested by a model trained on every row before it (settings are chosen once, before the
-    first origin); one block, the holdout itself, when `count` is 1."""
-    if len(holdout) == 0:
+def _block_rows(n: int, count: int) -> int:
+    """The fewest rows a rolling origin tests: MIN_BLOCK, or on a series too short for
+    `count` of those in its last half, as many as its last half holds."""
+    return max(1, min(MIN_BLOCK, n // (2 * count)))
+
+
+def _widened(ds: Dataset, train: Index, holdout: Index, count: int) -> tuple[Index, Index]:
+    """Training rows and the rows the rolling origins test: the holdout, widened back (to a
+    change of time) to `count` blocks when it is too short for them. On 116 days of ozone,
+    the last 24 put a rule 52% ahead of gradient boosting; three origins over the last half
+    put them level."""
+    n = len(ds.y)
+    wanted = count * _block_rows(n, count)
+    if len(holdout) == 0 or len(holdout) >= wanted:
+        return train, holdout
+    start = min(_period_start(_stamps(ds), n - wanted, n), int(holdout[0]))
+    return np.arange(start), np.arange(start, n)
+
+
+def _origins(ds: Dataset, tested: Index, count: int) -> list[Fold]:
+    """Rolling origins: the tested rows cut into `count` blocks (of at least `_block_rows`),
+    each tested by a model trained on every row before it (settings are chosen once, before
+    the first origin); one block, the tested rows themselves, when `count` is 1."""
+    if len(tested) == 0:
         return []
-    count = max(1, min(count, len(holdout) // MIN_BLOCK))
-    return _blocks(_stamps(ds), int(holdout[0]), int(holdout[-1]) + 1, count)
+    count = max(1, min(count, len(tested) // _block_rows(len(ds.y), count)))
+    return _blocks(_stamps(ds), int(tested[0]), int(tested[-1]) + 1, count)
 
 
 def _repeated(strategy: str, problem: Problem, ds: Dataset, count: int) -> list[Fold]:
@@ -285,6 +305,8 @@ def make_split(problem: Problem, ds: Dataset) -> Split:
     train, holdout = split_like(strategy, problem, ds)
     k = problem.split.folds if count == 1 else min(problem.split.folds, NESTED_FOLDS)
     if strategy == "time":
+        if count > 1:
+            train, holdout = _widened(ds, train, holdout, count)
         # The inner blocks as long as the outer ones the holdout really makes.
         blocks = _origins(ds, holdout, count)
         inner = _time_inner(ds, train, len(holdout) / max(len(blocks), 1), k)
