@@ -137,7 +137,11 @@ def test_init_writes_a_spec_that_loads(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     raw = yaml.safe_load(out.read_text())
     assert raw["data"]["time"] == "date" and raw["label"]["task"] == "regression"
-    assert raw["exclude"] == ["rownames"] and raw["derive"] == {"calendar": {"from": "date"}}
+    assert raw["exclude"] == ["rownames"] and raw["derive"] == {
+        "calendar": {"from": "date"},
+        "history": {"column": "ridership", "periods": [1]},
+    }
+    assert raw["baselines"] == [{"name": "last-value", "column": "ridership_lag_1"}]
     again = _gonogo("init", "--data", str(CHURN), "--label", "churn", "--out", str(out))
     assert again.returncode == 2 and "exists already; pass --force" in again.stderr
 

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from gonogo.data import dates, dialect
+from gonogo.data import dates, dialect, lags
 from gonogo.data.label import infer_task, learn, present
 from gonogo.data.sources import form_of, read_table
-from gonogo.errors import DataError, InputError
+from gonogo.errors import DataError, InputError, SpecError
 from gonogo.metrics import DEFAULT_METRIC
-from gonogo.problem import parse_problem
+from gonogo.problem import lag_name, parse_problem
 
 RARE = 0.10  # positives rarer than this are judged by average precision, not ROC AUC
 
@@ -44,18 +44,42 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
 
 
 def _panel_years(frame: pd.DataFrame, year: str) -> bool:
-    """Whether `year` holds the years of a panel: whole numbers that can only be years, and a
-    text column naming units that each come once a year, in several years. A car's model
-    year or a customer's birth year is a feature: no unit repeats over them."""
+    """Whether `year` holds the years of a panel: whole numbers that can only be years, and
+    units that each come once a year. A car's model year or a customer's birth year is a
+    feature: no unit repeats over them."""
     if frame[year].nunique() < 2 or not dates.years(frame[year]):
         return False
+    return _units(frame, year) is not None
+
+
+def _units(frame: pd.DataFrame, time: str) -> str | None:
+    """A text column naming the units of a panel: each unit comes once per time, in several
+    times."""
     for col in frame.columns:
         units = frame[col]
-        if col == year or pd.api.types.is_numeric_dtype(units) or units.nunique() == len(units):
+        if col == time or pd.api.types.is_numeric_dtype(units) or units.nunique() == len(units):
             continue
-        if not frame.duplicated([col, year]).any():
-            return True
-    return False
+        if not frame.duplicated([col, time]).any():
+            return str(col)
+    return None
+
+
+def _last_value(frame: pd.DataFrame, label: str, time: str) -> dict[str, Any] | None:
+    """The label's value one step back in its own series, as a lags group, when the table is
+    one series (one row per time) or a panel of units and that value is known on at least
+    half of the rows: the naive forecast, the heuristic a forecast must beat first."""
+    repeated = frame[time].duplicated().any()
+    by = _units(frame, time) if repeated else None
+    if repeated and by is None:  # events, not a series
+        return None
+    history = {"column": label, "periods": [1], **({"by": by} if by else {})}
+    raw = {"name": "starter", "data": {"path": "-", "time": time}, "label": {"column": label}}
+    try:
+        made, _ = lags.add(parse_problem(raw | {"derive": {"history": history}}), frame)
+    except (DataError, SpecError):
+        return None
+    labeled = frame[label].notna()
+    return history if made.loc[labeled, lag_name(label, 1)].notna().mean() >= 0.5 else None
 
 
 def _id_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
@@ -137,10 +161,28 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
         "metric": why,
         "success": "the least gain over the best heuristic worth building",
     }
+    derive: dict[str, Any] = {}
     if time and not dates.years(frame[time]):  # a year has no calendar; its trend is added
-        spec["derive"] = {"calendar": {"from": time}}
-        notes["derive"] = "time as a signal: its calendar (and a trend)"
+        derive["calendar"] = {"from": time}
+    history = _last_value(frame, label, time) if time and task == "regression" else None
+    if history:
+        derive["history"] = history
+        spec["baselines"] = [{"name": "last-value", "column": lag_name(label, 1)}]
+    if derive:
+        spec["derive"] = derive
+        notes["derive"] = "time as a signal: " + " and ".join(
+            _DERIVED[g] for g in ("calendar", "history") if g in derive
+        )
     return spec, notes
+
+
+_DERIVED = {
+    "calendar": "its calendar (and a trend)",
+    "history": (
+        "the label's last value (one step back; for a forecast further ahead, raise "
+        "history's horizon and periods)"
+    ),
+}
 
 
 _FOOTER = """
@@ -193,9 +235,18 @@ def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Pat
         f"# Starter spec for {data.name}, written by `gonogo init`. "
         f"Edit, then: gonogo run {out.name}\n"
     )
-    body = _commented(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), notes)
+    baselines = spec.pop("baselines", [])
+    body = _commented(
+        yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, default_flow_style=None), notes
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     forest, costs = _EXAMPLES[spec["label"]["task"]]
     footer = _FOOTER.replace("FOREST", forest).replace("COSTS", costs)
+    if baselines:  # proposed, above the examples that go with it
+        (given,) = baselines
+        active = f"  - {{name: {given['name']}, column: {given['column']}}}"
+        footer = footer.replace(
+            "# baselines:\n", f"baselines:\n{active:<53} # the naive forecast\n"
+        )
     out.write_text(header + body + footer, encoding="utf-8")
     return out
