@@ -28,14 +28,26 @@ def test_a_one_class_label_blocks():
     assert _ids(label.constant(problem, ds, split)) == [("label.constant", "block")]
 
 
+def _rare(count: int):
+    """Two common classes and one of `count` examples."""
+    frame = noise_frame(600)
+    frame["y"] = np.where(np.arange(600) < count, "rare", np.where(np.arange(600) % 2, "a", "b"))
+    return bound(frame, label={"column": "y", "task": "multiclass"})
+
+
 def test_too_few_rows_or_examples_of_a_class_block():
     problem, ds, split = bound(noise_frame(80))
     assert _ids(label.too_few(problem, ds, split)) == [("label.too_few", "block")]
-    frame = noise_frame(600)
-    frame["y"] = np.where(np.arange(600) < 12, "rare", np.where(np.arange(600) % 2, "a", "b"))
-    problem, ds, split = bound(frame, label={"column": "y", "task": "multiclass"})
-    (found,) = label.too_few(problem, ds, split)
-    assert found.evidence["counts"] == {"rare": 12}
+    (found,) = label.too_few(*_rare(4))
+    assert found.severity == "block" and found.evidence["counts"] == {"rare": 4}
+    assert "(rare 4): too few to test, at least 5 are needed" in found.message
+
+
+def test_a_class_with_few_examples_warns_and_names_its_count():
+    """Six glass types, three under 20 (13, 9 and 17): the verdict still weighs the rest."""
+    (found,) = label.too_few(*_rare(12))
+    assert found.severity == "warn" and found.evidence["counts"] == {"rare": 12}
+    assert "1 class(es) have fewer than 20 examples (rare 12): the model learns" in found.message
 
 
 def test_a_rare_class_warns():
