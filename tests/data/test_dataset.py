@@ -9,7 +9,7 @@ from gonogo.checks.label import missing
 from gonogo.data.dataset import bind, load, watched
 from gonogo.data.split import make_split
 from gonogo.problem import parse_problem
-from tests.conftest import spec
+from tests.conftest import noise_frame, spec
 
 
 def test_chicago_binds_with_its_calendar_and_in_time_order(chicago_problem):
@@ -215,6 +215,25 @@ def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
     )
     with pytest.raises(SpecError, match=message):
         bind(problem, chicago_frame)
+
+
+def test_a_numeric_label_with_stray_text_names_the_text_not_97_classes(chicago_frame):
+    """A count with an "n/a" and a "lots" among its cells was read as text, inferred
+    multiclass and blocked as 97 rare classes; the stray cells are what to fix. Text
+    classes with a few numbers among them stay classes."""
+    frame = chicago_frame.assign(ridership=chicago_frame["ridership"].round(1).astype(str))
+    frame.loc[[3, 70], "ridership"] = ["lots", "many"]
+    problem = spec(label={"column": "ridership"}, exclude=["rownames"])
+    message = (
+        r"^crafted.yaml: label.column: column 'ridership' holds numbers \(\d+ distinct\) and 2 "
+        r"text value\(s\) \(lots, many\); expected numbers, a missing one left empty or "
+        r"written NA$"
+    )
+    with pytest.raises(DataError, match=message):
+        bind(problem, frame)
+    grades = pd.Series(["A", "B", "C", "1", "2"] * 40, name="y")
+    labels = noise_frame(200).assign(y=grades)
+    assert bind(spec(label={"column": "y"}), labels).task == "multiclass"
 
 
 def test_a_binary_label_with_more_classes_names_them():

@@ -119,6 +119,7 @@ def _numbers(values: pd.Series, place: str) -> Array:
 
 
 MAX_NUMERIC_CLASSES = 50  # more distinct whole numbers than this are quantities, not classes
+STRAY = 0.05  # text among numbers up to this share: stray cells, not classes
 
 
 def _classes(values: pd.Series) -> str:
@@ -128,17 +129,28 @@ def _classes(values: pd.Series) -> str:
 
 
 def _quantities(problem: Problem, values: pd.Series) -> None:
-    """Refuse a multiclass label that holds quantities: decimals, or many whole numbers."""
+    """Refuse a multiclass label that holds quantities: decimals, or many whole numbers, among
+    at most a few text values (a stray "n/a" or "lots" made pizzas a day 97 classes)."""
     numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.isna().any():
-        return
+    text = values[numbers.isna()]
     distinct = numbers.nunique()
-    if distinct > MAX_NUMERIC_CLASSES or not (numbers == numbers.round()).all():
-        raise SpecError(
-            f"{problem.source}: label.task",
-            f"column {values.name!r} looks numeric with {distinct} distinct values, not classes; "
-            "use task: regression",
+    known = numbers.dropna()
+    if len(text) > STRAY * len(values) or (
+        distinct <= MAX_NUMERIC_CLASSES and (known == known.round()).all()
+    ):
+        return
+    if len(text):
+        raise DataError(
+            f"{problem.source}: label.column",
+            f"column {values.name!r} holds numbers ({distinct} distinct) and {len(text)} "
+            f"text value(s) ({_classes(text)}); expected numbers, a missing one left "
+            "empty or written NA",
         )
+    raise SpecError(
+        f"{problem.source}: label.task",
+        f"column {values.name!r} looks numeric with {distinct} distinct values, not classes; "
+        "use task: regression",
+    )
 
 
 def _codec(problem: Problem, values: pd.Series, task: Task, place: str) -> LabelCodec:
