@@ -79,6 +79,17 @@ def test_an_unmet_target_says_how_many_rows_reaching_it_needs():
     )
 
 
+def test_rows_needed_are_whole_and_never_fewer_than_those_that_fall_short():
+    """Resamples whose law reaches the target with fewer rows than there are say nothing of
+    a table that does not reach it: the range starts at the rows in hand."""
+    law = Law(0.8, 10.0, 0.5, 1.0, 1.25, 0.0)
+    early = Law(0.5, 10.0, 0.5, 1.0, 1.0, 0.0)  # reaches mae 1 at 400 rows
+    p = Projection(1.0, "the spec's target", 1000, law, (law, early, early), 2.0)
+    assert p.needed().value == 3125 and p.needed().ci == (1000, 3125)
+    later = Law(0.8, 10.0, 0.5, 1.0, 0.3, 0.0)  # reaches it at 750 rows: met, as it says
+    assert Projection(1.0, "", 1000, later, (later,), 2.0).needed().ci == (750, 750)
+
+
 def test_a_target_beyond_ten_times_the_data_says_so():
     verdict = decide([], _evidence(_projection(0.99)))
     assert verdict.reasons[-1].startswith(

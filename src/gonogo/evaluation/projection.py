@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -70,9 +71,12 @@ class Projection:
     baseline: float
 
     def needed(self) -> Estimate:
-        """Labeled rows for the metric to reach the target (inf: not by the law)."""
-        values = np.array([m.needed(self.target) for m in self.laws])
-        return Estimate(self.law.needed(self.target), _range(values))
+        """Whole labeled rows for the metric to reach the target (inf: not by the law). When
+        the rows in hand do not reach it, neither does any fewer: the range starts at them
+        (resamples that reach it now said 262 rows of 1,250)."""
+        point = float(_whole(self.law.needed(self.target)))
+        lo, hi = _range(_whole(np.array([m.needed(self.target) for m in self.laws])))
+        return Estimate(point, (max(lo, self.rows) if point > self.rows else lo, hi))
 
     def at(self, labeled: float) -> Estimate:
         """The metric's value predicted for a table of `labeled` rows."""
@@ -148,6 +152,11 @@ def project(
         for a, b, c in zip(*fit(used, finite, floor), strict=True)
     )
     return Projection(value, why, len(y), law, laws, base)
+
+
+def _whole(rows: Any) -> Any:
+    """Rows rounded up to whole ones, past float noise (3,125.0000001 is 3,125)."""
+    return np.ceil(np.round(rows, 6))
 
 
 def _range(values: Array) -> tuple[float, float]:
