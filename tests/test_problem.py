@@ -85,6 +85,15 @@ def test_a_calendar_the_spec_derives_is_measured_like_one_gonogo_adds():
     assert names["calendar"] == "seasons matter"
 
 
+def test_a_spec_reads_back_from_its_record():
+    """The pipeline records a version's spec with every field (model_dump); export reads it
+    back to make the lags. A calendar's record holds the lag fields at their defaults, which
+    the calendar refused as "by goes with lags"."""
+    derive = {"calendar": {"from": "day"}, "past": {"column": "y", "periods": [7]}}
+    problem = parse_problem({**BASE, "data": {"time": "day"}, "derive": derive})
+    assert parse_problem(problem.model_dump(mode="json", by_alias=True)) == problem
+
+
 def test_an_empty_features_group_is_refused():
     raw = {**BASE, "features": {"a": ["x"], "lags": []}}
     assert _error(raw) == (

@@ -142,7 +142,9 @@ class DeriveSpec(_Strict):
         if self.kind != "lags":
             if self.source is None:
                 raise ValueError(f"a {self.kind} needs `from`, the date column")
-            given = sorted(lag_fields & self.model_fields_set)
+            # Values, not the fields written: a spec's record (model_dump) writes them all.
+            fields = type(self).model_fields
+            given = sorted(f for f in lag_fields if getattr(self, f) != fields[f].default)
             if given:
                 raise ValueError(f"{given[0]} goes with lags (a `column` and its `periods`)")
             return self

@@ -11,14 +11,17 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from gonogo.candidates.candidate import assemble
+from gonogo.candidates.fitted import fit
 from gonogo.candidates.onnxgraph import check
 from gonogo.candidates.onnxgraph.check import TOLERANCE, session
 from gonogo.candidates.onnxgraph.feeds import feeds
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import InputError
-from gonogo.serving.export import export
+from gonogo.metrics import METRICS
+from gonogo.serving.export import export, rows_of
 from gonogo.serving.runtime import Runtime
-from tests.conftest import PENGUINS_GROUP, penguins
+from tests.conftest import PENGUINS_GROUP, penguins, spec
 from tests.stores import gonogo as cli
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -203,3 +206,25 @@ def test_a_heuristic_in_production_is_refused_by_the_command(hawks_story, tmp_pa
     done = cli("export", "hawks", "--out", out, "--store", hawks_story.root)
     assert done.returncode == 2 and "no ONNX form" in done.stderr
     assert not out.exists()
+
+
+def test_the_training_files_get_their_lags_made_as_training_made_them(tmp_path):
+    """A version that reads lags was trained on files holding the series, not its lags: the
+    parity rows are made as training made them. The command said "--data: column
+    'births_lag_14' is missing" though no --data was given."""
+    n = np.arange(200)
+    frame = pd.DataFrame(
+        {"day": pd.date_range("2020-01-01", periods=200), "x": n % 7, "y": 10 * np.sin(n / 5)}
+    )
+    frame.drop(index=[40, 41]).to_parquet(tmp_path / "series.parquet")
+    problem = spec(
+        data={"path": str(tmp_path / "series.parquet"), "time": "day"},
+        derive={"history": {"column": "y", "periods": [1, 7]}, "calendar": False, "trend": False},
+    )
+    ds = load_data(problem)
+    linear = next(c for c in assemble(problem, ds, METRICS["mae"], True) if c.name == "linear")
+    fitted = fit(linear, linear.configs[0], ds, np.arange(150), list(ds.features), METRICS["mae"])
+    rows = rows_of([tmp_path / "series.parquet"], Runtime("s", 1, "model", fitted), trained=problem)
+    for lag in ("y_lag_1", "y_lag_7"):  # missing after the two days absent, as in training
+        np.testing.assert_array_equal(rows[lag].to_numpy(), ds.frame[lag].to_numpy())
+    assert rows.column_names == fitted.schema.names

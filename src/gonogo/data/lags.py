@@ -43,6 +43,16 @@ def add(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, 
     return frame, groups
 
 
+def sources(problem: Problem) -> list[str]:
+    """The columns the spec's lags are made of: each lagged column, its series and the time."""
+    out: dict[str, None] = {}
+    for spec in problem.derive.values():
+        if spec and spec.kind == "lags" and spec.column is not None:
+            made = (spec.column, spec.by or problem.data.entity, problem.data.time)
+            out |= dict.fromkeys(c for c in made if c is not None)
+    return list(out)
+
+
 def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -> pd.DataFrame:
     assert spec.column is not None and problem.data.time is not None, "checked by the spec"
     by = spec.by or problem.data.entity

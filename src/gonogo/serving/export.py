@@ -20,9 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from gonogo.candidates.onnxgraph.check import TOLERANCE, ParityError, checked, inputs, session
+from gonogo.data import lags
 from gonogo.data.dialect import predicting
 from gonogo.data.sources import batches, files, form_of
 from gonogo.errors import InputError
+from gonogo.problem import Problem, lagged, parse_problem
 from gonogo.serving.runtime import Runtime, resolve
 
 PARITY_ROWS = 20_000
@@ -66,25 +68,35 @@ def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
     rt = resolve(registry, at)
     if data is not None:
         return rt, rows_of(files(data, "--data"), rt)
-    trained = registry.run_json(registry.version(at).run_id, "lineage.json")["data"]
-    paths = [Path(d["path"]) for d in trained]
+    lineage = registry.run_json(registry.version(at).run_id, "lineage.json")
+    paths = [Path(d["path"]) for d in lineage["data"]]
     absent = [p for p in paths if not p.is_file()]
     if absent:
         raise InputError(
             "--data", f"the data {rt.ref} was trained on is not at {absent[0]}; give --data"
         )
-    return rt, rows_of(paths, rt)
+    return rt, rows_of(paths, rt, trained=parse_problem(lineage["spec_body"]))
 
 
-def rows_of(paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS) -> pa.Table:
-    """Up to `limit` rows of `paths`, in the version's trained types."""
+def rows_of(
+    paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS, trained: Problem | None = None
+) -> pa.Table:
+    """Up to `limit` rows of `paths`, in the version's trained types. Rows of the data the
+    version was `trained` on hold what its lags are made of, not the lags: they are made
+    here, as training made them."""
     place = "--data"
     form = form_of(paths, place)
     read = rt.candidate.schema.names
+    made = lagged(trained) if trained else frozenset()
+    columns = [c for c in read if c not in made]
+    columns += [c for c in (lags.sources(trained) if trained and made else []) if c not in columns]
     given = predicting(rt.candidate.schema)
-    found = (b for p in paths for b in batches(p, form, place, 4096, columns=read, given=given))
+    found = (b for p in paths for b in batches(p, form, place, 4096, columns=columns, given=given))
     table = pa.Table.from_batches(list(islice(found, limit // 4096 + 1))).slice(0, limit)
-    return inputs(rt.candidate, table.to_pandas(), place)
+    frame = table.to_pandas()
+    if trained and made:
+        frame = lags.add(trained, frame)[0]
+    return inputs(rt.candidate, frame[read], place)
 
 
 def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
