@@ -246,6 +246,12 @@ def test_what_is_not_served_is_404(hawks_server, hawks_body, method, path, statu
 
 
 @HAWKS
+def test_a_model_not_served_is_404_before_its_body_is_read(hawks_server):
+    answer = httpx.post(f"http://{hawks_server}/v2/models/eagles/infer", json={})
+    assert answer.status_code == 404 and answer.json()["error"].startswith("model 'eagles'")
+
+
+@HAWKS
 def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
     def head(size):
         wing = {"parameters": {"binary_data_size": size}}

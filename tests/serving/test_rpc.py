@@ -107,6 +107,11 @@ def test_typed_contents_give_the_heuristics_predictions(hawks_story, hawks_serve
             grpc.StatusCode.INVALID_ARGUMENT,
             "inputs: expected a non-empty list of input tensors",
         ),
+        (  # the model first, then its tensors
+            lambda b: ([], {"model_name": "eagles"}),
+            grpc.StatusCode.NOT_FOUND,
+            "model 'eagles': is not served here",
+        ),
     ],
 )
 def test_bad_calls_are_invalid_argument_or_not_found(

@@ -154,6 +154,7 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
 
     async def infer(request: Request) -> Response:
         p = request.path_params
+        plane.model(p["name"], p.get("version"))  # a model not served is a 404, whatever the body
         decoded = codec.decode(await _body(request), request.headers.get(codec.HEADER))
         answer = plane.infer(p["name"], p.get("version"), decoded)
         metrics.rows.inc(answer.rows)

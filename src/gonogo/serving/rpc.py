@@ -155,6 +155,7 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):  # type: ignore[misc]  # g
     async def ModelInfer(self, request: Any, context: Any) -> Any:
         def infer() -> Any:
             version = request.model_version or None
+            self.plane.model(request.model_name, version)  # NOT_FOUND before the tensors
             answer = self.plane.infer(request.model_name, version, decode(request))
             self.metrics.rows.inc(answer.rows)
             return encode(answer)
