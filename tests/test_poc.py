@@ -252,20 +252,13 @@ def test_an_existing_system_with_gaps_says_how_often_it_fell_back():
     assert _candidate(r, "tree").kind == "model" and r.best_model == "tree"
 
 
-def test_an_unknown_estimator_parameter_is_named(chicago_frame):
-    bad = spec(
-        label={"column": "ridership"},
-        models=[
-            {
-                "name": "forest",
-                "estimator": "sklearn.ensemble.RandomForestRegressor",
-                "params": {"n_estimatorz": 10},
-            }
-        ],
-    )
+@pytest.mark.parametrize("section", ["params", "grid"])
+def test_an_unknown_estimator_parameter_is_named_where_it_is(section, chicago_frame):
+    forest = {"name": "forest", "estimator": "sklearn.ensemble.RandomForestRegressor"}
+    bad = spec(label={"column": "ridership"}, models=[forest | {section: {"max_dept": [3]}}])
     with pytest.raises(
         SpecError,
-        match=r"models\[0\].params: RandomForestRegressor has no parameter 'n_estimatorz'",
+        match=rf"models\[0\].{section}: RandomForestRegressor has no parameter 'max_dept'",
     ):
         gonogo.run(bad, data=chicago_frame)
 

@@ -79,7 +79,8 @@ def test_quarters_are_read_as_their_first_day():
         (
             ["2014-01-08", "08/01/2014"],
             None,
-            r"\(format 'ISO8601' inferred; .*\), e.g. '08/01/2014'",
+            r"\(format 'ISO8601' inferred; .* or 'mixed' when the dates are written in several\), "
+            r"e.g. '08/01/2014'",
         ),
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
         ([1980, None, 1981], None, "column 'd' has 1 missing or unparsable dates$"),

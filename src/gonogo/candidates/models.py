@@ -138,9 +138,10 @@ def _from_spec(spec: ModelSpec, i: int, task: str, seed: int, source: str) -> Re
             f"{place}.estimator", f"a {task} problem needs {need}; found {spec.estimator}"
         )
     known = set(cls().get_params())
-    for key in [*spec.params, *spec.grid]:
-        if key not in known:
-            raise SpecError(f"{place}.params", f"{cls.__name__} has no parameter {key!r}")
+    for section, keys in (("params", spec.params), ("grid", spec.grid)):
+        for key in keys:
+            if key not in known:
+                raise SpecError(f"{place}.{section}", f"{cls.__name__} has no parameter {key!r}")
     params = dict(spec.params)
     if "random_state" in known and "random_state" not in params:
         params["random_state"] = seed

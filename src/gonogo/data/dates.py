@@ -91,7 +91,10 @@ def _how(fmt: str, given: str | None, parsed: pd.Series, values: pd.Series) -> s
         return f" (format {fmt!r})"
     if parsed.isna().all() and values.notna().any():
         return " (no date format found that reads them; set data.date_format, e.g. '%d/%m/%Y')"
-    return f" (format {fmt!r} inferred; set data.date_format if it is another)"
+    return (
+        f" (format {fmt!r} inferred; set data.date_format if it is another, or 'mixed' when "
+        "the dates are written in several)"
+    )
 
 
 def _no_future(parsed: pd.Series, values: pd.Series, place: str, fmt: str) -> None:
