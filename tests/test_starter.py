@@ -162,3 +162,11 @@ def test_events_irregular_series_and_classes_get_no_last_value(tmp_path: Path):
         frame.to_parquet(tmp_path / f"{name}.parquet")
         raw = starter(tmp_path / f"{name}.parquet", "rate", tmp_path / "p.yaml")
         assert "baselines" not in raw and "history" not in raw.get("derive", {}), name
+
+
+def test_a_label_name_yaml_would_misread_is_written_quoted(tmp_path: Path):
+    name = "sales, total #1"
+    frame = _series(1, 30).drop(columns="state").rename(columns={"rate": name})
+    frame.assign(year=pd.date_range("2020-01-01", periods=30)).to_parquet(tmp_path / "s.parquet")
+    out = write_starter(tmp_path / "s.parquet", name, tmp_path / "problem.yaml")
+    assert load_problem(out).baselines[0].column == "sales, total #1_lag_1"

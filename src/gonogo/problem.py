@@ -333,7 +333,8 @@ class SplitSpec(_Strict):
     E.g. `time`."""
     holdout: Annotated[float, Field(gt=0, lt=1)] = 0.2
     """The share of rows held out for testing; on a time split over several outer splits, at
-    least enough for three rolling origins of 30 rows (up to half the rows). E.g. `0.25`."""
+    least enough for one rolling origin of 30 rows per split (three by default), or on a
+    shorter series about its last half. E.g. `0.25`."""
     folds: Annotated[int, Field(ge=2, le=20)] = 5
     """Cross-validation folds on the training part, which choose settings and candidates.
     E.g. `10`."""

@@ -244,7 +244,10 @@ def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Pat
     footer = _FOOTER.replace("FOREST", forest).replace("COSTS", costs)
     if baselines:  # proposed, above the examples that go with it
         (given,) = baselines
-        active = f"  - {{name: {given['name']}, column: {given['column']}}}"
+        entry = yaml.safe_dump(
+            [given], default_flow_style=True, sort_keys=False, allow_unicode=True, width=999
+        )
+        active = f"  - {entry.strip()[1:-1]}"
         footer = footer.replace(
             "# baselines:\n", f"baselines:\n{active:<53} # the naive forecast\n"
         )

@@ -39,8 +39,13 @@ def test_too_few_rows_or_examples_of_a_class_block():
     problem, ds, split = bound(noise_frame(80))
     assert _ids(label.too_few(problem, ds, split)) == [("label.too_few", "block")]
     (found,) = label.too_few(*_rare(4))
-    assert found.severity == "block" and found.evidence["counts"] == {"rare": 4}
+    assert found.severity == "block" and found.evidence == {"counts": {"rare": 4}, "minimum": 5}
     assert "(rare 4): too few to test, at least 5 are needed" in found.message
+    # The class that blocks is named first, whatever its name.
+    problem, ds, split = _rare(12)
+    frame = ds.frame.assign(y=np.where(np.arange(600) >= 597, "aa", ds.frame["y"]))
+    (found,) = label.too_few(*bound(frame, label={"column": "y", "task": "multiclass"}))
+    assert "examples (aa 3, rare 12): too few to test" in found.message
 
 
 def test_a_class_with_few_examples_warns_and_names_its_count():

@@ -86,6 +86,8 @@ def test_rows_needed_are_whole_and_never_fewer_than_those_that_fall_short():
     early = Law(0.5, 10.0, 0.5, 1.0, 1.0, 0.0)  # reaches mae 1 at 400 rows
     p = Projection(1.0, "the spec's target", 1000, law, (law, early, early), 2.0)
     assert p.needed().value == 3125 and p.needed().ci == (1000, 3125)
+    # Every resample reaches it with the rows in hand: the range is those rows, not inverted.
+    assert Projection(1.0, "", 1000, law, (early,), 2.0).needed().ci == (1000, 1000)
     later = Law(0.8, 10.0, 0.5, 1.0, 0.3, 0.0)  # reaches it at 750 rows: met, as it says
     assert Projection(1.0, "", 1000, later, (later,), 2.0).needed().ci == (750, 750)
 

@@ -108,8 +108,12 @@ def _stop_on_training(est: Any, y: Array) -> None:
     one of each class there and in the rest, two of each class at least. Rows too few for
     that (the learning curve's tenth of 171 glass fragments: 17 rows of 3 classes) stop on
     the training loss instead, where scikit-learn would raise."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     model = getattr(est, "named_steps", {}).get("model", est)
-    fraction = getattr(model, "validation_fraction", None)
+    if not isinstance(model, HistGradientBoostingClassifier) or not model.early_stopping:
+        return
+    fraction = model.validation_fraction
     if not isinstance(fraction, float):
         return
     counts = np.bincount(y.astype(int))

@@ -75,7 +75,8 @@ def _rare_classes(ds: Dataset) -> list[Finding]:
     verdict still weighs the rest (six glass types, three under 20: a clear go); under
     MIN_TO_TEST some outer test part holds none of them."""
     counts = np.bincount(ds.y.astype(int), minlength=ds.n_classes)
-    rare = {c: int(n) for c, n in zip(ds.classes, counts, strict=True) if 0 < n < MIN_PER_CLASS}
+    found = [(int(n), c) for c, n in zip(ds.classes, counts, strict=True) if 0 < n < MIN_PER_CLASS]
+    rare = {c: n for n, c in sorted(found)}  # the fewest first: those that block are named
     if not rare:
         return []
     severity: Severity = "block" if min(rare.values()) < MIN_TO_TEST else "warn"
@@ -94,7 +95,7 @@ def _rare_classes(ds: Dataset) -> list[Finding]:
             f"{len(rare)} class(es) have fewer than {MIN_PER_CLASS} examples ({named}{more}): "
             + what,
             (ds.label,),
-            {"counts": rare, "minimum": MIN_PER_CLASS},
+            {"counts": rare, "minimum": MIN_TO_TEST if severity == "block" else MIN_PER_CLASS},
         )
     ]
 

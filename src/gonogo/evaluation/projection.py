@@ -76,7 +76,9 @@ class Projection:
         (resamples that reach it now said 262 rows of 1,250)."""
         point = float(_whole(self.law.needed(self.target)))
         lo, hi = _range(_whole(np.array([m.needed(self.target) for m in self.laws])))
-        return Estimate(point, (max(lo, self.rows) if point > self.rows else lo, hi))
+        if point > self.rows:
+            lo = max(lo, self.rows)
+        return Estimate(point, (lo, max(lo, hi)))
 
     def at(self, labeled: float) -> Estimate:
         """The metric's value predicted for a table of `labeled` rows."""

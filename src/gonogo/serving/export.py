@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -75,7 +76,16 @@ def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
         raise InputError(
             "--data", f"the data {rt.ref} was trained on is not at {absent[0]}; give --data"
         )
-    return rt, rows_of(paths, rt, trained=parse_problem(lineage["spec_body"]))
+    return rt, rows_of(paths, rt, trained=_lagging(lineage["spec_body"]))
+
+
+def _lagging(body: dict[str, Any]) -> Problem | None:
+    """The version's recorded spec when it derives lags: its training files hold what they
+    are made of, not the lags."""
+    derive = body.get("derive") or {}
+    if not any(isinstance(d, dict) and d.get("kind") == "lags" for d in derive.values()):
+        return None
+    return parse_problem(body)
 
 
 def rows_of(
@@ -91,12 +101,15 @@ def rows_of(
     columns = [c for c in read if c not in made]
     columns += [c for c in (lags.sources(trained) if trained and made else []) if c not in columns]
     given = predicting(rt.candidate.schema)
-    found = (b for p in paths for b in batches(p, form, place, 4096, columns=columns, given=given))
-    table = pa.Table.from_batches(list(islice(found, limit // 4096 + 1))).slice(0, limit)
-    frame = table.to_pandas()
+    found: Iterable[pa.RecordBatch] = (
+        b for p in paths for b in batches(p, form, place, 4096, columns=columns, given=given)
+    )
+    if not made:  # a lag reads every earlier row of its series, not only the first checked
+        found = islice(found, limit // 4096 + 1)
+    frame = pa.Table.from_batches(list(found)).to_pandas()
     if trained and made:
         frame = lags.add(trained, frame)[0]
-    return inputs(rt.candidate, frame[read], place)
+    return inputs(rt.candidate, frame[read].head(limit), place)
 
 
 def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
