@@ -8,9 +8,10 @@ a small one (under `SMALL` labeled rows) a single holdout is too noisy to decide
 spec could say go under one seed and no-go under the next. There the comparison runs over
 repeated K-fold splits (grouped by entity when there is one), or over rolling origins when the
 data are time-ordered: the holdout period cut into blocks, each predicted by a model trained on
-everything before it (on a short series, the holdout grows to up to half of the rows so that
-it holds several blocks). Model selection only ever sees an outer split's `inner` folds, which
-live inside its training rows; the outer test rows are scored once.
+everything before it (on a short series, the holdout grows back to about half of the rows, to a
+change of time, so that it holds several blocks). Model selection only ever sees an outer
+split's `inner` folds, which live inside its training rows; the outer test rows are scored
+once.
 """
 
 from __future__ import annotations

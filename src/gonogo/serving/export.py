@@ -91,25 +91,30 @@ def _lagging(body: dict[str, Any]) -> Problem | None:
 def rows_of(
     paths: list[Path], rt: Runtime, limit: int = PARITY_ROWS, trained: Problem | None = None
 ) -> pa.Table:
-    """Up to `limit` rows of `paths`, in the version's trained types. Rows of the data the
-    version was `trained` on hold what its lags are made of, not the lags: they are made
-    here, as training made them."""
+    """Up to `limit` rows of `paths`, in the version's trained types. `trained`: the spec of
+    a version that derives lags, whose training files hold what the lags are made of, not
+    the lags: they are made here, as training made them."""
     place = "--data"
     form = form_of(paths, place)
     read = rt.candidate.schema.names
-    made = lagged(trained) if trained else frozenset()
-    columns = [c for c in read if c not in made]
-    columns += [c for c in (lags.sources(trained) if trained and made else []) if c not in columns]
+    columns = read if trained is None else _unlagged(read, trained)
     given = predicting(rt.candidate.schema)
     found: Iterable[pa.RecordBatch] = (
         b for p in paths for b in batches(p, form, place, 4096, columns=columns, given=given)
     )
-    if not made:  # a lag reads every earlier row of its series, not only the first checked
+    if trained is None:  # a lag reads every earlier row of its series, not only those checked
         found = islice(found, limit // 4096 + 1)
     frame = pa.Table.from_batches(list(found)).to_pandas()
-    if trained and made:
+    if trained is not None:
         frame = lags.add(trained, frame)[0]
     return inputs(rt.candidate, frame[read].head(limit), place)
+
+
+def _unlagged(read: list[str], trained: Problem) -> list[str]:
+    """The columns to read for `read`: its lags' sources in place of the lags."""
+    made = lagged(trained)
+    kept = [c for c in read if c not in made]
+    return kept + [c for c in lags.sources(trained) if c not in kept]
 
 
 def export(rt: Runtime, out: Path, rows: pa.Table) -> Exported:
