@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from gonogo.candidates.onnxgraph.check import attempt
+from gonogo.candidates.onnxgraph.feeds import feeds
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import DataError, RequestError
 from gonogo.serving.dataplane import DataPlane
@@ -52,6 +53,14 @@ def test_rows_of_other_types_go_the_native_way_and_are_refused_alike(churn_runti
     for rt in (fast, native):
         with pytest.raises(DataError, match="'total_day_minutes' expects numbers; found 'warm'"):
             rt.predict(_batch(wrong))
+
+
+def test_an_infinite_number_is_predicted_the_native_way(churn_runtimes):
+    fast, native, holdout = churn_runtimes
+    rows = _batch(holdout.head(3).assign(total_day_minutes=[np.inf, -np.inf, 100.0]))
+    assert feeds(fast.candidate, rows) is None
+    assert feeds(fast.candidate, _batch(holdout.head(3))) is not None
+    np.testing.assert_array_equal(fast.predict(rows).column(0), native.predict(rows).column(0))
 
 
 def test_a_runtime_crosses_to_a_worker_without_its_session(churn_runtimes):

@@ -31,6 +31,7 @@ FIXED = {
     "FP32": "<f4",
     "FP64": "<f8",
 }
+ARROW = {name: pa.from_numpy_dtype(np.dtype(code)) for name, code in FIXED.items()}
 DATATYPES = (*FIXED, "BYTES")
 HEADER = "Inference-Header-Content-Length"
 
@@ -122,7 +123,7 @@ def _from_json(name: str, datatype: str, data: Any, shape: tuple[int, ...]) -> p
     if wrong:
         raise RequestError(place, f"expected {datatype} values; found {wrong[0]!r}")
     # null, an extension of the protocol's JSON, is a missing value (for an optional column).
-    kind = pa.string() if datatype == "BYTES" else pa.from_numpy_dtype(np.dtype(FIXED[datatype]))
+    kind = pa.string() if datatype == "BYTES" else ARROW[datatype]
     try:
         return pa.array(values, type=kind)
     except (OverflowError, pa.ArrowException):
@@ -137,12 +138,16 @@ def from_binary(name: str, datatype: str, raw: bytes, count: int) -> pa.Array:
             raise RequestError(
                 place, f"expected {count * size} bytes of {datatype}; got {len(raw)}"
             )
-        return pa.array(np.frombuffer(raw, dtype=FIXED[datatype]))
+        if datatype == "BOOL":  # a byte each on the wire, a bit each in Arrow
+            return pa.array(np.frombuffer(raw, dtype=FIXED[datatype]))
+        return pa.Array.from_buffers(ARROW[datatype], count, [None, pa.py_buffer(raw)])
     values, at = [], 0
     for _ in range(count):
         if at + 4 > len(raw):
             raise RequestError(place, "binary BYTES data ends early")
         (length,) = struct.unpack_from("<I", raw, at)
+        if at + 4 + length > len(raw):
+            raise RequestError(place, "binary BYTES data ends early")
         try:
             values.append(raw[at + 4 : at + 4 + length].decode())
         except UnicodeDecodeError:

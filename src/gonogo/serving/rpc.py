@@ -8,6 +8,7 @@ REST's 400 and 404; INTERNAL only for a bug of ours.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -62,10 +63,11 @@ def _tensor(t: Any, raw: list[bytes], i: int) -> codec.Tensor:
     place = f"input {t.name or f'#{i}'!r}"
     if t.datatype not in codec.DATATYPES:
         raise RequestError(place, f"datatype must be one of {', '.join(codec.DATATYPES)}")
-    if not t.shape or any(d < 0 for d in t.shape):
-        raise RequestError(place, f"expected a shape of sizes; found {list(t.shape)}")
-    shape = tuple(int(d) for d in t.shape)
-    count = int(np.prod(shape))
+    shape = tuple(t.shape)
+    if not shape or min(shape) < 0:
+        raise RequestError(place, f"expected a shape of sizes; found {list(shape)}")
+    # math.prod: numpy's costs 10 microseconds a call, a tenth of a single-row request's decoding.
+    count = math.prod(shape)
     if raw:
         return codec.Tensor(
             t.name, t.datatype, shape, codec.from_binary(t.name, t.datatype, raw[i], count)

@@ -40,7 +40,10 @@ def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[s
         if value is None:
             return None
         made[f.name] = value
-    return made
+    # Infinities checked once over every numeric tensor: a check per column was a tenth of a
+    # single-row request's conversion.
+    numeric = [v for v in made.values() if v.dtype != object]
+    return None if numeric and np.isinf(np.concatenate(numeric)).any() else made
 
 
 def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
@@ -67,8 +70,7 @@ def _numbers(values: Values) -> Any:
     if not any(t(values.type) for t in _NUMBERS):
         return None
     # Nulls of a number column come out as NaN; booleans as 0 and 1.
-    made = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return None if np.isinf(made).any() else made
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _dates(values: Values) -> Any:
