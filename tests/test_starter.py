@@ -144,6 +144,11 @@ def test_a_series_label_gets_its_last_value_as_a_lag_and_the_baseline_to_beat(tm
     problem = load_problem(out)
     ds = bind(problem, _series(4, 5))
     assert ds.frame["rate_lag_1"].notna().sum() == 16  # every year but the first
+    # Units named by a code (a state's FIPS number) are units too; a count is not.
+    coded = _series(4, 5).assign(state_code=[1, 4, 5, 6] * 5).drop(columns="state")
+    coded.to_parquet(tmp_path / "coded.parquet")
+    history = starter(tmp_path / "coded.parquet", "rate", tmp_path / "p.yaml")["derive"]["history"]
+    assert history == {"column": "rate", "periods": [1], "by": "state_code"}
     # One series (a row per time) needs no unit; the calendar comes with a date.
     one = _series(1, 30).drop(columns="state").assign(year=pd.date_range("2020-01-01", periods=30))
     one.to_parquet(tmp_path / "one.parquet")
@@ -158,7 +163,10 @@ def test_events_irregular_series_and_classes_get_no_last_value(tmp_path: Path):
     days = pd.Timestamp("2020-01-01") + pd.to_timedelta([t * (t + 1) // 2 for t in range(12)], "D")
     sparse = _series(1, 12).drop(columns="state").assign(year=days)
     binary = _series(4, 5).assign(rate=[0, 1] * 10)
-    for name, frame in (("events", events), ("sparse", sparse), ("binary", binary)):
+    # A count that happens to come once per year is no unit: numbers must be named as codes.
+    counted = events.assign(cars=[1, 2, 3, 4] * 5)
+    cases = (("events", events), ("sparse", sparse), ("binary", binary), ("counted", counted))
+    for name, frame in cases:
         frame.to_parquet(tmp_path / f"{name}.parquet")
         raw = starter(tmp_path / f"{name}.parquet", "rate", tmp_path / "p.yaml")
         assert "baselines" not in raw and "history" not in raw.get("derive", {}), name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ RARE = 0.10  # positives rarer than this are judged by average precision, not RO
 
 _TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds")
 _YEAR_NAMES = ("year", "yr")
+# Words naming the units of a panel in a column of codes: numbers are read as units only when
+# named so, as a count can come once per time by chance.
+_UNIT_WORDS = {"id", "code", "fips", "no", "nr", "state", "country", "region", "county", "city"}
+_UNIT_WORDS |= {"store", "shop", "station", "site", "unit", "firm", "plant", "sensor", "person"}
 
 
 def _time_column(frame: pd.DataFrame, label: str) -> str | None:
@@ -52,12 +57,18 @@ def _panel_years(frame: pd.DataFrame, year: str) -> bool:
     return _units(frame, year) is not None
 
 
-def _units(frame: pd.DataFrame, time: str) -> str | None:
-    """A text column naming the units of a panel: each unit comes once per time, in several
-    times."""
-    for col in frame.columns:
-        units = frame[col]
-        if col == time or pd.api.types.is_numeric_dtype(units) or units.nunique() == len(units):
+def _units(frame: pd.DataFrame, time: str, label: str | None = None) -> str | None:
+    """A column naming the units of a panel: each unit comes once per time, in several
+    times. Text first, then whole numbers named as codes (a state's FIPS number)."""
+    coded = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_integer_dtype(frame[c])
+        and _UNIT_WORDS.intersection(re.split(r"[^a-z0-9]+", str(c).lower()))
+    ]
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    for col in text + coded:
+        if col in (time, label) or frame[col].nunique() == len(frame):
             continue
         if not frame.duplicated([col, time]).any():
             return str(col)
@@ -69,7 +80,7 @@ def _last_value(frame: pd.DataFrame, label: str, time: str) -> dict[str, Any] | 
     one series (one row per time) or a panel of units and that value is known on at least
     half of the rows: the naive forecast, the heuristic a forecast must beat first."""
     repeated = frame[time].duplicated().any()
-    by = _units(frame, time) if repeated else None
+    by = _units(frame, time, label) if repeated else None
     if repeated and by is None:  # events, not a series
         return None
     history = {"column": label, "periods": [1], **({"by": by} if by else {})}
