@@ -76,6 +76,11 @@ def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     assert r.verdict.decision == "inconclusive"
     assert 0 < r.improvement.ci[0] < 0.05 and r.improvement.value > 0.15
     assert r.evaluation.splits == 3 and r.evaluation.ahead == 1
+    # Trained on its most recent quarter of rows only, linear does better on the latest period
+    # than on all of them: the older years mislead it, which the verdict points at.
+    (past,) = [f for f in r.findings if f.check == "split.past_misleads"]
+    assert past.evidence["window"] == 0.25 and past.evidence["ci"][0] > 0
+    assert any("split.past_misleads" in reason for reason in r.verdict.reasons)
 
 
 def test_losses_follow_the_metric_on_a_skewed_label():

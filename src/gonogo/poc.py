@@ -19,7 +19,7 @@ import pandas as pd
 from gonogo.candidates.candidate import assemble
 from gonogo.candidates.pinned import Pinned
 from gonogo.checks import DATA_CHECKS, LABEL_CHECKS, Finding, run_checks
-from gonogo.checks.outcome import worse_than_constant
+from gonogo.checks.outcome import past_misleads, worse_than_constant
 from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import Index, Split, make_split
 from gonogo.evaluation.bootstrap import Resampler, interval
@@ -167,6 +167,7 @@ class _Run:
         resampler = Resampler.for_holdout(n, p.bootstrap, p.seed, self.split.ordered)
         scores = self._scores(outcome, resampler)
         findings += worse_than_constant(scores, self.candidates, _thin(outcome))
+        findings += past_misleads(outcome, self.split, self.ds.y, self.metric, resampler)
         curve = learning_curve(outcome, self.split, self.ds.y, self.metric)
         proper = self._proper(outcome, resampler)
         value = self._value(outcome, resampler, self.policy) if self.policy else None
