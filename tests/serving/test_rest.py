@@ -291,12 +291,23 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
         ({"instances": [[1.0, 2.0]]}, "instances: expected a list of objects"),
         (
             {"dataframe_records": [{"date": 1}, {"date": "x"}]},
-            "column 'date': mixes values of different types",
+            "column 'date': expected text; found 1",
         ),
+        ({"dataframe_records": [{"temp": 10**400}]}, "column 'temp': a number is too large"),
+        # Values a column cannot hold, each named: MLflow's schema refuses them too.
         (
-            {"dataframe_records": [{"date": 10**30}]},
-            "column 'date': mixes values of different types",
+            {"dataframe_records": [{"temp": "warm"}]},
+            "column 'temp': expected a number; found 'warm'",
         ),
+        ({"dataframe_records": [{"temp": True}]}, "column 'temp': expected a number; found True"),
+        ({"dataframe_records": [{"temp": [3.0]}]}, "column 'temp': expected a number; found [3.0]"),
+        (
+            {"dataframe_records": [{"date": {"a": 1}}]},
+            "column 'date': expected text; found {'a': 1}",
+        ),
+        ({"dataframe_records": [{"date": False}]}, "column 'date': expected text; found False"),
+        ({"dataframe_records": []}, "dataframe_records: has no rows"),
+        ({"dataframe_split": {"columns": ["temp"], "data": []}}, "dataframe_split: has no rows"),
     ],
 )
 def test_bad_invocations_are_400(chicago_server, body, message):

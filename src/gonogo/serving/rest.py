@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gonogo.data.schema import Field, InputSchema, Kind
 from gonogo.data.sources import first_line
 from gonogo.errors import InputError, RequestError
 from gonogo.serving import codec
@@ -46,11 +47,11 @@ async def _body(request: Request) -> bytes:
     return await request.body()
 
 
-def _frame(body: bytes, content_type: str, reads: list[str]) -> pa.RecordBatch:
+def _frame(body: bytes, content_type: str, schema: InputSchema) -> pa.RecordBatch:
     """The rows of an `/invocations` body, in MLflow's JSON or as CSV (`text/csv`)."""
     if content_type.split(";", maxsplit=1)[0].strip().lower() == "text/csv":
-        return _csv(body, reads)
-    return _records(codec.loads(body), reads)
+        return _csv(body, schema.names)
+    return _records(codec.loads(body), schema)
 
 
 def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
@@ -74,10 +75,20 @@ def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
 _FRAMES = "expected dataframe_split, dataframe_records, instances or inputs"
 
 
-def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
+# What a JSON value of each kind of column is, as MLflow's schema enforcement takes it: a
+# number for a number, true or false for a flag, text for text, dates and durations.
+_JSON: dict[Kind, tuple[tuple[type, ...], pa.DataType, str]] = {
+    "number": ((int, float), pa.float64(), "a number"),
+    "boolean": ((bool,), pa.bool_(), "true or false"),
+}
+_TEXT = ((str,), pa.string(), "text")
+
+
+def _records(body: Any, schema: InputSchema) -> pa.RecordBatch:
     """MLflow's JSON frames, `dataframe_split` (columns and rows), `dataframe_records`, or
     `instances` / `inputs` (rows as objects, or columns as lists), as a batch of the columns
-    in `reads` (others are ignored, as MLflow ignores them)."""
+    the schema reads (others are ignored, as MLflow ignores them), each value checked for
+    its column's kind."""
     frame = codec.as_object(body, "body")
     key = next(
         (k for k in ("dataframe_split", "dataframe_records", "instances", "inputs") if k in frame),
@@ -91,15 +102,25 @@ def _records(body: Any, reads: list[str]) -> pa.RecordBatch:
         values = _columns(frame[key], key)
     else:
         values = _rows(frame[key], key)
-    arrays = {}
-    for name, column in values.items():
-        if name not in reads:
-            continue
+    if not any(values.values()):
+        raise RequestError(key, "has no rows")
+    return pa.RecordBatch.from_pydict(
+        {f.name: _typed(f, values[f.name]) for f in schema.fields if f.name in values}
+    )
+
+
+def _typed(f: Field, column: list[Any]) -> pa.Array:
+    place, (kinds, kind, what) = f"column {f.name!r}", _JSON.get(f.kind, _TEXT)
+    for v in column:
+        # bool is an int to Python, never a number or text to a column.
+        if v is not None and (not isinstance(v, kinds) or (type(v) is bool) != (bool in kinds)):
+            raise RequestError(place, f"expected {what}; found {v!r}")
+    if f.kind == "number":  # whole numbers of any size, as the doubles they are read as
         try:
-            arrays[name] = pa.array(column)
-        except (pa.ArrowException, OverflowError):  # text and numbers, a number too large
-            raise RequestError(f"column {name!r}", "mixes values of different types") from None
-    return pa.RecordBatch.from_pydict(arrays)
+            column = [float(v) if type(v) is int else v for v in column]
+        except OverflowError:
+            raise RequestError(place, "a number is too large for a double") from None
+    return pa.array(column, kind)
 
 
 def _split(split: dict[str, Any]) -> dict[str, list[Any]]:
@@ -164,7 +185,7 @@ def app(plane: DataPlane, grpc_at: tuple[str, int] | None = None) -> Starlette:
     async def invocations(request: Request) -> Response:
         rt, rid = plane.runtime, request.headers.get("x-request-id") or uuid.uuid4().hex
         body, kind = await _body(request), request.headers.get("content-type", "")
-        rows = _frame(body, kind, rt.candidate.schema.names)
+        rows = _frame(body, kind, rt.candidate.schema)
         predicted = plane.predict(rt, rows, rid)
         metrics.rows.inc(predicted.num_rows)
         headers = {"x-gonogo-model": rt.model, "x-gonogo-version": str(rt.version)}
