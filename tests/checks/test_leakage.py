@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from gonogo.checks import leakage
 from gonogo.data.dataset import bind
@@ -160,3 +161,14 @@ def test_two_sparse_columns_that_agree_by_their_zeros_are_no_chosen_value():
     a, b = (np.where(y, 0.0, rng.integers(1, 50, 2000).astype(float)) for _ in range(2))
     frame = pd.DataFrame({"a": a, "b": b, "y": y.astype(int)})
     assert leakage.chosen_value(*bound(frame)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        *[(n, True) for n in ("nr", "person_nr", "case_number", "customer_num", "userId")],
+        *[(n, False) for n in ("num_pending", "number_of_children", "no_show", "experience")],
+    ],
+)
+def test_an_identifiers_name_is_told_from_a_counts(name, named):
+    assert leakage._id_named(name) is named

@@ -318,21 +318,32 @@ def entity_overlap(problem: Problem, ds: Dataset, split: Split) -> list[Finding]
 
 _ID_WORDS = frozenset(
     {
-        *("id", "ids", "uid", "pid", "nr", "no", "num", "number", "key", "code", "case"),
+        *("id", "ids", "uid", "pid", "key", "code", "case"),
         *("person", "customer", "client", "user", "patient", "subject", "account", "member"),
         *("household", "firm", "company", "store", "shop", "respondent", "individual"),
     }
 )
 
 
+# A number's words name an id last (`person_nr`, `case_number`) and a count first
+# (`num_pending`, `number_of_children`, `no_show`).
+_LAST_ID_WORDS = frozenset({"nr", "no", "num", "number"})
+
+
 def _id_named(column: str) -> bool:
-    words = re.findall(r"[a-z]+|[A-Z][a-z]*", column)
-    return any(w.lower() in _ID_WORDS for w in words) or column.lower().endswith("id")
+    words = [w.lower() for w in re.findall(r"[a-z]+|[A-Z][a-z]*", column)]
+    return (
+        any(w in _ID_WORDS for w in words)
+        or (bool(words) and words[-1] in _LAST_ID_WORDS)
+        or column.lower().endswith("id")
+    )
 
 
 def _repeats(column: str, s: pd.Series) -> bool:
     """Many values, each on a few rows, that name something rather than measure it: text, or
-    whole numbers under an identifier's name (a panel's person `nr`, not `experience`)."""
+    whole numbers under an identifier's name (a panel's person `nr`, not `experience`). No
+    value of an id holds a third of the rows: that is a measurement's common value (a queue
+    length's zero), not a name."""
     if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
         whole = bool(np.all(np.mod(s.dropna(), 1) == 0))
         if not (whole and _id_named(column)):
@@ -343,6 +354,7 @@ def _repeats(column: str, s: pd.Series) -> bool:
         len(counts) >= MIN_ENTITIES
         and n / 50 <= len(counts) <= n / 1.5
         and counts[counts > 1].sum() >= 0.5 * n
+        and counts.iloc[0] < n / 3
     )
 
 
