@@ -190,3 +190,15 @@ def test_an_interval_that_reaches_zero_but_clears_the_bar_is_inconclusive():
     assert lo < 0 and hi > 0.05
     assert r.verdict.decision == "inconclusive"
     assert "no usable signal" not in " ".join(r.verdict.reasons)
+
+
+def test_a_group_gonogo_adds_that_hurts_the_model_is_named_in_the_verdict():
+    r = _run("hotel")
+    trend = _hypothesis(r, "trend")
+    assert trend.origin == "gonogo" and trend.effect.ci[1] < -0.05
+    # Said, with what to change, and not dropped: the choice would be made on the test rows.
+    (said,) = [line for line in r.verdict.reasons if "without the trend group" in line]
+    assert said.endswith("set derive.trend: false and run again")
+    assert r.data.groups["trend"] == ("trend",)
+    # The hotel's own rate, the existing system, is an input the model builds on.
+    assert _hypothesis(r, "historical-adr").outcome == "supported"

@@ -173,7 +173,8 @@ class _Run:
         value = self._value(outcome, resampler, self.policy) if self.policy else None
         target = partial(self._target, outcome.best("baseline"))
         ahead = project(outcome, self.split, self.ds.y, self.metric, resampler, target)
-        evidence = self._evidence(scores, outcome, curve, findings, proper, value, ahead)
+        hyps = self._hypotheses(scores)
+        evidence = self._evidence(scores, outcome, curve, findings, proper, value, ahead, hyps)
         model, baseline = outcome.best("model"), outcome.best("baseline")
         importance = self._importance(outcome, resampler)
         result = Result(
@@ -186,7 +187,7 @@ class _Run:
             best_baseline=baseline,
             best_model=model,
             improvement=evidence.improvement,
-            hypotheses=self._hypotheses(scores),
+            hypotheses=hyps,
             slices=self._slices(outcome, resampler),
             learning_curve=curve,
             projection=ahead,
@@ -303,9 +304,16 @@ class _Run:
         proper: Estimate | None,
         value: Value | None,
         projection: Projection | None,
+        hyps: list[HypothesisResult],
     ) -> Evidence:
         s = self.problem.success
         drift = next((f for f in findings if f.check == "split.optimism"), None)
+        # A group gonogo added that the model does better without, by more than the bar.
+        hurting = tuple(
+            (h.group, h.effect, h.without)
+            for h in hyps
+            if h.origin == "gonogo" and h.effect.ci[1] < -s.min_improvement
+        )
         return Evidence(
             self.metric,
             s.min_improvement,
@@ -328,6 +336,7 @@ class _Run:
             scores.gain("baseline", _candidate("constant")).ci[1] < 0,
             tuple((k, tuple(outcome.choices(k).most_common())) for k in ("model", "baseline")),
             running(self.problem),
+            hurting,
         )
 
     def _overlooked(self, scores: Scores, outcome: Outcome) -> tuple[str, Estimate] | None:

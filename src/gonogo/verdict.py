@@ -68,6 +68,7 @@ class Evidence:
     under_constant: bool = False  # the best baseline does worse than the constant, clearly
     choices: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # kind, (name, splits)
     running: frozenset[str] = frozenset()  # baselines that are the existing system's output
+    hurting: tuple[tuple[str, Estimate, float], ...] = ()  # group, its effect, score without
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -295,6 +296,20 @@ def _overlooked(ev: Evidence) -> list[str]:
     ]
 
 
+def _hurting(ev: Evidence) -> list[str]:
+    """A group gonogo added (calendar, trend, the existing system's output) that the model
+    does better without, by more than the bar: said, never dropped, for the reason
+    `_overlooked` gives."""
+    return [
+        f"{ev.best_model} does better without the {group} group gonogo added: {ev.metric.name} "
+        f"{without:.4g} without it against {ev.model.value:.4g} with it (its effect "
+        f"{effect.percent(bracketed=True)}); a choice made on the test rows is not evidence: "
+        + (f"set derive.{group}: false" if group in ev.time_groups else "exclude its column")
+        + " and run again"
+        for group, effect, without in ev.hurting
+    ]
+
+
 def _beaten_baseline(ev: Evidence) -> list[str]:
     """The gain over the constant too, when the baseline compared with does worse than it on
     the test rows: a gain over a baseline the constant beats overstates the model's worth."""
@@ -326,7 +341,8 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if no_go:
         worth = (*_priced(ev), *_value_ahead(ev))
         # The way forward comes last; what questions it (a rule on a suspect column) before.
-        return Verdict("no-go", (*no_go[:-1], *worth, *_overlooked(ev), *caveats, no_go[-1]))
+        found = (*_overlooked(ev), *_hurting(ev))
+        return Verdict("no-go", (*no_go[:-1], *worth, *found, *caveats, no_go[-1]))
     m = ev.metric
     comparison = (
         f"{ev.best_model} improves on {ev.best_baseline} by {ev.improvement.percent()} "
@@ -341,7 +357,9 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     clears = ev.improvement.ci[0] >= ev.min_improvement
     beaten = _beaten_baseline(ev)
     if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
-        return Verdict("go", (comparison, *beaten, *priced, values, *_stability(ev), *caveats))
+        return Verdict(
+            "go", (comparison, *beaten, *priced, values, *_stability(ev), *_hurting(ev), *caveats)
+        )
     reasons = [comparison, *beaten, *priced, values, *_stability(ev), *caveats]
     if not target_ok:
         reasons.append(f"{ev.best_model} does not reach the target {ev.target:g}")
@@ -351,4 +369,4 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         )
     else:
         reasons.append("the interval of the gain in value reaches 0: the gain is not certain")
-    return Verdict("inconclusive", (*reasons, *_overlooked(ev), _curve(ev)))
+    return Verdict("inconclusive", (*reasons, *_overlooked(ev), *_hurting(ev), _curve(ev)))
