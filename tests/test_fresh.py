@@ -182,6 +182,10 @@ def test_a_panels_undeclared_person_id_is_found_and_named():
     # Declared, the split keeps each man on one side and the check has nothing to say.
     problem, ds, split = bound(_frame("wagepan"), **SPECS["wagepan"], data={"entity": "nr"})
     assert leakage.repeated_id(problem, ds, split) == []
+    # Split by year, the same men's later years are what is forecast: nothing to say either.
+    by_year = {"data": {"time": "year"}, "split": {"strategy": "time"}}
+    problem, ds, split = bound(_frame("wagepan"), **SPECS["wagepan"], **by_year)
+    assert leakage.repeated_id(problem, ds, split) == []
 
 
 def test_an_interval_that_reaches_zero_but_clears_the_bar_is_inconclusive():

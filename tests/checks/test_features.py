@@ -22,6 +22,16 @@ def test_missing_and_high_cardinality_features_are_found_and_constant_ones_left_
     assert found["features.high_cardinality"].evidence["levels"] == {"shop": 120}
 
 
+def test_a_few_missing_values_are_never_said_as_none():
+    frame = noise_frame(2000)
+    frame.loc[:3, "x1"] = np.nan  # 0.2% of the rows
+    frame.loc[0, "x2"] = np.nan  # one row: 0.05%
+    problem, ds, split = bound(frame)
+    (found,) = features.missing(problem, ds, split)
+    assert found.severity == "info"
+    assert found.message.startswith("missing values: x1 0.2%, x2 under 0.1%;")
+
+
 def test_clean_features_raise_nothing():
     problem, ds, split = bound(noise_frame(600))
     assert [f for c in features.CHECKS for f in c(problem, ds, split)] == []

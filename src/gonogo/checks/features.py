@@ -13,6 +13,13 @@ MISSING_WARN = 0.30
 MAX_LEVELS = 50
 
 
+def _share(s: float) -> str:
+    """A share of rows as a percentage that is never 0% when some are missing."""
+    if s >= 0.01:
+        return f"{s:.0%}"
+    return f"{s:.1%}" if s >= 0.001 else "under 0.1%"
+
+
 def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     shares = {c: float(ds.frame[c].isna().mean()) for c in ds.features}
     shares = {c: s for c, s in shares.items() if s > 0}
@@ -20,7 +27,9 @@ def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
         return []
     heavy = {c: s for c, s in shares.items() if s >= MISSING_WARN}
     listed = heavy or shares
-    text = ", ".join(f"{c} {s:.0%}" for c, s in sorted(listed.items(), key=lambda kv: -kv[1])[:8])
+    text = ", ".join(
+        f"{c} {_share(s)}" for c, s in sorted(listed.items(), key=lambda kv: -kv[1])[:8]
+    )
     severity: Severity = "warn" if heavy else "info"
     return [
         Finding(

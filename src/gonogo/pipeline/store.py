@@ -21,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from gonogo.errors import InputError
 from gonogo.files import write_folder
 
 OUTPUT = "output.json"
@@ -101,6 +102,11 @@ class Store:
         """Hold the store's lock (other runs wait for it)."""
         from filelock import FileLock
 
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file where the folder goes, a folder not writable
+            raise InputError(
+                "--store", f"cannot make the store {self.root}: {err.strerror}"
+            ) from None
         with FileLock(self.root / ".lock", timeout=LOCK_WAIT):
             yield
