@@ -132,6 +132,22 @@ def _variant(tmp_path, **changes):
     return load_problem(path)
 
 
+def test_a_spec_whose_label_is_not_productions_is_refused(chicago_story, new_store, tmp_path):
+    """Another label under the same name is another problem: registered, it would have
+    replaced production's predictions of ridership with predictions of temperatures."""
+    from gonogo.errors import SpecError
+
+    root = chicago_story.replay(new_store, upto=1)
+    temperatures = _variant(tmp_path, label={"column": "temp", "task": "regression"})
+    with pytest.raises(SpecError, match=r"label.column: is 'temp', but production \(version 1\)"):
+        run(temperatures, chicago_story.data[1], root)
+    tracker = chicago_story.tracker(root)
+    assert [v.number for v in tracker.versions()] == [1] and tracker.production().number == 1
+    # The same label, its task left to inference, is the same problem.
+    same = _variant(tmp_path, label={"column": "ridership"})
+    assert run(same, chicago_story.data[1], root).status == "registered"
+
+
 def test_a_worse_model_is_not_blessed_and_the_alias_moves_only_by_hand(
     chicago_story, chicago_spans, new_store, tmp_path
 ):

@@ -13,6 +13,7 @@ from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.data.split import strategy
+from gonogo.errors import SpecError
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
 from gonogo.pipeline.choice import Choice, described, recorded
@@ -208,10 +209,33 @@ def _pinned(ctx: _Context, production: Version | None, choice: Choice) -> Pinned
     return recorded(verdict, f"version {production.number}'s run", ctx.problem.name)
 
 
+def _same_label(ctx: _Context, serving: Serving) -> None:
+    """Refuse a spec whose label is not production's (another column; another task or
+    positive class where both specs name one): it is another problem, whose versions would
+    replace production's with predictions of something else."""
+    production, candidate = serving
+    if production is None or candidate is None:  # no production, or another gonogo's
+        return
+    body = ctx.tracker.run_json(production.run_id, "lineage.json").get("spec_body", {})
+    was = body.get("label") or {}
+    now = ctx.problem.label.model_dump(mode="json", by_alias=True)
+    for key in ("column", "task", "positive"):
+        if key != "column" and None in (was.get(key), now.get(key)):
+            continue
+        if was.get(key) != now.get(key):
+            raise SpecError(
+                f"{ctx.problem.source}: label.{key}",
+                f"is {now.get(key)!r}, but production (version {production.number}) was trained "
+                f"with {was.get(key)!r}: another label is another problem; give its spec "
+                "another name",
+            )
+
+
 def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) -> Outcome:
     """Gate, train, gate, log and register: a run that was not cached."""
     ctx = _Context(problem, store, ingested, Tracker(store))
     serving = _serving(ctx)  # loaded first: a tampered version stops the run before it trains
+    _same_label(ctx, serving)
     pinned = _pinned(ctx, serving[0], choice)
     ctx.log.params["configured"] = described(pinned)
     findings = _gate(ctx, serving[0])
