@@ -40,7 +40,7 @@ OTHER = (
 )
 SEEN = (
     "production was trained on every file of this run, the evaluation rows included, so the "
-    "comparison with production favors it"
+    "comparison with production favors it: the new model was judged against the heuristic"
 )
 BLOCKED = (
     "the PoC blocks on this data (the findings marked poc.blocked): the spec's formulation "
@@ -58,7 +58,8 @@ def _seen(problem: Problem, files: int, seen: int) -> list[str]:
         return []
     return [
         f"production was trained on {seen} of this run's {files} files, and the holdout is "
-        "drawn from all of them, so the comparison with production favors it"
+        "drawn from all of them, so the comparison with production favors it: the new model "
+        "was judged against the heuristic"
     ]
 
 
@@ -186,9 +187,10 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     roles: list[str] = []
     outcome = Outcome("not blessed", ctx.problem.name)
     if trained.has("model"):
-        blessing = steps.evaluate(ctx.problem, trained, current)
+        seen = _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
+        blessing = steps.evaluate(ctx.problem, trained, current, favored=bool(seen))
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
-        outcome.reasons += _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
+        outcome.reasons += seen
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:
