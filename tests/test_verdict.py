@@ -225,6 +225,20 @@ def test_splits_that_chose_different_baselines_say_their_figures_pool_them():
     assert not any("chose different" in r for r in verdict.reasons)
 
 
+def test_a_heuristic_of_the_spec_ahead_of_the_model_is_named_whatever_its_interval():
+    """Puerto Rico's daily deaths: inner CV preferred the constant to the naive forecast (the
+    hurricane's weeks in its folds), and the verdict read +3.7% over the constant while the
+    naive forecast beat the model on the test rows."""
+    ahead = ("last-value", Estimate(0.16, (-0.06, 0.32)))
+    for improvement in ((0.01, 0.2), (-0.02, 0.04), (0.1, 0.3)):  # inconclusive, no-go, go
+        verdict = decide([], _evidence(improvement, named_ahead=ahead))
+        assert (
+            "last-value, a heuristic of the spec that inner CV ranked below rule, does better "
+            "than gbm on the test rows, by +16.0% (95% CI -6.0% to +32.0%): against it the "
+            "model shows no gain"
+        ) in verdict.reasons, verdict
+
+
 def test_a_model_inner_cv_ranked_lower_that_wins_on_the_test_rows_is_named_not_chosen():
     overlooked = ("linear", Estimate(0.12, (0.04, 0.2)))
     verdict = decide([], _evidence((0.01, 0.2), overlooked=overlooked))

@@ -69,6 +69,7 @@ class Evidence:
     choices: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # kind, (name, splits)
     running: frozenset[str] = frozenset()  # baselines that are the existing system's output
     hurting: tuple[tuple[str, Estimate, float], ...] = ()  # group, its effect, score without
+    named_ahead: tuple[str, Estimate] | None = None  # a spec's baseline ahead of the model
 
     def clears(self) -> int:
         """Outer splits in which the model beats the baseline by the bar."""
@@ -296,6 +297,19 @@ def _overlooked(ev: Evidence) -> list[str]:
     ]
 
 
+def _named_ahead(ev: Evidence) -> list[str]:
+    """A heuristic the spec names, which inner CV ranked below the compared one, that does
+    better than the model on the test rows: the comparison a decision-maker would make."""
+    if ev.named_ahead is None:
+        return []
+    name, gain = ev.named_ahead
+    return [
+        f"{name}, a heuristic of the spec that inner CV ranked below {ev.best_baseline}, does "
+        f"better than {ev.best_model} on the test rows, by {gain.percent()}: against it the "
+        "model shows no gain"
+    ]
+
+
 def _hurting(ev: Evidence) -> list[str]:
     """A group gonogo added (calendar, trend, the existing system's output) that the model
     does better without, by more than the bar: said, never dropped, for the reason
@@ -341,7 +355,7 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     if no_go:
         worth = (*_priced(ev), *_value_ahead(ev))
         # The way forward comes last; what questions it (a rule on a suspect column) before.
-        found = (*_overlooked(ev), *_hurting(ev))
+        found = (*_overlooked(ev), *_named_ahead(ev), *_hurting(ev))
         return Verdict("no-go", (*no_go[:-1], *worth, *found, *caveats, no_go[-1]))
     m = ev.metric
     comparison = (
@@ -357,8 +371,9 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
     clears = ev.improvement.ci[0] >= ev.min_improvement
     beaten = _beaten_baseline(ev)
     if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
+        found = (*_named_ahead(ev), *_hurting(ev))
         return Verdict(
-            "go", (comparison, *beaten, *priced, values, *_stability(ev), *_hurting(ev), *caveats)
+            "go", (comparison, *beaten, *priced, values, *_stability(ev), *found, *caveats)
         )
     reasons = [comparison, *beaten, *priced, values, *_stability(ev), *caveats]
     if not target_ok:
@@ -369,4 +384,5 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         )
     else:
         reasons.append("the interval of the gain in value reaches 0: the gain is not certain")
-    return Verdict("inconclusive", (*reasons, *_overlooked(ev), *_hurting(ev), _curve(ev)))
+    found = (*_overlooked(ev), *_named_ahead(ev), *_hurting(ev))
+    return Verdict("inconclusive", (*reasons, *found, _curve(ev)))
