@@ -398,7 +398,7 @@ def package(
     ] = None,
     store: StoreOption = Path(".gonogo"),
 ) -> None:
-    """Write a Dockerfile, gonogo's wheel, the store and Kubernetes manifests (a Deployment
+    """Write a Dockerfile, gonogo's source, the store and Kubernetes manifests (a Deployment
     with health probes, a Service) for serving a registered version."""
     with _input_errors():
         _pipeline_installed()

@@ -173,7 +173,7 @@ def test_a_worse_model_is_not_blessed_and_the_alias_moves_only_by_hand(
     assert registry.promote(f"{name}@1", root) == (2, 1)
     assert registry.rollback(name, root) == (1, 2)
     assert registry.rollback(name, root) == (2, 1)
-    with pytest.raises(Exception, match="nothing to roll back to"):
+    with pytest.raises(Exception, match="no version held production before version 1; promote"):
         registry.rollback(name, root)
     for version in (1, 2):
         assert registry.lineage(f"{name}@{version}", root)["version"] == version

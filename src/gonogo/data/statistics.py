@@ -253,6 +253,23 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
+def _disagreement(paths: list[Path], schemas: list[pa.Schema]) -> str:
+    """Which column the files type differently, and how each file types it."""
+    for name in dict.fromkeys(n for schema in schemas for n in schema.names):
+        fields = [
+            (p, s.field(name)) for p, s in zip(paths, schemas, strict=True) if name in s.names
+        ]
+        try:
+            pa.unify_schemas([pa.schema([f]) for _, f in fields], promote_options="permissive")
+        except pa.ArrowTypeError:
+            first: dict[str, str] = {}  # each type, and the first file typing it so
+            for path, f in fields:
+                first.setdefault(str(f.type), path.name)
+            shown = ", ".join(f"{kind} in {file}" for kind, file in first.items())
+            return f"column {name!r} is {shown}; expected one type in every file"
+    return "the files disagree on a column's type"
+
+
 def scan(
     paths: list[Path], place: str, batch_size: int = BATCH, given: Given = SNIFF
 ) -> Iterator[pa.RecordBatch]:
@@ -268,8 +285,8 @@ def scan(
             pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths
         ]
         schema = pa.unify_schemas(schemas, promote_options="permissive")
-    except pa.ArrowTypeError as err:
-        raise DataError(place, f"the files disagree on a column's type: {err}") from None
+    except pa.ArrowTypeError:
+        raise DataError(place, _disagreement(paths, schemas)) from None
     except (pa.ArrowException, OSError) as err:
         raise DataError(place, f"cannot read: {first_line(err)}") from None
     for path in paths:

@@ -76,8 +76,14 @@ def rollback(name: str, root: Path) -> tuple[int, int]:
     history = t.history()
     while current is not None and history and history[-1] == current.number:
         history.pop()
-    if current is None or not history:
-        raise InputError(name, "nothing to roll back to: production has had one version")
+    if current is None:
+        raise InputError(name, "nothing to roll back to: no version is in production")
+    if not history:  # rollbacks undo promotions, back to the first; no further
+        raise InputError(
+            name,
+            f"nothing to roll back to: no version held production before version "
+            f"{current.number}; promote another by its number ({name}@N)",
+        )
     t.move(history[-1], history)
     return current.number, history[-1]
 

@@ -72,7 +72,7 @@ def package(
 
 
 def _source() -> Path:
-    """gonogo's source tree: the wheel and the constraints come from it."""
+    """gonogo's source tree: the image installs gonogo and its constraints from it."""
     found = metadata.distribution("gonogo").read_text("direct_url.json")
     url = json.loads(found or "{}").get("url", "")
     if not url.startswith("file://"):
