@@ -7,7 +7,7 @@ import pyarrow as pa
 
 from gonogo.data.schema import InputSchema
 from gonogo.data.statistics import compute
-from gonogo.pipeline.gates import data_gate, passes
+from gonogo.pipeline.gates import data_gate, missing_in_files, passes
 from gonogo.pipeline.steps import validate
 from tests.conftest import spec
 
@@ -67,6 +67,22 @@ def test_a_new_category_a_dropped_column_and_a_drift_are_all_named(churn_frame):
     drifted = by[("data.drift", ("total_day_minutes",))]
     assert drifted.evidence["distance"] > 0.1 and drifted.severity == "block"
     assert ("data.drift", ("total_night_minutes",)) not in by  # untouched columns stay quiet
+
+
+def test_a_column_dropped_from_one_of_the_new_files_is_named_with_that_file(churn_frame):
+    """Over the new files together, a column one of them lacks reads as missing values."""
+    schema = _schema(churn_frame)
+    columns = list(schema.names)
+    files = {"may.csv": columns, "june.csv": [c for c in columns if c != "total_eve_calls"]}
+    (found,) = missing_in_files(schema, files)
+    assert (found.check, found.severity, found.columns) == (
+        "data.missing_column",
+        "block",
+        ("total_eve_calls",),
+    )
+    assert found.message == "total_eve_calls is missing from june.csv"
+    # Missing from every new file, it is the union's missing column, said once by data_gate.
+    assert missing_in_files(schema, {"june.csv": files["june.csv"]}) == []
 
 
 def test_missing_values_where_training_had_none_block(churn_frame):

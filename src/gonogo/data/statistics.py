@@ -253,6 +253,14 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
+def file_schemas(paths: list[Path], place: str, given: Given = SNIFF) -> list[pa.Schema]:
+    """Each file's Arrow schema (text files in the dialect `given` or sniffed)."""
+    import pyarrow.dataset as pads
+
+    form = form_of(paths, place)
+    return [pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths]
+
+
 def _disagreement(paths: list[Path], schemas: list[pa.Schema]) -> str:
     """Which column the files type differently, and how each file types it."""
     for name in dict.fromkeys(n for schema in schemas for n in schema.names):
@@ -275,15 +283,11 @@ def scan(
 ) -> Iterator[pa.RecordBatch]:
     """Record batches of the files (text files in the dialect `given` or sniffed), read
     lazily: memory bounded by the batch."""
-    import pyarrow.dataset as pads
-
     form = form_of(paths, place)
     try:
         # One schema for files that differ (a column missing, integers in one and decimals in
         # the next): columns are unioned and types widened where no value is lost.
-        schemas = [
-            pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths
-        ]
+        schemas = file_schemas(paths, place, given)
         schema = pa.unify_schemas(schemas, promote_options="permissive")
     except pa.ArrowTypeError:
         raise DataError(place, _disagreement(paths, schemas)) from None

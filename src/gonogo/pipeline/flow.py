@@ -13,6 +13,7 @@ from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.data.split import strategy
+from gonogo.data.statistics import file_schemas
 from gonogo.errors import SpecError
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
@@ -108,7 +109,13 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         if new.files:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
-            found = steps.validate(ctx.problem, schema, reference, current, share)
+            files = {
+                path.name: s.names
+                for path, s in zip(
+                    new.paths(), file_schemas(new.paths(), "data", given), strict=True
+                )
+            }
+            found = steps.validate(ctx.problem, schema, reference, current, share, files)
             ctx.log.documents["anomalies.json"] = [_finding(f) for f in found]
             ctx.log.documents["new-statistics.json"] = current.to_dict()
     _describe(ctx, production)

@@ -122,6 +122,19 @@ def _columns(schema: InputSchema, current: Statistics) -> list[Finding]:
     ]
 
 
+def missing_in_files(schema: InputSchema, files: dict[str, list[str]]) -> list[Finding]:
+    """A column of the schema that some of the new files hold and another does not (dropped
+    or renamed in one delivery), named with that file: over all the new files together it
+    would read as missing values only."""
+    held = set().union(*files.values()) if files else set()
+    return [
+        Finding("data.missing_column", "block", f"{name} is missing from {file}", (name,))
+        for file, columns in files.items()
+        for name in schema.names
+        if name in held and name not in columns
+    ]
+
+
 def _rows(expected: float, current: Statistics, limits: GateSpec) -> list[Finding]:
     ratio = current.rows / expected
     if 1 / limits.rows_ratio <= ratio <= limits.rows_ratio:

@@ -25,7 +25,7 @@ from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.data.statistics import Statistics, compute, scan
 from gonogo.pipeline.blessing import Blessing, bless
-from gonogo.pipeline.gates import data_gate
+from gonogo.pipeline.gates import data_gate, missing_in_files
 from gonogo.pipeline.ingest import Ingested, spec_digest
 from gonogo.pipeline.store import Store, fingerprint
 from gonogo.pipeline.train import train as fit_final
@@ -71,17 +71,19 @@ def validate(
     reference: Statistics | None,
     current: Statistics,
     share: float = 1.0,
+    files: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
     """The data gate's findings for new data (none on a first run: nothing to compare with),
     on the columns the problem reads; `share`: the new data's expected size against
-    training's."""
+    training's; `files`: each new file's columns."""
     if reference is None:
         return []
     read = watched(problem, list(dict.fromkeys([*schema.names, *current.columns])))
     kept = {n: c for n, c in current.columns.items() if n in read}
     known = schema.only([n for n in schema.names if n in read])
     kept_stats = Statistics(current.rows, kept)
-    return data_gate(known, reference, kept_stats, problem.gate, share, date_columns(problem))
+    found = data_gate(known, reference, kept_stats, problem.gate, share, date_columns(problem))
+    return missing_in_files(known, files or {}) + found
 
 
 @dataclass(frozen=True)
