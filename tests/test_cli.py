@@ -174,5 +174,5 @@ def test_a_store_that_is_a_file_is_one_line_and_exit_2(tmp_path: Path):
     spec = EXAMPLES / "churn" / "problem.yaml"
     done = _gonogo("pipeline", "run", str(spec), "--data", str(CHURN), "--store", str(taken))
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(f"gonogo: --store: cannot make the store {taken}: ")
+    assert done.stderr.startswith(f"gonogo: --store: cannot use the store {taken}: ")
     assert taken.read_text() == "not a store\n"

@@ -201,7 +201,7 @@ def test_a_group_gonogo_adds_that_hurts_the_model_is_named_in_the_verdict():
     trend = _hypothesis(r, "trend")
     assert trend.origin == "gonogo" and trend.effect.ci[1] < -0.05
     # Said, with what to change, and not dropped: the choice would be made on the test rows.
-    (said,) = [line for line in r.verdict.reasons if "without the trend group" in line]
+    (said,) = [line for line in r.verdict.reasons if "without the trend group, measured" in line]
     assert said.endswith("set derive.trend: false and run again")
     assert r.data.groups["trend"] == ("trend",)
     # The hotel's own rate, the existing system, is an input the model builds on.

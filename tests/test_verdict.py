@@ -233,10 +233,14 @@ def test_a_heuristic_of_the_spec_ahead_of_the_model_is_named_whatever_its_interv
     for improvement in ((0.01, 0.2), (-0.02, 0.04), (0.1, 0.3)):  # inconclusive, no-go, go
         verdict = decide([], _evidence(improvement, named_ahead=ahead))
         assert (
-            "last-value, a heuristic of the spec that inner CV ranked below rule, does better "
-            "than gbm on the test rows, by +16.0% (95% CI -6.0% to +32.0%): against it the "
-            "model shows no gain"
+            "last-value, a heuristic of the spec that inner CV ranked below rule, scores "
+            "better than gbm on the test rows, by +16.0% (95% CI -6.0% to +32.0%): against it "
+            "the model shows no gain"
         ) in verdict.reasons, verdict
+    # Clearly ahead, it turns a go into inconclusive.
+    clear = ("last-value", Estimate(0.16, (0.05, 0.32)))
+    verdict = decide([], _evidence((0.1, 0.3), named_ahead=clear))
+    assert verdict.decision == "inconclusive" and "the gain does not hold" in verdict.reasons[-3]
 
 
 def test_a_model_inner_cv_ranked_lower_that_wins_on_the_test_rows_is_named_not_chosen():

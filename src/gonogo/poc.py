@@ -308,9 +308,9 @@ class _Run:
     ) -> Evidence:
         s = self.problem.success
         drift = next((f for f in findings if f.check == "split.optimism"), None)
-        # A group gonogo added that the model does better without, by more than the bar.
+        # A group measured by default that the model does better without, beyond the bar.
         hurting = tuple(
-            (h.group, h.effect, h.without)
+            (h.group, h.effect, h.without, self._switch(h.group))
             for h in hyps
             if h.origin == "gonogo" and h.effect.ci[1] < -s.min_improvement
         )
@@ -339,6 +339,13 @@ class _Run:
             hurting,
             self._overlooked(scores, outcome, "baseline"),
         )
+
+    def _switch(self, group: str) -> str:
+        """The spec's setting that leaves `group` out: a derivation switched off, or the
+        existing system's columns excluded."""
+        if group in derivations(self.problem):
+            return f"set derive.{group}: false"
+        return f"add {', '.join(self.ds.groups[group])} to exclude"
 
     def _overlooked(
         self, scores: Scores, outcome: Outcome, kind: str = "model"

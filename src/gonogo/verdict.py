@@ -68,7 +68,8 @@ class Evidence:
     under_constant: bool = False  # the best baseline does worse than the constant, clearly
     choices: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # kind, (name, splits)
     running: frozenset[str] = frozenset()  # baselines that are the existing system's output
-    hurting: tuple[tuple[str, Estimate, float], ...] = ()  # group, its effect, score without
+    # A group measured by default that hurts: its effect, the score without it, its switch.
+    hurting: tuple[tuple[str, Estimate, float, str], ...] = ()
     named_ahead: tuple[str, Estimate] | None = None  # a spec's baseline ahead of the model
 
     def clears(self) -> int:
@@ -304,23 +305,22 @@ def _named_ahead(ev: Evidence) -> list[str]:
         return []
     name, gain = ev.named_ahead
     return [
-        f"{name}, a heuristic of the spec that inner CV ranked below {ev.best_baseline}, does "
-        f"better than {ev.best_model} on the test rows, by {gain.percent()}: against it the "
-        "model shows no gain"
+        f"{name}, a heuristic of the spec that inner CV ranked below {ev.best_baseline}, "
+        f"scores better than {ev.best_model} on the test rows, by {gain.percent()}: against it "
+        "the model shows no gain"
     ]
 
 
 def _hurting(ev: Evidence) -> list[str]:
-    """A group gonogo added (calendar, trend, the existing system's output) that the model
-    does better without, by more than the bar: said, never dropped, for the reason
+    """A group measured by default (calendar, trend, the existing system's output) that the
+    model does better without, by more than the bar: said, never dropped, for the reason
     `_overlooked` gives."""
     return [
-        f"{ev.best_model} does better without the {group} group gonogo added: {ev.metric.name} "
-        f"{without:.4g} without it against {ev.model.value:.4g} with it (its effect "
-        f"{effect.percent(bracketed=True)}); a choice made on the test rows is not evidence: "
-        + (f"set derive.{group}: false" if group in ev.time_groups else "exclude its column")
-        + " and run again"
-        for group, effect, without in ev.hurting
+        f"{ev.best_model} does better without the {group} group, measured by default: "
+        f"{ev.metric.name} {without:.4g} without it against {ev.model.value:.4g} with it (its "
+        f"effect {effect.percent(bracketed=True)}); a choice made on the test rows is not "
+        f"evidence: {switch} and run again"
+        for group, effect, without, switch in ev.hurting
     ]
 
 
@@ -370,7 +370,10 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         return Verdict("no-go", (comparison, *priced, *caveats, _unpriced(ev)))
     clears = ev.improvement.ci[0] >= ev.min_improvement
     beaten = _beaten_baseline(ev)
-    if clears and target_ok and (ev.value is None or ev.value.gain.ci[0] > 0):
+    # A heuristic of the spec clearly ahead of the model on the test rows: no go, whatever
+    # the baseline inner CV chose.
+    ahead = ev.named_ahead is not None and ev.named_ahead[1].ci[0] > 0
+    if clears and target_ok and not ahead and (ev.value is None or ev.value.gain.ci[0] > 0):
         found = (*_named_ahead(ev), *_hurting(ev))
         return Verdict(
             "go", (comparison, *beaten, *priced, values, *_stability(ev), *found, *caveats)
@@ -382,6 +385,8 @@ def decide(findings: Sequence[Finding], ev: Evidence | None) -> Verdict:
         reasons.append(
             f"the interval reaches below {ev.min_improvement:.0%}: the gain is not certain"
         )
+    elif ahead:
+        reasons.append("a heuristic of the spec does clearly better: the gain does not hold")
     else:
         reasons.append("the interval of the gain in value reaches 0: the gain is not certain")
     found = (*_overlooked(ev), *_named_ahead(ev), *_hurting(ev))

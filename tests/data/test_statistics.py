@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gonogo.data.sources import files
-from gonogo.data.statistics import Statistics, compute, scan
+from gonogo.data.statistics import Statistics, compute, scan, shown
 from gonogo.errors import DataError
 
 
@@ -104,3 +104,13 @@ def test_statistics_read_back_as_written(churn_frame):
             column.counts,
         )
         np.testing.assert_array_equal(again.sample, column.sample)
+
+
+def test_files_of_the_same_name_are_told_apart_by_their_folder(tmp_path):
+    for month, value in (("may", 1), ("june", "one")):
+        (tmp_path / month).mkdir()
+        pd.DataFrame({"x": [value]}).to_parquet(tmp_path / month / "deliveries.parquet")
+    paths = files(str(tmp_path / "*" / "deliveries.parquet"), "--data")
+    assert shown(paths) == ["june/deliveries.parquet", "may/deliveries.parquet"]
+    with pytest.raises(DataError, match="'x' is large_string in june/deliveries.parquet, int64"):
+        compute(scan(paths, "--data"))

@@ -333,6 +333,7 @@ def test_a_random_holdout_over_files_production_saw_favors_it():
     assert _seen(random, 3, 0) == [] == _seen(by_time, 3, 2)  # a time split holds out the latest
     [said] = _seen(random, 3, 2)
     assert said.startswith("production was trained on 2 of this run's 3 files")
+    assert "a loss to it is no evidence against the new model; set data.time" in said
     # An entity outranks time: the holdout is whole entities drawn from every file.
     grouped = parse_problem(
         {"name": "p", "label": {"column": "y"}, "data": {"time": "t", "entity": "e"}}

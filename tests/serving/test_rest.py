@@ -343,6 +343,19 @@ def test_bad_csv_invocations_are_400(chicago_server, new_rows):
 
 
 @CHICAGO
+def test_nan_in_a_date_column_is_a_missing_date_as_pandas_writes_it(chicago_server, new_rows):
+    rows = new_rows.head(2).assign(date=new_rows["date"].head(2).astype(str))
+    body = json.loads(rows.to_json(orient="split", index=False))
+    body["data"][1][list(rows.columns).index("date")] = float("nan")  # json.dumps writes NaN
+    answer = httpx.post(
+        f"http://{chicago_server}/invocations",
+        content=json.dumps({"dataframe_split": body}),
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 400 and "column 'date' has 1 missing" in answer.text, answer.text
+
+
+@CHICAGO
 def test_a_date_the_model_cannot_read_is_400(chicago_server, new_rows):
     rows = new_rows.head(2).assign(date=["2005-01-01", "the day after"])
     body = {"dataframe_records": rows.to_dict("records")}

@@ -71,10 +71,11 @@ def past_misleads(
     preds = {str(f): pred for f, (_, pred) in points.items()}
     scores = score_all(metric, y[stack.rows], preds, stack, sampler)
     gains = {f: scores.gain(str(f), "1.0") for f in windows}
-    best = max(windows, key=lambda f: gains[f].value)
-    gain = gains[best]
-    if gain.ci[0] <= 0:
+    clear = [f for f in windows if gains[f].ci[0] > 0]
+    if not clear:
         return []
+    best = max(clear, key=lambda f: gains[f].value)
+    gain = gains[best]
     used, every = points[best][0], points[1.0][0]
     return [
         Finding(

@@ -9,6 +9,7 @@ durations are numbers (seconds); booleans count as 0/1.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,20 +262,32 @@ def file_schemas(paths: list[Path], place: str, given: Given = SNIFF) -> list[pa
     return [pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths]
 
 
+def shown(paths: list[Path]) -> list[str]:
+    """Each file's name, or its path from the files' common folder when names repeat
+    (`*/deliveries.csv`)."""
+    names = [p.name for p in paths]
+    if len(set(names)) == len(names):
+        return names
+    common = Path(os.path.commonpath([str(p) for p in paths]))
+    return [str(p.relative_to(common)) for p in paths]
+
+
 def _disagreement(paths: list[Path], schemas: list[pa.Schema]) -> str:
     """Which column the files type differently, and how each file types it."""
     for name in dict.fromkeys(n for schema in schemas for n in schema.names):
         fields = [
-            (p, s.field(name)) for p, s in zip(paths, schemas, strict=True) if name in s.names
+            (p, s.field(name))
+            for p, s in zip(shown(paths), schemas, strict=True)
+            if name in s.names
         ]
         try:
             pa.unify_schemas([pa.schema([f]) for _, f in fields], promote_options="permissive")
         except pa.ArrowTypeError:
             first: dict[str, str] = {}  # each type, and the first file typing it so
-            for path, f in fields:
-                first.setdefault(str(f.type), path.name)
-            shown = ", ".join(f"{kind} in {file}" for kind, file in first.items())
-            return f"column {name!r} is {shown}; expected one type in every file"
+            for file, f in fields:
+                first.setdefault(str(f.type), file)
+            typed = ", ".join(f"{kind} in {file}" for kind, file in first.items())
+            return f"column {name!r} is {typed}; expected one type in every file"
     return "the files disagree on a column's type"
 
 
@@ -284,6 +297,7 @@ def scan(
     """Record batches of the files (text files in the dialect `given` or sniffed), read
     lazily: memory bounded by the batch."""
     form = form_of(paths, place)
+    schemas: list[pa.Schema] = []
     try:
         # One schema for files that differ (a column missing, integers in one and decimals in
         # the next): columns are unioned and types widened where no value is lost.

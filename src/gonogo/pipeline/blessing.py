@@ -100,12 +100,8 @@ def bless(
     heuristic: FittedCandidate,
     rows: Any,
     production: FittedCandidate | None = None,
-    favored: bool = False,
 ) -> Blessing:
-    """Whether `new` may replace `production`, judged on the labeled `rows` (raw).
-    `favored`: production was trained on some of `rows` (drawn at random from files it
-    saw), so its score there flatters it: the comparison is reported, and the new model is
-    judged against the heuristic only, as on a first run."""
+    """Whether `new` may replace `production`, judged on the labeled `rows` (raw)."""
     frame = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
     label = problem.label.column
     if label not in frame.columns:
@@ -122,10 +118,8 @@ def bless(
     reasons = [_against_heuristic(gains["heuristic"], heuristic.name, problem)]
     if production is not None:
         gains["production"] = scores.gain("new", "production")
-    against = "production" if production is not None and not favored else "heuristic"
-    if against == "production":
         reasons.append(_against_production(gains["production"], problem))
-    old = preds[against]
+    old = preds.get("production", preds["heuristic"])
     failed = [r for r in reasons if r is not None]
     judged = [new, heuristic] + ([production] if production is not None else [])
     sliced = _with_slices(frame, problem.slices, judged)

@@ -13,7 +13,7 @@ from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.data.split import strategy
-from gonogo.data.statistics import file_schemas
+from gonogo.data.statistics import file_schemas, shown
 from gonogo.errors import SpecError
 from gonogo.pipeline import steps
 from gonogo.pipeline.blessing import Blessing
@@ -41,7 +41,8 @@ OTHER = (
 )
 SEEN = (
     "production was trained on every file of this run, the evaluation rows included, so the "
-    "comparison with production favors it: the new model was judged against the heuristic"
+    "comparison with production favors it: a loss to it is no evidence against the new "
+    "model; compare the two on rows neither saw, then promote by hand"
 )
 BLOCKED = (
     "the PoC blocks on this data (the findings marked poc.blocked): the spec's formulation "
@@ -59,8 +60,9 @@ def _seen(problem: Problem, files: int, seen: int) -> list[str]:
         return []
     return [
         f"production was trained on {seen} of this run's {files} files, and the holdout is "
-        "drawn from all of them, so the comparison with production favors it: the new model "
-        "was judged against the heuristic"
+        "drawn from all of them, so the comparison with production favors it: a loss to it "
+        "is no evidence against the new model; set data.time (a time split holds out the "
+        "latest rows), or compare the two on rows neither saw, then promote by hand"
     ]
 
 
@@ -109,12 +111,9 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         if new.files:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
-            files = {
-                path.name: s.names
-                for path, s in zip(
-                    new.paths(), file_schemas(new.paths(), "data", given), strict=True
-                )
-            }
+            paths = new.paths()
+            columns = [s.names for s in file_schemas(paths, "data", given)]
+            files = dict(zip(shown(paths), columns, strict=True))
             found = steps.validate(ctx.problem, schema, reference, current, share, files)
             ctx.log.documents["anomalies.json"] = [_finding(f) for f in found]
             ctx.log.documents["new-statistics.json"] = current.to_dict()
@@ -194,10 +193,9 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     roles: list[str] = []
     outcome = Outcome("not blessed", ctx.problem.name)
     if trained.has("model"):
-        seen = _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
-        blessing = steps.evaluate(ctx.problem, trained, current, favored=bool(seen))
+        blessing = steps.evaluate(ctx.problem, trained, current)
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
-        outcome.reasons += seen
+        outcome.reasons += _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:

@@ -147,10 +147,8 @@ def train(
     return Trained(store.step("train", fp), store.output("train", fp) or {})
 
 
-def evaluate(
-    problem: Problem, trained: Trained, production: FittedCandidate | None, favored: bool = False
-) -> Blessing:
+def evaluate(problem: Problem, trained: Trained, production: FittedCandidate | None) -> Blessing:
     """The model gate: the model fitted without the holdout against the heuristic and the
-    model in production, on the holdout rows (`favored`: some of which production saw)."""
+    model in production, on the holdout rows."""
     model, heuristic = (trained.candidate(r, final=False) for r in ROLES)
-    return bless(problem, model, heuristic, trained.holdout(), production, favored)
+    return bless(problem, model, heuristic, trained.holdout(), production)

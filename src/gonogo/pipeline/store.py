@@ -102,11 +102,15 @@ class Store:
         """Hold the store's lock (other runs wait for it)."""
         from filelock import FileLock
 
+        lock = FileLock(self.root / ".lock", timeout=LOCK_WAIT)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
         except OSError as err:  # a file where the folder goes, a folder not writable
             raise InputError(
-                "--store", f"cannot make the store {self.root}: {err.strerror}"
+                "--store", f"cannot use the store {self.root}: {err.strerror}"
             ) from None
-        with FileLock(self.root / ".lock", timeout=LOCK_WAIT):
+        try:
             yield
+        finally:
+            lock.release()

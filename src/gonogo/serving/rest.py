@@ -9,6 +9,7 @@ the limit. A 500 means a bug of ours, never a client's mistake.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -111,6 +112,8 @@ def _records(body: Any, schema: InputSchema) -> pa.RecordBatch:
 
 def _typed(f: Field, column: list[Any]) -> pa.Array:
     place, (kinds, kind, what) = f"column {f.name!r}", _JSON.get(f.kind, _TEXT)
+    if f.kind != "number":  # NaN, pandas' missing text in to_dict(), is a missing value
+        column = [None if type(v) is float and math.isnan(v) else v for v in column]
     for v in column:
         # bool is an int to Python, never a number or text to a column.
         if v is not None and (not isinstance(v, kinds) or (type(v) is bool) != (bool in kinds)):
