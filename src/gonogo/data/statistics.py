@@ -274,12 +274,9 @@ def shown(paths: list[Path]) -> list[str]:
 
 def _disagreement(paths: list[Path], schemas: list[pa.Schema]) -> str:
     """Which column the files type differently, and how each file types it."""
+    named = list(zip(shown(paths), schemas, strict=True))
     for name in dict.fromkeys(n for schema in schemas for n in schema.names):
-        fields = [
-            (p, s.field(name))
-            for p, s in zip(shown(paths), schemas, strict=True)
-            if name in s.names
-        ]
+        fields = [(file, s.field(name)) for file, s in named if name in s.names]
         try:
             pa.unify_schemas([pa.schema([f]) for _, f in fields], promote_options="permissive")
         except pa.ArrowTypeError:
