@@ -156,3 +156,14 @@ def test_timestamps_with_a_time_of_day_add_the_hour(tmp_path: Path, chicago_fram
     assert ds.groups["calendar"][-1] == "hour"
     assert ds.frame["hour"].tolist() == list(times.hour + times.minute / 60)
     assert ds.y.tolist() == list(range(192))
+
+
+def test_a_day_first_model_reads_iso_rows_too(tmp_path: Path, chicago_frame):
+    # Rows for a model learned from day-first text come from JSON clients and databases
+    # written the ISO way; rows in neither format are still refused, in the learned one's terms.
+    ds = load(_problem(_day_first(tmp_path, chicago_frame)))
+    rows = ds.raw.head(50).assign(date=chicago_frame["date"].head(50).astype(str).to_numpy())
+    again = ds.featurizer.transform(rows)
+    pd.testing.assert_series_equal(again["trend"], ds.frame["trend"].head(50))
+    with pytest.raises(DataError, match=r"unparsable dates.*'%d/%m/%Y'"):
+        ds.featurizer.transform(rows.assign(date="Jan 5th"))
