@@ -367,3 +367,28 @@ def test_a_schema_edited_to_let_the_data_through_runs_again(new_store, tmp_path)
     through = run(problem, both, root)
     assert not through.cached and through.status != "data gate failed"
     assert run(problem, both, root).cached
+
+
+def test_a_task_the_data_gave_production_is_held_against_a_spec_that_states_another(
+    small_spec, new_store
+):
+    """Production learned the 0/1 label as classes, its task left to inference: a spec that
+    calls it a quantity passes the comparison of specs, and is refused by what the files give
+    the label, before it trains, logs or registers anything (and before production's
+    configurations, which a regression's candidates do not have, are named)."""
+    from gonogo.pipeline.store import Store
+    from gonogo.pipeline.tracking import Tracker
+
+    root = new_store()
+    done = gonogo("pipeline", "run", small_spec, "--store", root)
+    assert done.returncode == 0, done.stderr
+    body = yaml.safe_load(small_spec.read_text())
+    small_spec.write_text(yaml.safe_dump(body | {"label": {"column": "y", "task": "regression"}}))
+    done = gonogo("pipeline", "run", small_spec, "--store", root)
+    assert (
+        "label.task: is 'regression', but production (version 1) was trained with 'binary'"
+        in _one_line_exit_2(done)
+    )
+    tracker = Tracker(Store(root, "noise"), create=False)
+    assert [v.number for v in tracker.versions()] == [1]
+    assert len(tracker.client.search_runs([tracker.experiment])) == 1

@@ -12,6 +12,7 @@ from gonogo.candidates.pinned import Pinned
 from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
+from gonogo.data.label import LabelCodec
 from gonogo.data.split import strategy
 from gonogo.data.statistics import file_schemas, shown
 from gonogo.errors import SpecError
@@ -226,16 +227,36 @@ def _same_label(ctx: _Context, serving: Serving) -> None:
     body = ctx.tracker.run_json(production.run_id, "lineage.json").get("spec_body", {})
     was = body.get("label") or {}
     now = ctx.problem.label.model_dump(mode="json", by_alias=True)
+    inferred = False
     for key in ("column", "task", "positive"):
         if key != "column" and None in (was.get(key), now.get(key)):
+            inferred = True
             continue
-        if was.get(key) != now.get(key):
-            raise SpecError(
-                f"{ctx.problem.source}: label.{key}",
-                f"is {now.get(key)!r}, but production (version {production.number}) was trained "
-                f"with {was.get(key)!r}: another label is another problem; give its spec "
-                "another name",
-            )
+        _same(ctx, production, key, now.get(key), was.get(key))
+    learned = steps.label_codec(ctx.problem, ctx.ingested) if inferred else None
+    if learned is not None:
+        _same_codec(ctx, production, learned, candidate.codec)
+
+
+def _same_codec(ctx: _Context, production: Version, now: LabelCodec, was: LabelCodec) -> None:
+    """The task and positive class the files give the label, against production's, where a
+    spec left them to inference: a 0/1 column production learned as classes, called a
+    quantity now, would have its probabilities replaced by amounts."""
+    given = ctx.problem.label
+    for key in ("task", "positive"):
+        how = "" if getattr(given, key) is not None else " (inferred from the data)"
+        _same(ctx, production, key, getattr(now, key), getattr(was, key), how)
+
+
+def _same(
+    ctx: _Context, production: Version, key: str, now: object, was: object, how: str = ""
+) -> None:
+    if now != was:
+        raise SpecError(
+            f"{ctx.problem.source}: label.{key}",
+            f"is {now!r}{how}, but production (version {production.number}) was trained with "
+            f"{was!r}: another label is another problem; give its spec another name",
+        )
 
 
 def execute(problem: Problem, store: Store, ingested: Ingested, choice: Choice) -> Outcome:

@@ -21,6 +21,7 @@ from gonogo.candidates.store import as_files, load
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect, schemafile
 from gonogo.data.dataset import Dataset, bind, watched
+from gonogo.data.label import LabelCodec, learn, present
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.data.statistics import Statistics, compute, scan
@@ -40,6 +41,19 @@ def read(problem: Problem, ingested: Ingested) -> Dataset:
     """The ingested files as one table, bound to the spec."""
     frames = [read_table(p, f"data: {p}", dialect.training(problem)) for p in ingested.paths()]
     return bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+
+
+def label_codec(problem: Problem, ingested: Ingested) -> LabelCodec | None:
+    """The label as training on the ingested files would learn it, from its column alone;
+    None when a file lacks the column (the data gate names it)."""
+    column, parts = problem.label.column, []
+    for p in ingested.paths():
+        frame = read_table(p, f"data: {p}", dialect.training(problem))
+        if column not in frame.columns:
+            return None
+        parts.append(frame[column])
+    values = pd.concat(parts, ignore_index=True)
+    return learn(problem, values[present(values)])[1]
 
 
 def statistics(store: Store, ingested: Ingested, given: dialect.Given) -> Statistics:
