@@ -3,6 +3,7 @@ one without the calendar is not blessed over it, and the reasons say why."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -65,6 +66,25 @@ def test_slices_on_derived_columns_are_judged(chicago_problem, spans):
     blessing = bless(chicago_problem, worse, heuristic, fresh, production=production)
     days = [r for r in blessing.reasons if r.startswith("on day_of_week = ")]
     assert days and all("worse (mae" in r for r in days)
+
+
+def test_production_is_judged_on_the_rows_of_files_it_never_saw(
+    chicago_problem, chicago_frame, spans
+):
+    """Evaluation rows from files production was trained on would make it look better than
+    it is: with enough others, it is judged on those alone (and said so), else on all."""
+    fresh, production, heuristic, worse = spans
+    learned = chicago_frame[pd.to_datetime(chicago_frame["date"]) < CUT].tail(200)
+    rows = pd.concat([learned, fresh], ignore_index=True)
+    unseen = np.arange(len(rows)) >= len(learned)
+    mixed = bless(chicago_problem, worse, heuristic, rows, production, unseen)
+    alone = bless(chicago_problem, worse, heuristic, fresh, production)
+    assert (mixed.rows, mixed.judged, mixed.seen) == (len(rows), len(fresh), 0)
+    assert mixed.gains["production"] == alone.gains["production"]
+    assert mixed.gains["heuristic"] != alone.gains["heuristic"]  # the heuristic saw none
+    few = unseen & (np.arange(len(rows)) < len(learned) + 10)
+    partly = bless(chicago_problem, worse, heuristic, rows, production, few)
+    assert (partly.judged, partly.seen) == (len(rows), len(rows) - 10)
 
 
 def test_fresh_rows_without_the_label_are_named(chicago_problem, spans):

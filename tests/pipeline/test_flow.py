@@ -14,6 +14,7 @@ import yaml
 
 from gonogo.data.schema import InputSchema
 from gonogo.errors import InputError
+from gonogo.pipeline.blessing import Blessing
 from gonogo.pipeline.flow import BLOCKED, SEEN, _seen
 from gonogo.pipeline.runner import run
 from gonogo.problem import load_problem, parse_problem
@@ -326,19 +327,16 @@ def test_a_blocked_poc_is_said_to_be_the_formulation(new_store, tmp_path):
     assert done.reasons == [BLOCKED]
 
 
-def test_a_random_holdout_over_files_production_saw_favors_it():
-    random = parse_problem({"name": "p", "label": {"column": "y"}})
-    by_time = parse_problem({"name": "p", "label": {"column": "y"}, "data": {"time": "t"}})
-    assert _seen(random, 3, 3) == [SEEN] == _seen(by_time, 3, 3)
-    assert _seen(random, 3, 0) == [] == _seen(by_time, 3, 2)  # a time split holds out the latest
-    [said] = _seen(random, 3, 2)
-    assert said.startswith("production was trained on 2 of this run's 3 files")
-    assert "a loss to it is no evidence against the new model; set data.time" in said
-    # An entity outranks time: the holdout is whole entities drawn from every file.
-    grouped = parse_problem(
-        {"name": "p", "label": {"column": "y"}, "data": {"time": "t", "entity": "e"}}
+def test_how_production_was_judged_is_said_when_it_had_seen_some_rows():
+    assert _seen(Blessing(True, (), rows=500, judged=500)) == []
+    [fresh] = _seen(Blessing(True, (), rows=500, judged=120))
+    assert fresh == (
+        "production was judged on the 120 of the 500 evaluation rows that come from files it "
+        "was not trained on"
     )
-    assert _seen(grouped, 3, 2) == [said]
+    [favored] = _seen(Blessing(True, (), rows=500, judged=500, seen=490))
+    assert favored == SEEN.format(seen=490, rows=500)
+    assert "a loss to it is no evidence against the new model" in favored
 
 
 def test_a_schema_edited_to_let_the_data_through_runs_again(new_store, tmp_path):
@@ -392,3 +390,22 @@ def test_a_task_the_data_gave_production_is_held_against_a_spec_that_states_anot
     tracker = Tracker(Store(root, "noise"), create=False)
     assert [v.number for v in tracker.versions()] == [1]
     assert len(tracker.client.search_runs([tracker.experiment])) == 1
+
+
+def test_production_is_judged_on_the_evaluation_rows_of_files_it_never_saw(
+    hawks_story, new_store, tmp_path
+):
+    """A random holdout over both files holds rows of the file production was trained on:
+    it is judged on those of the new file alone, and the outcome says on how many."""
+    import re
+
+    root = hawks_story.replay(new_store, upto=1)
+    data = _span(tmp_path / "spans", pd.read_parquet(HAWKS).sample(frac=1.0, random_state=2))
+    done = gonogo("pipeline", "run", _spec(hawks_story), "--data", data, "--store", root, "--json")
+    assert done.returncode in (0, 4), done.stderr
+    said = [r for r in json.loads(done.stdout)["reasons"] if r.startswith("production was")]
+    [(judged, rows)] = [
+        re.fullmatch(r"production was judged on the (\d+) of the (\d+) .*", r).groups()
+        for r in said
+    ]
+    assert 0.3 < int(judged) / int(rows) < 0.7  # the new file's share of a random holdout

@@ -54,6 +54,9 @@ class Dataset:
     label: str
     missing_label: int
     unused: dict[str, str]
+    # Each row's position in the table it was bound from, which binding puts in time order
+    # and rids of unlabeled rows: a pipeline tells by it which file a row came from.
+    origin: NDArray[np.intp]
 
     @property
     def task(self) -> Task:
@@ -344,9 +347,11 @@ def _derived_parts(
     return {g: cols for g, cols in groups.items() if g not in empty}
 
 
-def _ordered(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
-    """The labeled rows, in time order when there is a time column, and their times read as
-    dates (read once: inferring a text column's format is not free)."""
+def _ordered(
+    problem: Problem, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series | None, NDArray[np.intp]]:
+    """The labeled rows, in time order when there is a time column, their times read as
+    dates (read once: inferring a text column's format is not free), and their positions."""
     time = problem.data.time
     times = None
     if time is not None:
@@ -354,24 +359,27 @@ def _ordered(problem: Problem, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Se
         order = times.argsort(kind="stable").to_numpy()
         frame, times = frame.iloc[order], times.iloc[order]
     labeled = label.present(frame[problem.label.column]).to_numpy()
-    frame = frame[labeled].reset_index(drop=True)
+    frame = frame[labeled]
     if frame.empty:
         raise DataError(
             f"{problem.source}: label.column", f"column {problem.label.column!r} has no values"
         )
-    return frame, None if times is None else times[labeled].reset_index(drop=True)
+    origin = frame.index.to_numpy(np.intp)
+    times = None if times is None else times[labeled].reset_index(drop=True)
+    return frame.reset_index(drop=True), times, origin
 
 
 def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
+    frame = frame.reset_index(drop=True)  # positions, for `origin`
     labelling = {str(c): why for c in frame.columns if (why := _row_label(frame[c]))}
     frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
     _check_roles(problem, frame, made)
     columns = [str(c) for c in frame.columns]
-    raw, times = _ordered(problem, frame)
+    raw, times, origin = _ordered(problem, frame)
     places = {d.group: _derive_place(problem, d.group) for d in made}
     derived = Featurizer(made).derive(raw, places)
     time = problem.data.time
@@ -407,6 +415,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
         problem.label.column,
         len(frame) - len(raw),
         unused,
+        origin,
     )
 
 

@@ -1,8 +1,8 @@
 """The model gate: is a new model good enough to take production's place?
 
-On the same fresh labeled rows, the new model is compared with the model in production (if
-any) and with the best heuristic, all three scored on the same bootstrap resamples, so every
-comparison is paired. It is blessed only if it beats the heuristic by the spec's
+On the same fresh labeled rows, the new model is compared with the best heuristic and with
+the model in production (if any; on those rows of files it was not trained on), each pair
+scored on the same bootstrap resamples. It is blessed only if it beats the heuristic by the spec's
 `min_improvement` with an interval above zero (the verdict's bar), is not worse than
 production beyond `gate.tolerance`, and loses to production (or to the heuristic) by no more
 than `gate.slice_tolerance` on any slice of `slices` with enough rows. Like TFX's Evaluator,
@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.errors import DataError
@@ -24,16 +26,20 @@ from gonogo.evaluation.slices import slice_rows
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array, Metric
 from gonogo.problem import Problem
 
-MIN_SLICE = 30  # rows a slice needs before a loss on it counts
+MIN_ROWS = 30  # rows a comparison (with production, or on a slice) needs before a loss counts
 
 
 @dataclass(frozen=True)
 class Blessing:
-    """The gate's decision, its reasons, and the paired gains behind them."""
+    """The gate's decision, its reasons, the paired gains behind them, and how many of the
+    `rows` production was judged on (`judged`), of which it had been trained on (`seen`)."""
 
     blessed: bool
     reasons: tuple[str, ...]
     gains: dict[str, Estimate] = field(default_factory=dict)
+    rows: int = 0
+    judged: int = 0
+    seen: int = 0
 
 
 def _against_heuristic(gain: Estimate, name: str, problem: Problem) -> str | None:
@@ -72,7 +78,7 @@ def _slices(
             continue
         for s in slice_rows(column, rows[column], y, preds, metric, stack, resampler):
             loss = -s.gain.value
-            if s.n >= MIN_SLICE and loss > problem.gate.slice_tolerance:
+            if s.n >= MIN_ROWS and loss > problem.gate.slice_tolerance:
                 out.append(
                     f"on {column} = {s.value} (n={s.n}) it is {loss:.0%} worse "
                     f"({metric.name} {s.model.value:.4g} against {s.baseline.value:.4g})"
@@ -100,8 +106,11 @@ def bless(
     heuristic: FittedCandidate,
     rows: Any,
     production: FittedCandidate | None = None,
+    fresh: NDArray[np.bool_] | None = None,
 ) -> Blessing:
-    """Whether `new` may replace `production`, judged on the labeled `rows` (raw)."""
+    """Whether `new` may replace `production`, judged on the labeled `rows` (raw). `fresh`
+    marks the rows production was not trained on: with MIN_ROWS of them or more, production
+    is judged on those alone (on the rows it learned, it would look better than it is)."""
     frame = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
     label = problem.label.column
     if label not in frame.columns:
@@ -109,19 +118,29 @@ def bless(
     y = new.codec.encode(frame[label], f"rows: {label}")
     metric = METRICS[problem.metric or DEFAULT_METRIC[new.codec.task]]
     preds = {"new": new.predict(frame), "heuristic": heuristic.predict(frame)}
-    if production is not None:
-        preds["production"] = production.predict(frame)
-    ordered = problem.data.time is not None
-    resampler = Resampler.for_holdout(len(y), problem.bootstrap, problem.seed, ordered)
-    scores: Scores = score_all(metric, y, preds, Stack.single(len(y)), resampler)
+    scores = _scores(problem, metric, y, preds)
     gains = {"heuristic": scores.gain("new", "heuristic")}
-    reasons = [_against_heuristic(gains["heuristic"], heuristic.name, problem)]
+    failed = [_against_heuristic(gains["heuristic"], heuristic.name, problem)]
+    judged, old, on, seen = [new, heuristic], preds["heuristic"], np.arange(len(y)), 0
     if production is not None:
-        gains["production"] = scores.gain("new", "production")
-        reasons.append(_against_production(gains["production"], problem))
-    old = preds.get("production", preds["heuristic"])
-    failed = [r for r in reasons if r is not None]
-    judged = [new, heuristic] + ([production] if production is not None else [])
-    sliced = _with_slices(frame, problem.slices, judged)
-    failed += _slices(problem, sliced, y, (preds["new"], old), metric, resampler)
-    return Blessing(not failed, tuple(failed), gains)
+        on = np.flatnonzero(fresh) if fresh is not None and fresh.sum() >= MIN_ROWS else on
+        seen = 0 if fresh is None else int(len(on) - fresh[on].sum())
+        judged.append(production)
+        old = production.predict(frame.iloc[on])
+        versus = _scores(problem, metric, y[on], {"new": preds["new"][on], "production": old})
+        gains["production"] = versus.gain("new", "production")
+        failed.append(_against_production(gains["production"], problem))
+    reasons = [r for r in failed if r is not None]
+    sliced = _with_slices(frame.iloc[on].reset_index(drop=True), problem.slices, judged)
+    resampler = _resampler(problem, len(on))
+    reasons += _slices(problem, sliced, y[on], (preds["new"][on], old), metric, resampler)
+    return Blessing(not reasons, tuple(reasons), gains, len(y), len(on), seen)
+
+
+def _resampler(problem: Problem, n: int) -> Resampler:
+    return Resampler.for_holdout(n, problem.bootstrap, problem.seed, problem.data.time is not None)
+
+
+def _scores(problem: Problem, metric: Metric, y: Array, preds: dict[str, Array]) -> Scores:
+    """Every prediction on the same resamples of the rows: each gain is paired."""
+    return score_all(metric, y, preds, Stack.single(len(y)), _resampler(problem, len(y)))

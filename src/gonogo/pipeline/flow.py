@@ -13,7 +13,6 @@ from gonogo.candidates.store import OtherFormatError
 from gonogo.checks.finding import Finding
 from gonogo.data import dialect
 from gonogo.data.label import LabelCodec
-from gonogo.data.split import strategy
 from gonogo.data.statistics import file_schemas, shown
 from gonogo.errors import SpecError
 from gonogo.pipeline import steps
@@ -41,30 +40,29 @@ OTHER = (
     "it cannot be scored or served here, so this run starts over"
 )
 SEEN = (
-    "production was trained on every file of this run, the evaluation rows included, so the "
-    "comparison with production favors it: a loss to it is no evidence against the new "
-    "model; compare the two on rows neither saw, then promote by hand"
+    "production was trained on the files of {seen} of the {rows} evaluation rows, and the "
+    "others are too few to judge it on, so the comparison with production favors it: a loss "
+    "to it is no evidence against the new model; compare the two on rows neither saw, then "
+    "promote by hand"
 )
+
 BLOCKED = (
     "the PoC blocks on this data (the findings marked poc.blocked): the spec's formulation "
     "needs fixing, whatever the new files hold"
 )
 
 
-def _seen(problem: Problem, files: int, seen: int) -> list[str]:
-    """Why the comparison with production favors it: it was trained on every file whose rows
-    the gate judges on, or on some of them when the holdout is drawn from every file (not
-    the latest rows, which a time split holds out)."""
-    if seen == files:
-        return [SEEN]
-    if seen == 0 or strategy(problem) == "time":
-        return []
-    return [
-        f"production was trained on {seen} of this run's {files} files, and the holdout is "
-        "drawn from all of them, so the comparison with production favors it: a loss to it "
-        "is no evidence against the new model; set data.time (a time split holds out the "
-        "latest rows), or compare the two on rows neither saw, then promote by hand"
-    ]
+def _seen(blessing: Blessing) -> list[str]:
+    """How production was judged: on the evaluation rows of files it was not trained on
+    (said when there are others), or on all of them, in its favor, when those are too few."""
+    if blessing.seen:
+        return [SEEN.format(seen=blessing.seen, rows=blessing.rows)]
+    if blessing.judged < blessing.rows:
+        return [
+            f"production was judged on the {blessing.judged} of the {blessing.rows} evaluation "
+            "rows that come from files it was not trained on"
+        ]
+    return []
 
 
 @dataclass
@@ -74,7 +72,6 @@ class _Context:
     ingested: Ingested
     tracker: Tracker
     log: RunLog = field(default_factory=RunLog)
-    seen: int = 0  # how many of this run's files production was trained on
 
 
 def _describe(ctx: _Context, production: Version | None) -> None:
@@ -108,7 +105,6 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
-        ctx.seen = len(ctx.ingested.files) - len(new.files)
         if new.files:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
@@ -194,9 +190,10 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
     roles: list[str] = []
     outcome = Outcome("not blessed", ctx.problem.name)
     if trained.has("model"):
-        blessing = steps.evaluate(ctx.problem, trained, current)
+        seen = ctx.tracker.reference(production)[1]
+        blessing = steps.evaluate(ctx.problem, trained, current, seen)
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
-        outcome.reasons += _seen(ctx.problem, len(ctx.ingested.files), ctx.seen)
+        outcome.reasons += _seen(blessing)
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:

@@ -47,7 +47,7 @@ def run(
         from gonogo.pipeline.steps import read
         from gonogo.pipeline.train import check
 
-        check(problem, read(problem, ingested), choice.given)
+        check(problem, read(problem, ingested)[0], choice.given)
 
     outcome = execute(problem, store, ingested, choice)
     record = outcome.to_dict() | {"schema": schema or _schema(store)}  # a first run writes it

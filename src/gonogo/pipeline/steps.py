@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.pinned import Pinned, plain
@@ -35,12 +37,15 @@ from gonogo.problem import Problem, date_columns
 from gonogo.result import Result
 
 ROLES = ("model", "heuristic")
+LAYOUT = 2  # what a train step keeps; 2 adds the file of each holdout row
 
 
-def read(problem: Problem, ingested: Ingested) -> Dataset:
-    """The ingested files as one table, bound to the spec."""
+def read(problem: Problem, ingested: Ingested) -> tuple[Dataset, NDArray[np.str_]]:
+    """The ingested files as one table, bound to the spec, and the digest of each row's file."""
     frames = [read_table(p, f"data: {p}", dialect.training(problem)) for p in ingested.paths()]
-    return bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+    ds = bind(problem, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+    digests = np.repeat(np.array([d for _, d in ingested.files]), [len(f) for f in frames])
+    return ds, digests[ds.origin]
 
 
 def label_codec(problem: Problem, ingested: Ingested) -> LabelCodec | None:
@@ -121,8 +126,15 @@ class Trained:
     def holdout(self) -> pd.DataFrame:
         return pd.read_parquet(self.folder / "holdout.parquet")
 
+    def fresh(self, seen: set[str]) -> NDArray[np.bool_]:
+        """Which holdout rows come from files other than the `seen` ones (by digest)."""
+        files = pd.read_parquet(self.folder / "holdout-files.parquet")["file"]
+        return ~files.isin(seen).to_numpy()
 
-def _fits(problem: Problem, ds: Dataset, result: Result) -> dict[str, str | bytes]:
+
+def _fits(
+    problem: Problem, ds: Dataset, files: NDArray[np.str_], result: Result
+) -> dict[str, str | bytes]:
     kept: dict[str, str | bytes] = {}
     chosen = {c.name: c.config for c in result.candidates}
     names = {"heuristic": result.best_baseline, "model": result.best_model}
@@ -131,9 +143,11 @@ def _fits(problem: Problem, ds: Dataset, result: Result) -> dict[str, str | byte
             continue
         final = fit_final(problem, name, chosen[name], ds=ds)
         kept |= as_files(final, f"final/{role}") | as_files(result.fitted(name), f"holdout/{role}")
-    buffer = io.BytesIO()
-    ds.raw.iloc[result.fits[-1].test].to_parquet(buffer)
-    return kept | {"holdout.parquet": buffer.getvalue()}
+    test = result.fits[-1].test
+    rows, origins = io.BytesIO(), io.BytesIO()
+    ds.raw.iloc[test].to_parquet(rows)
+    pd.DataFrame({"file": files[test]}).to_parquet(origins)
+    return kept | {"holdout.parquet": rows.getvalue(), "holdout-files.parquet": origins.getvalue()}
 
 
 def train(
@@ -142,9 +156,11 @@ def train(
     """The PoC on all the data (checks, selection unless `pinned`, verdict), then the chosen
     heuristic and model fitted on every labeled row; cached by spec, data and pins."""
     pins = {k: plain(v) for k, v in pinned.configs.items()} if pinned else None
-    fp = fingerprint("train", spec=spec_digest(problem), data=ingested.digests, pinned=pins)
+    fp = fingerprint(
+        "train", spec=spec_digest(problem), data=ingested.digests, pinned=pins, layout=LAYOUT
+    )
     if store.cached("train", fp) is None:
-        ds = read(problem, ingested)
+        ds, files = read(problem, ingested)
         result = run_poc(problem, ds, pinned=pinned)
         names = {"heuristic": result.best_baseline, "model": result.best_model}
         output = {
@@ -155,14 +171,16 @@ def train(
             "blocking": [f.message for f in result.findings if f.severity == "block"],
             "metrics": {c.name: c.holdout.value for c in result.candidates},
         }
-        kept = {} if output["decision"] == "blocked" else _fits(problem, ds, result)
+        kept = {} if output["decision"] == "blocked" else _fits(problem, ds, files, result)
         kept |= {"verdict.json": result.to_json(), "report.html": result.to_html()}
         store.keep("train", fp, output, kept)
     return Trained(store.step("train", fp), store.output("train", fp) or {})
 
 
-def evaluate(problem: Problem, trained: Trained, production: FittedCandidate | None) -> Blessing:
+def evaluate(
+    problem: Problem, trained: Trained, production: FittedCandidate, seen: set[str]
+) -> Blessing:
     """The model gate: the model fitted without the holdout against the heuristic and the
-    model in production, on the holdout rows."""
+    model in production (trained on the files `seen`), on the holdout rows."""
     model, heuristic = (trained.candidate(r, final=False) for r in ROLES)
-    return bless(problem, model, heuristic, trained.holdout(), production)
+    return bless(problem, model, heuristic, trained.holdout(), production, trained.fresh(seen))
