@@ -61,9 +61,10 @@ class DataSpec(_Strict):
     decimal: Literal[".", ","] | None = None
     """A text file's decimal mark; sniffed when omitted. E.g. `,`."""
     date_format: Annotated[str, Field(min_length=1)] | None = None
-    """How text dates are written (a strftime format, `ISO8601`, `%Y Q%q` for quarters such as
-    `1998 Q1`, or `mixed` to read each value on its own); inferred, one format per column, when
-    omitted. E.g. `%d/%m/%Y`."""
+    """How text dates are written (a strftime format, `ISO8601`, or `%Y Q%q` for quarters such
+    as `1998 Q1`); inferred, one format per column, when omitted or `mixed`. A value the format
+    does not read is read as ISO 8601 (`2001-01-31`), which no other format reads the same, so
+    a column may mix ISO dates with one other format. E.g. `%d/%m/%Y`."""
     unseen: Literal["missing", "refuse"] = "missing"
     """A text column's level that training never held, met by the served model or a batch
     prediction: read as a missing value (`missing`, the models' own way), or refused

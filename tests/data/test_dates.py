@@ -76,11 +76,12 @@ def test_quarters_are_read_as_their_first_day():
     ("values", "fmt", "message"),
     [
         (["2020-01-01", "not a date"], None, "1 missing or unparsable dates .* e.g. 'not a date'"),
+        (["2014-01-08", "08/01/2014"], None, r"'08/01/2014' is 1 August 2014 or 8 January"),
         (
-            ["2014-01-08", "08/01/2014"],
+            ["2014-01-08", "13/01/2014", "Jan 9 2014"],
             None,
-            r"\(format 'ISO8601' inferred; .* or 'mixed' when the dates are written in several\), "
-            r"e.g. '08/01/2014'",
+            r"\(format '%d/%m/%Y' inferred, or ISO 8601 where it reads no date; set data.date_format "
+            r"if it is another\), e.g. 'Jan 9 2014'",
         ),
         (["2014-01-08", None], None, "column 'd' has 1 missing or unparsable dates"),
         ([1980, None, 1981], None, "column 'd' has 1 missing or unparsable dates$"),
@@ -167,3 +168,13 @@ def test_a_day_first_model_reads_iso_rows_too(tmp_path: Path, chicago_frame):
     pd.testing.assert_series_equal(again["trend"], ds.frame["trend"].head(50))
     with pytest.raises(DataError, match=r"unparsable dates.*'%d/%m/%Y'"):
         ds.featurizer.transform(rows.assign(date="Jan 5th"))
+
+
+@pytest.mark.parametrize("fmt", [None, "mixed", "%d/%m/%Y"])
+def test_iso_dates_beside_another_format_are_read_as_iso(fmt):
+    """A spreadsheet's edits leave ISO dates in a day-first column; `mixed`, which the spec
+    once passed to pandas, read `01/07/1967` month-first, value by value, and said nothing."""
+    values = ["13/07/1967", "1967-08-01", "01/09/1967"]
+    assert _parse(values, fmt) == ["1967-07-13", "1967-08-01", "1967-09-01"]
+    with pytest.raises(DataError, match=r"'01/07/1967' is 7 January 1967 or 1 July 1967"):
+        _parse(["01/07/1967", "1967-08-01"], "mixed")

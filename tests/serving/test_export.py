@@ -228,3 +228,33 @@ def test_the_training_files_get_their_lags_made_as_training_made_them(tmp_path):
     for lag in ("y_lag_1", "y_lag_7"):  # missing after the two days absent, as in training
         np.testing.assert_array_equal(rows[lag].to_numpy(), ds.frame[lag].to_numpy())
     assert rows.column_names == fitted.schema.names
+
+
+def test_a_model_of_day_first_dates_exports_and_serves_on_the_fast_path(tmp_path):
+    """Learned from day-first text, the calendar and trend read the same text in the ONNX
+    feeds as natively, and ISO text too; a batch mixing both goes the native way, and a date
+    neither reads is named by its column (the export once said only "rows")."""
+    days = pd.date_range("2021-01-04", periods=400)
+    n = np.arange(400)
+    frame = pd.DataFrame({"day": days.strftime("%d/%m/%Y"), "y": n % 7 + n / 100.0})
+    frame.to_csv(tmp_path / "series.csv", index=False)
+    problem = spec(data={"path": str(tmp_path / "series.csv"), "time": "day"})
+    ds = load_data(problem)
+    linear = next(c for c in assemble(problem, ds, METRICS["mae"], True) if c.name == "linear")
+    fitted = fit(linear, linear.configs[0], ds, np.arange(300), list(ds.features), METRICS["mae"])
+    rt = Runtime("s", 1, "model", fitted)
+    holdout = ds.raw.iloc[300:].reset_index(drop=True)
+    done = export(rt, tmp_path / "model.onnx", check.inputs(fitted, holdout, "rows"))
+    assert done.largest_difference <= TOLERANCE
+    iso = holdout.assign(day=days[300:].strftime("%Y-%m-%d"))
+    fed = [feeds(fitted, check.inputs(fitted, rows, "rows")) for rows in (holdout, iso)]
+    assert fed[0] is not None and fed[1] is not None
+    np.testing.assert_array_equal(fed[0]["day"], fed[1]["day"])
+    mixed = pd.concat([holdout.head(3), iso.tail(3)], ignore_index=True)
+    assert feeds(fitted, check.inputs(fitted, mixed, "rows")) is None
+    np.testing.assert_allclose(
+        fitted.predict(mixed), fitted.predict(pd.concat([holdout.head(3), holdout.tail(3)]))
+    )
+    run = session((tmp_path / "model.onnx").read_bytes())
+    with pytest.raises(InputError, match=r"^rows: day: holds values the ONNX model cannot take"):
+        check.predict(run, fitted, check.inputs(fitted, holdout.assign(day="31/02/2022"), "r"))

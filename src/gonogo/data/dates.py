@@ -21,6 +21,7 @@ from gonogo.errors import DataError
 from gonogo.problem import Problem
 
 ISO = "ISO8601"
+MIXED = "mixed"  # a spec's word for ISO dates mixed with another format: inferred, as always
 YEAR = "%Y"
 # Quarters as R's tsibble and spreadsheets write them (`1998 Q1`, `1998Q1`, `1998-Q1`), each
 # read as its first day; pandas has no directive for a quarter, so this one is gonogo's own.
@@ -55,10 +56,10 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
         )
     if fmt == QUARTER or (fmt is None and _quarters(values)):
         return _complete(_quarter_starts(values), values, place, f" (format {QUARTER!r})"), QUARTER
-    given = fmt
-    fmt = fmt or infer(values, place)
+    given = None if fmt == MIXED else fmt
+    fmt = given or infer(values, place)
     try:
-        parsed = pd.to_datetime(values, errors="coerce", format=fmt)
+        parsed = _read(values, fmt)
     except (ValueError, TypeError) as err:
         if "Mixed timezones" in str(err):  # read as one zone, a local hour would shift
             raise DataError(
@@ -71,6 +72,17 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     if not given and "%y" in fmt:
         _no_future(parsed, values, place, fmt)
     return parsed, fmt
+
+
+def _read(values: pd.Series, fmt: str) -> pd.Series:
+    """Each value in the format, or in ISO 8601 when the format does not read it: a column
+    written two ways (a spreadsheet's edits, rows a server gets from JSON clients) has ISO
+    dates beside the others, and no other format reads an ISO date the same."""
+    parsed = pd.to_datetime(values, errors="coerce", format=fmt)
+    unread = parsed.isna() & values.notna()
+    if fmt != ISO and unread.any():
+        parsed[unread] = pd.to_datetime(values[unread], errors="coerce", format=ISO)
+    return parsed
 
 
 def shown(when: pd.Timestamp) -> str:
@@ -91,10 +103,8 @@ def _how(fmt: str, given: str | None, parsed: pd.Series, values: pd.Series) -> s
         return f" (format {fmt!r})"
     if parsed.isna().all() and values.notna().any():
         return " (no date format found that reads them; set data.date_format, e.g. '%d/%m/%Y')"
-    return (
-        f" (format {fmt!r} inferred; set data.date_format if it is another, or 'mixed' when "
-        "the dates are written in several)"
-    )
+    iso = "" if fmt == ISO else ", or ISO 8601 where it reads no date"
+    return f" (format {fmt!r} inferred{iso}; set data.date_format if it is another)"
 
 
 def _no_future(parsed: pd.Series, values: pd.Series, place: str, fmt: str) -> None:
@@ -157,15 +167,19 @@ def _complete(parsed: pd.Series, values: pd.Series, place: str, how: str) -> pd.
 
 
 def infer(values: pd.Series, place: str) -> str:
-    """The one format that reads every value of a text column of dates; when none does, the
-    one that reads the most, for the caller to name a value it cannot read."""
+    """The one format that reads every value of a text column of dates that ISO 8601 does
+    not read (ISO itself when it reads them all); when none does, the one that reads the
+    most, for the caller to name a value it cannot read."""
     seen = pd.unique(values.dropna().astype(str).to_numpy())
-    reads = {f: _reads(seen, f) for f in [ISO, *_guesses(str(seen[0]))]} if len(seen) else {}
+    seen = seen[_reads(seen, ISO).isna()] if len(seen) else seen
+    if not len(seen):
+        return ISO
+    reads = {f: _reads(seen, f) for f in _guesses(str(seen[0]))}
     fits = [(f, read) for f, read in reads.items() if read.notna().all()]
     if not fits:
         return max(reads, key=lambda f: int(np.sum(reads[f].notna())), default=ISO)
     (fmt, read), *others = fits
-    for other, again in others if fmt != ISO else ():
+    for other, again in others:
         differ = np.flatnonzero(np.asarray(read != again))
         if len(differ):
             i = differ[0]

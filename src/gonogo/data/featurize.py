@@ -53,23 +53,6 @@ def beside(frame: pd.DataFrame, made: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.assign(**{c: m[c].to_numpy() for m in made for c in m.columns})
 
 
-def _read(values: pd.Series, place: str, fmt: str | None) -> pd.Series:
-    """Dates in the format learned with the derivation, or in ISO 8601 when that one does not
-    read them: a model learned from day-first text gets rows from JSON clients, Arrow and
-    databases written the ISO way, which no other format reads the same (the ONNX fast path
-    reads them too, so both paths agree)."""
-    try:
-        return dates.parse(values, place, fmt)[0]
-    except DataError as err:
-        if fmt in (None, dates.ISO):
-            raise
-        learned = err
-    try:
-        return dates.parse(values, place, dates.ISO)[0]
-    except DataError:
-        raise learned from None
-
-
 def conversion(values: pd.Series) -> Conversion | None:
     """How a feature column becomes a model input, or None when it is one already (numbers,
     and categories that binding or a derivation made)."""
@@ -134,7 +117,7 @@ class Featurizer:
             place = (places or {}).get(d.group, "rows")
             if d.source not in frame.columns:
                 raise DataError(place, f"column {d.source!r} is missing")
-            made.append(d.make(_read(frame[d.source], place, d.format), place))
+            made.append(d.make(dates.parse(frame[d.source], place, d.format)[0], place))
         return beside(frame, made)
 
     def convert(self, frame: pd.DataFrame) -> pd.DataFrame:

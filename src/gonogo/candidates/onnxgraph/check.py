@@ -57,11 +57,15 @@ def inputs(candidate: FittedCandidate, rows: pd.DataFrame, place: str) -> pa.Tab
 
 def predict(run: Any, candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> Any:
     """The graph's predictions for `rows`, an [n, outputs] matrix."""
-    from gonogo.candidates.onnxgraph.feeds import feeds
+    from gonogo.candidates.onnxgraph.feeds import feeds, unfed
 
     fed = feeds(candidate, rows)
     if fed is None:
-        raise InputError("rows", "hold values the ONNX model cannot take as they are")
+        raise InputError(
+            f"rows: {unfed(candidate, rows)}",
+            "holds values the ONNX model cannot take as they are: a missing value of a date or "
+            "a date it cannot read, text where a number is read, or an infinite number",
+        )
     return np.column_stack(run.run(None, fed))
 
 

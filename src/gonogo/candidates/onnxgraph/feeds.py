@@ -3,7 +3,8 @@
 Each raw column the candidate reads becomes the tensor the graph takes (see `features`): text
 as strings (a missing value as the empty string), everything else as doubles, dates as
 seconds. `feeds` gives None for a batch whose columns do not convert as they are: text where
-a number is read, a missing or non-ISO date, an infinite number. Such a batch goes the native
+a number is read, a missing date or one in neither ISO 8601 nor the format the dates were
+learned in, an infinite number. Such a batch goes the native
 way, which converts what it can and names what it cannot, so both ways accept and refuse the
 same rows.
 """
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gonogo.candidates.fitted import FittedCandidate
+from gonogo.data.dates import ISO
 from gonogo.data.featurize import Featurizer
 from gonogo.data.schema import Field
 
@@ -56,7 +58,7 @@ def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
         filled = pc.fill_null(values, "") if values.null_count else values
         return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
     if f.kind in ("text", "datetime"):
-        return _dates(values) if any(t(kind) for t in _DATES) else None
+        return _dates(values, _format(featurizer, f.name)) if any(t(kind) for t in _DATES) else None
     if f.kind == "duration":
         if not pa.types.is_duration(kind) or values.null_count:
             return None
@@ -73,9 +75,15 @@ def _numbers(values: Values) -> Any:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _dates(values: Values) -> Any:
-    """Dates (ISO 8601 text, timestamps, days) as seconds on their own clock; None when one
-    is missing or not ISO 8601 (the native way parses more forms, or names the bad one)."""
+def _format(featurizer: Featurizer, column: str) -> str | None:
+    """The format a calendar or trend learned to read the column's text dates in."""
+    return next((d.format for d in featurizer.derivations if d.source == column), None)
+
+
+def _dates(values: Values, fmt: str | None) -> Any:
+    """Dates (ISO 8601 text, text in the format `fmt` they were learned in, timestamps, days)
+    as seconds on their own clock; None when one is missing or in neither (the native way
+    reads a batch that mixes the two, or names the bad value)."""
     if values.null_count:
         return None
     kind = values.type
@@ -84,8 +92,35 @@ def _dates(values: Values) -> Any:
     try:
         stamps = values.cast(pa.timestamp("ns"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+        stamps = _strptime(values, fmt)
+        if stamps is None:
+            return None
     return _seconds(stamps.to_numpy(zero_copy_only=False))
+
+
+def _strptime(values: Values, fmt: str | None) -> Any:
+    """Text dates in `fmt` (day-first, say), or None when one is not in it as written back
+    (Arrow reads 31 February as 3 March, which pandas refuses; an unpadded day goes the
+    native way too), or when Arrow has no reading of the format (a quarter's)."""
+    text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    if fmt is None or fmt == ISO or not text:
+        return None
+    try:
+        stamps = pc.strptime(values, format=fmt, unit="ns", error_is_null=True)
+        same = not stamps.null_count and pc.all(pc.equal(pc.strftime(stamps, fmt), values))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return stamps if same and same.as_py() else None
+
+
+def unfed(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> str | None:
+    """The first column `feeds` cannot take as it is, for an error to name."""
+    names = set(rows.schema.names)
+    for f in candidate.schema.fields:
+        value = _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None
+        if value is None or (value.dtype != object and np.isinf(value).any()):
+            return f.name
+    return None
 
 
 def _seconds(times: Any) -> Any:
