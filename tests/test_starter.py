@@ -178,3 +178,29 @@ def test_a_label_name_yaml_would_misread_is_written_quoted(tmp_path: Path):
     frame.assign(year=pd.date_range("2020-01-01", periods=30)).to_parquet(tmp_path / "s.parquet")
     out = write_starter(tmp_path / "s.parquet", name, tmp_path / "problem.yaml")
     assert load_problem(out).baselines[0].column == "sales, total #1_lag_1"
+
+
+def test_monthly_dates_written_day_first_get_their_format_and_last_value(tmp_path: Path):
+    """Texas home sales in Abilene, monthly, as a spreadsheet exports them: 01/07/2001 is
+    1 July (day-first, every date a 1st) or 7 January (month-first, the first twelve days
+    of each January). init wrote no format, the run refused the ambiguity, and the naive
+    forecast was never proposed; on irregular dates nothing tells the two apart."""
+    frame = pd.read_parquet(Path(__file__).parent / "fixtures" / "txhousing.parquet")
+    abilene = frame[frame["city"] == "Abilene"][["date", "sales"]].reset_index(drop=True)
+    abilene["date"] = abilene["date"].dt.strftime("%d/%m/%Y")
+    abilene.to_csv(tmp_path / "abilene.csv", index=False)
+    out = write_starter(tmp_path / "abilene.csv", "sales", tmp_path / "problem.yaml")
+    spec = yaml.safe_load(out.read_text())
+    assert spec["data"]["date_format"] == "%d/%m/%Y"
+    assert "dates read as '%d/%m/%Y', a regular calendar; '%m/%d/%Y' reads them off one" in (
+        out.read_text()
+    )
+    assert spec["derive"]["history"] == {"column": "sales", "periods": [1]}
+    ds = bind(load_problem(out), pd.read_csv(tmp_path / "abilene.csv"))
+    assert (ds.frame["date"].dt.day == 1).all() and ds.frame["date"].dt.month.nunique() == 12
+    assert ds.frame["sales_lag_1"].notna().sum() == len(abilene) - 1
+    sampled = abilene.iloc[[0, 5, 6, 30, 31, 70]]  # a few months, no regular calendar
+    sampled.to_csv(tmp_path / "sampled.csv", index=False)
+    assert (
+        "date_format" not in starter(tmp_path / "sampled.csv", "sales", tmp_path / "p.yaml")["data"]
+    )

@@ -48,6 +48,33 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
     return None
 
 
+def _date_format(values: pd.Series) -> tuple[str | None, str]:
+    """The format of text dates that two formats read differently (01/07/1967: 7 January or
+    1 July) when one reading alone puts them on a regular calendar: monthly data written
+    day-first is every 1st of a month, and month-first the first twelve days of each January.
+    None when the dates are not ambiguous or nothing tells the readings apart (then the run
+    asks for the format); with the reason."""
+    if pd.api.types.is_datetime64_any_dtype(values) or dates.years(values):
+        return None, ""
+    _, reads = dates.guesses(values)
+    fits = {f: read for f, read in reads.items() if read.notna().all()}
+    if len({tuple(read) for read in fits.values()}) < 2:
+        return None, ""
+    regular = [f for f in fits if _regular(dates.parse(values, "data.time", f)[0])]
+    if len(regular) != 1:
+        return None, ""
+    (other,) = (f for f in fits if f != regular[0])
+    return regular[
+        0
+    ], f"dates read as {regular[0]!r}, a regular calendar; {other!r} reads them off one"
+
+
+def _regular(times: pd.Series) -> bool:
+    distinct = pd.DatetimeIndex(times.drop_duplicates().sort_values())
+    with pd.option_context("future.infer_freq_returns_offset", True):
+        return len(distinct) >= 3 and pd.infer_freq(distinct) is not None
+
+
 def _panel_years(frame: pd.DataFrame, year: str) -> bool:
     """Whether `year` holds the years of a panel: whole numbers that can only be years, and
     units that each come once a year. A car's model year or a customer's birth year is a
@@ -75,7 +102,9 @@ def _units(frame: pd.DataFrame, time: str, label: str | None = None) -> str | No
     return None
 
 
-def _last_value(frame: pd.DataFrame, label: str, time: str) -> dict[str, Any] | None:
+def _last_value(
+    frame: pd.DataFrame, label: str, time: str, fmt: str | None
+) -> dict[str, Any] | None:
     """The label's value one step back in its own series, as a lags group, when the table is
     one series (one row per time) or a panel of units and that value is known on at least
     half of the rows: the naive forecast, the heuristic a forecast must beat first."""
@@ -84,7 +113,8 @@ def _last_value(frame: pd.DataFrame, label: str, time: str) -> dict[str, Any] | 
     if repeated and by is None:  # events, not a series
         return None
     history = {"column": label, "periods": [1], **({"by": by} if by else {})}
-    raw = {"name": "starter", "data": {"path": "-", "time": time}, "label": {"column": label}}
+    data = {"path": "-", "time": time, **({"date_format": fmt} if fmt else {})}
+    raw = {"name": "starter", "data": data, "label": {"column": label}}
     try:
         made, _ = lags.add(parse_problem(raw | {"derive": {"history": history}}), frame)
     except (DataError, SpecError):
@@ -149,7 +179,8 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
     task = infer_task(labels)
     metric, why = _metric(labels, task)
     time = _time_column(frame, label)
-    found = _dialect(data)
+    fmt, read = _date_format(frame[time]) if time else (None, "")
+    found = _dialect(data) | ({"date_format": fmt} if fmt else {})
     spec: dict[str, Any] = {
         "name": data.stem.replace("_", "-"),
         "question": f"What will {label} be for a new example?",
@@ -167,7 +198,10 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
     }
     notes = {
         "decision": "what the prediction drives; price it below",
-        "data": "delimiter and decimal mark as sniffed" if found else "",
+        "data": "; ".join(
+            ["delimiter and decimal mark as sniffed"] * bool(found.keys() - {"date_format"})
+            + [read] * bool(fmt)
+        ),
         "exclude": "a distinct value on every row: identifiers" if spec["exclude"] else "",
         "metric": why,
         "success": "the least gain over the best heuristic worth building",
@@ -175,7 +209,7 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
     derive: dict[str, Any] = {}
     if time and not dates.years(frame[time]):  # a year has no calendar; its trend is added
         derive["calendar"] = {"from": time}
-    history = _last_value(frame, label, time) if time and task == "regression" else None
+    history = _last_value(frame, label, time, fmt) if time and task == "regression" else None
     if history:
         derive["history"] = history
         spec["baselines"] = [{"name": "last-value", "column": lag_name(label, 1)}]

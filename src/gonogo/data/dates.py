@@ -168,13 +168,9 @@ def _complete(parsed: pd.Series, values: pd.Series, place: str, how: str) -> pd.
 
 def infer(values: pd.Series, place: str) -> str:
     """The one format that reads every value of a text column of dates that ISO 8601 does
-    not read (ISO itself when it reads them all); when none does, the one that reads the
-    most, for the caller to name a value it cannot read."""
-    seen = pd.unique(values.dropna().astype(str).to_numpy())
-    seen = seen[_reads(seen, ISO).isna()] if len(seen) else seen
-    if not len(seen):
-        return ISO
-    reads = {f: _reads(seen, f) for f in _guesses(str(seen[0]))}
+    not read (ISO itself when it reads them all, as `max` of nothing); when none does, the
+    one that reads the most, for the caller to name a value it cannot read."""
+    seen, reads = guesses(values)
     fits = [(f, read) for f, read in reads.items() if read.notna().all()]
     if not fits:
         return max(reads, key=lambda f: int(np.sum(reads[f].notna())), default=ISO)
@@ -190,6 +186,14 @@ def infer(values: pd.Series, place: str) -> str:
                 "set data.date_format to the one it uses",
             )
     return fmt
+
+
+def guesses(values: pd.Series) -> tuple[np.ndarray, dict[str, pd.DatetimeIndex]]:
+    """The distinct values ISO 8601 does not read, and what each format their first one may
+    be written in reads of them (none when ISO reads every value)."""
+    seen = pd.unique(values.dropna().astype(str).to_numpy())
+    seen = seen[_reads(seen, ISO).isna()] if len(seen) else seen
+    return seen, ({f: _reads(seen, f) for f in _guesses(str(seen[0]))} if len(seen) else {})
 
 
 def _reads(seen: np.ndarray, fmt: str) -> pd.DatetimeIndex:
