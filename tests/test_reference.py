@@ -39,6 +39,7 @@ def test_every_section_and_the_grammar_are_in_the_reference():
         "hypotheses[]",
         "split",
         "gate",
+        "gate.columns.<column>",
     ]
     assert all(f"## `{p}`" in text for p in paths)
     assert "| `date_format` | str (length ≥ 1) | `null` |" in text

@@ -344,11 +344,25 @@ class SplitSpec(_Strict):
     under 10,000 rows when omitted. E.g. `1`."""
 
 
+class ColumnGate(_Strict):
+    """One column's own data gate limits, in place of the problem's: a column that follows
+    time (a `year`, a running total) leaves the training range by design."""
+
+    drift: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    """The largest drift of this column. E.g. `5`."""
+    unseen: Annotated[float, Field(ge=0, le=1)] | None = None
+    """The largest share of its rows with a category never seen in training. E.g. `0.2`."""
+    out_of_range: Annotated[float, Field(ge=0, le=1)] | None = None
+    """The largest share of its values outside the schema's range. E.g. `1`."""
+    missing_rise: Annotated[float, Field(ge=0, le=1)] | None = None
+    """The largest rise in its share of missing values. E.g. `0.2`."""
+
+
 class GateSpec(_Strict):
     """What the pipeline's gates let through. Data: shares of rows, a row-count factor, and
-    the drift distance (Wasserstein in training standard deviations, or Jensen-Shannon).
-    Model: how much worse than production a new model may be (relative), and how much worse
-    on any slice of `slices`."""
+    the drift distance (Wasserstein in training standard deviations, or Jensen-Shannon),
+    with limits of its own for any column. Model: how much worse than production a new
+    model may be (relative), and how much worse on any slice of `slices`."""
 
     drift: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.1
     """Data: the largest drift of a column (Wasserstein in training standard deviations, or
@@ -367,6 +381,16 @@ class GateSpec(_Strict):
     """Model: how much worse than production a new model may be (relative). E.g. `0.02`."""
     slice_tolerance: Annotated[float, Field(ge=0, le=1)] = 0.1
     """Model: how much worse than production on any slice of `slices`. E.g. `0.2`."""
+    columns: dict[str, ColumnGate] = {}
+    """Data: limits of a column's own, in place of those above. E.g. `{year: {out_of_range:
+    1, drift: 5}}`."""
+
+    def of(self, column: str) -> GateSpec:
+        """The limits that hold for `column`."""
+        own = self.columns.get(column)
+        if own is None:
+            return self
+        return self.model_copy(update=own.model_dump(exclude_none=True))
 
 
 class Problem(_Strict):
@@ -677,7 +701,8 @@ def sections(
             continue
         key = field.alias or name
         origin = get_origin(_required(field.annotation))
-        suffix = "[]" if origin is list else ".<group>" if origin is dict else ""
+        keyed = ".<column>" if key == "columns" else ".<group>"  # what a dict's keys name
+        suffix = "[]" if origin is list else keyed if origin is dict else ""
         yield from sections(inner, f"{path}.{key}{suffix}" if path else f"{key}{suffix}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from gonogo.data.schema import InputSchema
 from gonogo.data.statistics import compute
@@ -122,3 +123,33 @@ def test_dates_written_as_text_are_no_new_categories_when_read_as_dates():
     assert not [f for f in found if "day" in f.columns] and passes(found)
     # The pipeline's step knows them from the spec: the time column, its calendar's source.
     assert validate(spec(data={"time": "day"}), schema, ref, cur) == found
+
+
+def test_a_column_gets_limits_of_its_own_and_the_label_only_warns(churn_frame):
+    """A column that follows time leaves its range by design: its own limits let it through
+    while every other column keeps the problem's. The label moving is the world the model
+    gate judges in, not an input gone wrong: said, not blocked (a retrain was blocked on
+    every span of a trending count)."""
+    train, span = _random_span(churn_frame)
+    span = span.assign(total_day_minutes=span["total_day_minutes"] * 1.1)
+    span = span.assign(total_eve_minutes=span["total_eve_minutes"] * 1.1)
+    own = spec(gate={"columns": {"total_day_minutes": {"drift": 0.5, "out_of_range": 1}}}).gate
+    assert own.of("total_day_minutes").drift == 0.5 and own.of("total_eve_minutes").drift == 0.1
+    drifted = [f.columns for f in data_gate(_schema(train), _stats(train), _stats(span), own)]
+    assert ("total_eve_minutes",) in drifted and ("total_day_minutes",) not in drifted
+    churners = pd.concat([span, train[train["churn"] == "yes"].head(300)])
+    found = data_gate(_schema(train), _stats(train), _stats(churners), label="churn")
+    [moved] = [f for f in found if f.columns == ("churn",)]
+    assert moved.severity == "warn" and "it is the label: the model gate judges" in moved.message
+    as_input = data_gate(_schema(train), _stats(train), _stats(churners))
+    assert next(f for f in as_input if f.columns == ("churn",)).severity == "block"
+
+
+def test_limits_for_a_column_the_problem_does_not_read_are_refused():
+    from gonogo.errors import SpecError
+    from gonogo.pipeline.steps import gate_columns
+
+    problem = spec(gate={"columns": {"total_dya_minutes": {"drift": 2}}})
+    with pytest.raises(SpecError, match=r"gate.columns.total_dya_minutes: is not a column"):
+        gate_columns(problem, ["total_day_minutes", "churn"])
+    assert gate_columns(spec(), ["total_day_minutes", "churn"]) == ["total_day_minutes", "churn"]

@@ -100,7 +100,9 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
     found: list[Finding] = []
     given = dialect.given(ctx.problem)
     if production is None:
-        steps.schema(ctx.store, steps.statistics(ctx.store, ctx.ingested, given))
+        stats = steps.statistics(ctx.store, ctx.ingested, given)
+        steps.gate_columns(ctx.problem, list(stats.columns))  # before the schema is written
+        steps.schema(ctx.store, stats)
     else:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)

@@ -27,6 +27,7 @@ from gonogo.data.label import LabelCodec, learn, present
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.data.statistics import Statistics, compute, scan
+from gonogo.errors import SpecError
 from gonogo.pipeline.blessing import Blessing, bless
 from gonogo.pipeline.gates import data_gate, missing_in_files
 from gonogo.pipeline.ingest import Ingested, spec_digest
@@ -97,12 +98,33 @@ def validate(
     training's; `files`: each new file's columns."""
     if reference is None:
         return []
-    read = watched(problem, list(dict.fromkeys([*schema.names, *current.columns])))
+    read = gate_columns(problem, list(dict.fromkeys([*schema.names, *current.columns])))
     kept = {n: c for n, c in current.columns.items() if n in read}
     known = schema.only([n for n in schema.names if n in read])
     kept_stats = Statistics(current.rows, kept)
-    found = data_gate(known, reference, kept_stats, problem.gate, share, date_columns(problem))
+    found = data_gate(
+        known,
+        reference,
+        kept_stats,
+        problem.gate,
+        share,
+        date_columns(problem),
+        problem.label.column,
+    )
     return missing_in_files(known, files or {}) + found
+
+
+def gate_columns(problem: Problem, columns: list[str]) -> list[str]:
+    """The `columns` the problem reads, the data gate's; a SpecError names a column the spec
+    gives gate limits of its own that is not one of them."""
+    read = watched(problem, columns)
+    for column in problem.gate.columns:
+        if column not in read:
+            raise SpecError(
+                f"{problem.source}: gate.columns.{column}",
+                "is not a column the problem reads; expected one of " + ", ".join(read[:12]),
+            )
+    return read
 
 
 @dataclass(frozen=True)
