@@ -98,6 +98,28 @@ def test_a_heuristic_in_production_is_served_by_the_same_path(hawks_story, tmp_p
 
 
 @HAWKS
+def test_levels_training_never_held_are_counted_and_said(hawks_story, tmp_path):
+    """Written in another case, a category is a level the model never saw and is read as
+    missing (the spec's default): the predictions change, so the job says how often."""
+    rows = pd.read_parquet(hawks_story.problem.base_dir / "hawks-1.parquet").head(100)
+    rows["Age"] = rows["Age"].str.lower().where(rows.index < 40, rows["Age"])
+    rows.loc[5, "Age"] = None  # a missing value is no unseen level
+    rows.to_parquet(tmp_path / "hawks.parquet")
+    done = gonogo(
+        "predict", "hawks@production", "--input", tmp_path / "hawks.parquet",
+        "--output", tmp_path / "out", "--store", hawks_story.root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = rows["Age"].iloc[0]
+    assert (
+        f"Age: 39 of 100 rows (39%) hold a level training never held, e.g. {first!r}, read as a "
+        "missing value" in done.stdout
+    )
+    written = predict(load("hawks", hawks_story.root), tmp_path / "hawks.parquet", tmp_path / "o")
+    assert written.unseen == {"Age": (39, first)}
+
+
+@HAWKS
 @pytest.mark.parametrize(
     ("args", "message"),
     [

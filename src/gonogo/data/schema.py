@@ -123,24 +123,31 @@ class InputSchema:
         )
 
     @cached_property
-    def _refused(self) -> list[tuple[str, pa.Array]]:
+    def _levels(self) -> list[tuple[str, pa.Array, bool]]:
+        """Each column with a list of levels, the levels, and whether it refuses others."""
         return [
-            (f.name, pa.array(f.categories, pa.string()))
+            (f.name, pa.array(f.categories, pa.string()), f.unseen == "refuse")
             for f in self.fields
-            if f.unseen == "refuse" and f.categories is not None
+            if f.categories is not None
         ]
+
+    def unseen(self, rows: pa.RecordBatch | pa.Table) -> dict[str, tuple[int, str]]:
+        """Each column's values that are levels training never held (missing values are
+        not): how many, and the first. Values of another type are read as text the way the
+        model reads them (`conform`), so both agree on what is unseen."""
+        out = {}
+        for name, known, _ in self._levels:
+            if name in rows.schema.names and len(outside := _outside(rows.column(name), known)):
+                out[name] = (len(outside), str(outside[0].as_py()))
+        return out
 
     def refuse_unseen(self, rows: pa.RecordBatch | pa.Table, place: str) -> None:
         """Raise DataError naming the first level of a refusing column that training never
-        held (missing values pass). Values of another type are read as text the way the
-        model reads them (`conform`), so both agree on what is unseen."""
-        for name, known in self._refused:
-            if name not in rows.schema.names:
+        held (missing values pass)."""
+        for name, known, refuse in self._levels:
+            if not refuse or name not in rows.schema.names:
                 continue
-            values = rows.column(name)
-            if not pa.types.is_string(values.type):
-                values = pa.array(_text(values.to_pandas()), pa.string(), from_pandas=True)
-            outside = pc.drop_null(pc.filter(values, pc.invert(pc.is_in(values, known))))
+            outside = _outside(rows.column(name), known)
             if len(outside):
                 raise DataError(
                     place,
@@ -160,6 +167,13 @@ class InputSchema:
         return pd.DataFrame(
             {f.name: f.conform(frame[f.name], place) for f in self.fields}, index=frame.index
         )
+
+
+def _outside(values: Any, known: pa.Array) -> pa.Array:
+    """The values (read as text as `conform` reads them) that are not among `known`."""
+    if not pa.types.is_string(values.type):
+        values = pa.array(_text(values.to_pandas()), pa.string(), from_pandas=True)
+    return pc.drop_null(pc.filter(values, pc.invert(pc.is_in(values, known))))
 
 
 def _shown(levels: list[str]) -> str:

@@ -116,20 +116,45 @@ def processes(pieces: Sequence[Piece], workers: int, batch_size: int) -> int:
     return max(1, n)
 
 
-def write_piece(piece: Piece, target: Path, predictor: Predictor, batch_size: int) -> int:
-    """Predict one piece into the Parquet file `target`, batch by batch; the rows written.
-    Its metadata names the version and the input file."""
+Unseen = dict[str, tuple[int, str]]  # column: values of levels training never held, the first
+
+
+def _counted(read: Iterable[pa.RecordBatch], predictor: Predictor, unseen: Unseen) -> Any:
+    """The batches, each one's unseen levels added to `unseen` on the way."""
+    schema = predictor.runtime.candidate.schema
+    for rows in read:
+        unseen.update(merged([unseen, schema.unseen(rows)]))
+        yield rows
+
+
+def merged(counts: Iterable[Unseen]) -> Unseen:
+    """Pieces' unseen levels as one count a column, with the first piece's example."""
+    out: Unseen = {}
+    for unseen in counts:
+        for column, (n, first) in unseen.items():
+            had, example = out.get(column, (0, first))
+            out[column] = (had + n, example)
+    return out
+
+
+def write_piece(
+    piece: Piece, target: Path, predictor: Predictor, batch_size: int
+) -> tuple[int, Unseen]:
+    """Predict one piece into the Parquet file `target`, batch by batch; the rows written and
+    the levels training never held (read as the spec's `data.unseen` says). Its metadata
+    names the version and the input file."""
     import pyarrow.parquet as pq
 
     place = str(piece.path)
     writer = None
     rows = 0
+    unseen: Unseen = {}
     try:
         given = predicting(predictor.runtime.candidate.schema)
         read = batches(
             piece.path, piece.form, place, batch_size, piece.row_groups, predictor.reads, given
         )
-        for out in predictor(read):
+        for out in predictor(_counted(read, predictor, unseen)):
             if writer is None:
                 meta = (out.schema.metadata or {}) | {b"gonogo.input": place.encode()}
                 writer = pq.ParquetWriter(target, out.schema.with_metadata(meta))
@@ -140,21 +165,24 @@ def write_piece(piece: Piece, target: Path, predictor: Predictor, batch_size: in
     finally:
         if writer is not None:
             writer.close()
-    return rows
+    return rows, unseen
 
 
 def _part(i: int) -> str:
     return f"part-{i:05d}.parquet"
 
 
-def _local(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int, n: int) -> int:
+Done = list[tuple[int, Unseen]]
+
+
+def _local(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int, n: int) -> Done:
     from joblib import Parallel, delayed
 
     run = Parallel(n_jobs=processes([p for p, _ in jobs], n, batch_size))
-    return sum(run(delayed(write_piece)(p, t, predictor, batch_size) for p, t in jobs))
+    return list(run(delayed(write_piece)(p, t, predictor, batch_size) for p, t in jobs))
 
 
-def _dask(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int, at: str) -> int:
+def _dask(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int, at: str) -> Done:
     """The pieces as tasks of the Dask cluster at `at`; its workers write the parts, so the
     output folder must be one they share (a local or network file system)."""
     from distributed import Client
@@ -169,7 +197,7 @@ def _dask(jobs: list[tuple[Piece, Path]], predictor: Predictor, batch_size: int,
         # `batch_size` is also an argument of `Client.map`: bound here so it reaches the task.
         task = partial(write_piece, batch_size=batch_size)
         done = client.map(task, pieces, targets, predictor=shared, pure=False)
-        return sum(client.gather(done))
+        return list(client.gather(done))
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,7 @@ class Written:
     parts: int
     output: str
     seconds: float
+    unseen: Unseen
 
     def lines(self) -> list[str]:
         rate = self.rows / self.seconds if self.seconds else 0.0
@@ -191,6 +220,12 @@ class Written:
             f"{self.ref} ({self.role}, {self.candidate}) predicted {self.rows:,} rows "
             f"in {self.seconds:.1f} s ({rate:,.0f} rows/s, {self.engine})",
             f"wrote {self.parts} Parquet file(s) to {self.output}",
+            *(
+                f"{column}: {n:,} of {self.rows:,} rows ({n / max(self.rows, 1):.0%}) hold a "
+                f"level training never held, e.g. {first!r}, read as a missing value "
+                "(data.unseen: refuse stops on them)"
+                for column, (n, first) in self.unseen.items()
+            ),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -235,11 +270,11 @@ def predict(
     try:
         jobs = [(p, folder / _part(i)) for i, p in enumerate(pieces)]
         if not jobs:
-            rows = 0
+            done: Done = []
         elif address is None:
-            rows = _local(jobs, predictor, batch_size, n)
+            done = _local(jobs, predictor, batch_size, n)
         else:
-            rows = _dask(jobs, predictor, batch_size, address)
+            done = _dask(jobs, predictor, batch_size, address)
         if out.exists():
             out.rmdir()
         folder.rename(out)
@@ -249,4 +284,7 @@ def predict(
     seconds = time.perf_counter() - start
     parts = len(list(out.glob("part-*.parquet")))
     c = runtime.candidate
-    return Written(runtime.ref, runtime.role, c.name, engine, rows, parts, str(out), seconds)
+    rows, unseen = sum(r for r, _ in done), merged(u for _, u in done)
+    return Written(
+        runtime.ref, runtime.role, c.name, engine, rows, parts, str(out), seconds, unseen
+    )
