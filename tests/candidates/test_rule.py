@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from gonogo.candidates.rule import SimpleRule
 from tests.conftest import ROOT
@@ -59,7 +60,7 @@ def test_a_validation_stretch_with_one_class_still_chooses_a_rule():
     y = np.r_[(x[:300] > 0).astype(float), np.zeros(100)]  # the last quarter: one class only
     rule = SimpleRule("binary", ("no", "yes"), "roc_auc", True, 0, [])
     rule.fit(pd.DataFrame({"x": x}), y)
-    assert rule.describe().startswith("if x <=")
+    assert rule.describe().startswith(("if x <=", "rank by x: the higher"))
 
 
 def test_the_rule_fits_the_metrics_loss_on_a_skewed_label():
@@ -85,3 +86,26 @@ def test_a_rule_never_lists_an_id():
     assert frame["caseid"].nunique() > len(frame) / 3
     rule = SimpleRule("binary", ("alive", "dead"), "pr_auc", False, 0, text).fit(frame, y)
     assert "caseid" not in rule.describe() and len(rule.describe()) < 500
+
+
+def test_a_number_that_ranks_the_positives_is_the_rule_of_a_ranking_metric():
+    """Pima women's glucose and pedigree each rank the diabetic ones better than a depth-2
+    tree's few steps: sorted by one of them, the rule is what a person would use, and its
+    scores keep that number's very order."""
+    from sklearn.metrics import roc_auc_score
+
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "ordinary_pima.parquet")
+    y = (frame.pop("type") == "Yes").to_numpy(float)
+    fit, test = np.arange(len(y)) < 400, np.arange(len(y)) >= 400
+    rule = SimpleRule("binary", ("No", "Yes"), "roc_auc", False, 0, [])
+    rule.fit(frame[fit], y[fit])
+    column = rule.rule_.column
+    assert rule.describe().startswith(f'rank by {column}: the higher, the likelier "Yes" (')
+    scores = rule.predict_scores(frame[test])
+    alone = roc_auc_score(y[test], frame[column][test])
+    assert roc_auc_score(y[test], scores) == pytest.approx(alone, abs=1e-9)
+    assert ((scores > 0) & (scores < 1)).all()
+    # A quantity gets no ranking: its rule is a tree.
+    bmi = frame.pop("bmi").to_numpy()
+    quantity = SimpleRule("regression", (), "mae", False, 0, []).fit(frame[fit], bmi[fit])
+    assert quantity.describe().startswith("if ")

@@ -2,7 +2,8 @@
 
 It answers the talk's "can the problem be solved using heuristics?" even when the team wrote
 none. The families tried are the ones a person would: one threshold on one feature, a rate per
-category of one feature, and a depth-2 tree. The family is chosen on the last (or a random)
+category of one feature, a depth-2 tree, and for a binary label the rows ranked by one number
+("sort by the score"). The family is chosen on the last (or a random)
 quarter of the training part, then refitted on all of it, and printed as readable rules.
 Categories are ordered by their label mean before the trees see them, so a threshold on the
 codes is the best two-way grouping of the categories (the classic CART result). Every family
@@ -55,6 +56,33 @@ class _Tree:
 
     columns: list[str]
     model: object
+
+
+@dataclass
+class _Ranked:
+    """Rows ranked by one number, the positive class's probability a logistic curve of it
+    (a missing value at the median): "sort by the score", the heuristic of ranking metrics,
+    which the few steps of a tree rank coarsely (a lender's interest rate ranked its bad loans
+    better than any depth-2 tree of the same table)."""
+
+    column: str
+    center: float
+    scale: float
+    span: tuple[float, float]  # the 5th and 95th percentiles (or the range), to print
+    model: object
+
+    def inputs(self, E: pd.DataFrame) -> Array:
+        """The column, centered and scaled, a missing value at the median. Read as the trees
+        of the other families read it (scikit-learn's float32, infinities refused), so every
+        rule refuses the same values."""
+        from sklearn.utils import check_array
+
+        x = check_array(E[[self.column]], dtype=np.float32, ensure_all_finite="allow-nan")
+        x = x.astype(np.float64)
+        return (np.where(np.isnan(x), self.center, x) - self.center) / self.scale
+
+
+_RANKED_ROWS = 10_000  # a curve of two numbers is fitted on no more rows than these
 
 
 _CRITERION = {
@@ -152,6 +180,28 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         table = GroupStatistic([column], stat, self.task, self.classes, "simple-rule")
         return table.fit(X, y, sample_weight=w)
 
+    def _ranked(self, E: pd.DataFrame, y: Array, w: Array | None, column: str) -> _Ranked | None:
+        """`column`'s ranking of the rows as a probability; None when the rows it is fitted
+        on hold one class."""
+        from sklearn.linear_model import LogisticRegression
+
+        x = E[column].to_numpy(np.float64)
+        known = x[np.isfinite(x)]
+        if not len(known):
+            return None
+        low, center, high = (float(v) for v in np.percentile(known, [5, 50, 95]))
+        if low == high:  # mostly one value (a count of zeros): show the whole range
+            low, high = float(known.min()), float(known.max())
+        rows = np.arange(len(y))
+        if len(rows) > _RANKED_ROWS:
+            rows = np.sort(np.random.default_rng(self.seed).choice(rows, _RANKED_ROWS, False))
+        if len(np.unique(y[rows])) < 2:
+            return None
+        ranked = _Ranked(column, center, float(np.std(known)) or 1.0, (low, high), None)
+        weight = None if w is None else w[rows]
+        ranked.model = LogisticRegression().fit(ranked.inputs(E.iloc[rows]), y[rows], weight)
+        return ranked
+
     def _readable(self, X: pd.DataFrame) -> list[Any]:
         """The columns a rule may read: not a category whose levels hold fewer rows, on
         average, than a leaf of its trees (an id such as a crash's, whose "rule" listed
@@ -172,11 +222,17 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
             if c in X and X[c].nunique() <= _MAX_LEVELS
         ]
         found.append(self._tree(E, y, w, cols, 2))
+        if self.task == "binary":
+            numbers = [c for c in cols if c not in self.order_ and E[c].nunique() > 2]
+            found += [r for c in numbers if (r := self._ranked(E, y, w, c)) is not None]
         return found
 
     def _predict_with(self, rule: object, X: pd.DataFrame, E: pd.DataFrame | None = None) -> Array:
         if isinstance(rule, GroupStatistic):
             return rule.predict_scores(X)
+        if isinstance(rule, _Ranked):
+            enc = self._encode(X, [rule.column]) if E is None else E
+            return np.asarray(rule.model.predict_proba(rule.inputs(enc))[:, 1])  # type: ignore[attr-defined]
         assert isinstance(rule, _Tree)
         enc = self._encode(X, rule.columns) if E is None else E[rule.columns]
         model = rule.model
@@ -230,6 +286,8 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
     def _refit(self, rule: object, X: pd.DataFrame, y: Array, w: Array | None) -> object:
         if isinstance(rule, GroupStatistic):
             return self._table(X, y, w, rule.group_by[0])
+        if isinstance(rule, _Ranked):
+            return self._ranked(self._encode(X, [rule.column]), y, w, rule.column) or rule
         assert isinstance(rule, _Tree)
         depth = int(rule.model.get_depth()) or 1  # type: ignore[attr-defined]
         return self._tree(self._encode(X, rule.columns), y, w, rule.columns, depth)
@@ -304,10 +362,23 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
             col = self.rule_.group_by[0]
             parts = [f"{k} → {self._value(v)}" for k, v in self.rule_.rules()]
             return f"by {col}: " + ", ".join(parts) + f" (else {self._value(self.rule_.fallback_)})"
+        if isinstance(self.rule_, _Ranked):
+            return self._describe_ranked(self.rule_)
         leaves = self._leaves(self.rule_)  # type: ignore[arg-type]
         if len(leaves) == 1:
             return f"always {self._value(leaves[0][1])}"
         lines = [f"if {' and '.join(c)} then {self._value(v)}" for c, v in leaves[:-1]]
         return "\n".join(
             [lines[0], *("el" + line for line in lines[1:]), f"else {self._value(leaves[-1][1])}"]
+        )
+
+    def _describe_ranked(self, rule: _Ranked) -> str:
+        dated = (self.dates or {}).get(rule.column)
+        name, show = (dated[0], partial(_day, dated[1])) if dated else (rule.column, _fmt)
+        ends = pd.DataFrame({rule.column: list(rule.span)})
+        chance = rule.model.predict_proba(rule.inputs(ends))[:, 1]  # type: ignore[attr-defined]
+        word = "higher" if chance[1] >= chance[0] else "lower"
+        return (
+            f'rank by {name}: the {word}, the likelier "{self.classes[-1]}" '
+            f"({chance[0]:.0%} at {show(rule.span[0])}, {chance[1]:.0%} at {show(rule.span[1])})"
         )

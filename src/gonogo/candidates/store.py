@@ -49,6 +49,7 @@ TRUSTED = (
     "gonogo.candidates.baselines.GroupStatistic",
     "gonogo.candidates.encode.CategoryCodes",
     "gonogo.candidates.rule.SimpleRule",
+    "gonogo.candidates.rule._Ranked",
     "gonogo.candidates.rule._Tree",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
