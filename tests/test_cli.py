@@ -116,6 +116,8 @@ def test_an_out_folder_holding_other_files_is_refused(tmp_path: Path):
     done = _gonogo("run", str(_spec(tmp_path)), "--out", str(tmp_path))
     assert done.returncode == 2 and "exists and holds other files" in done.stderr
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+    done = _gonogo("run", str(_spec(tmp_path)), "--out", str(tmp_path / "mine.txt"))
+    assert done.returncode == 2 and done.stderr.strip().endswith("is a file; name a new folder")
 
 
 def test_usage_errors_exit_2():

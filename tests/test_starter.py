@@ -1,9 +1,11 @@
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from gonogo.data.dataset import bind
+from gonogo.errors import DataError
 from gonogo.problem import load_problem, parse_problem
 from gonogo.starter import starter, write_starter
 from tests.conftest import EXAMPLES
@@ -204,3 +206,13 @@ def test_monthly_dates_written_day_first_get_their_format_and_last_value(tmp_pat
     assert (
         "date_format" not in starter(tmp_path / "sampled.csv", "sales", tmp_path / "p.yaml")["data"]
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "said"), [([3, 3, 3], "holds one value, 3"), ([None] * 3, "has no values")]
+)
+def test_a_label_with_nothing_to_predict_is_refused(tmp_path: Path, values, said):
+    pd.DataFrame({"x": [1, 2, 3], "y": values}).to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DataError, match=f"--label: column 'y' {said}: nothing to predict"):
+        write_starter(tmp_path / "t.csv", "y", tmp_path / "p.yaml")
+    assert not (tmp_path / "p.yaml").exists()

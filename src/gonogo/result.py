@@ -250,7 +250,9 @@ OUTPUTS = frozenset({"verdict.json", "report.html"})
 def check_out(out: str | Path) -> Path:
     """`out` as a path, refusing a folder that holds anything but an earlier run's output."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or {p.name for p in out.iterdir()} - OUTPUTS):
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}", "is a file; name a new folder")
+    if out.exists() and {p.name for p in out.iterdir()} - OUTPUTS:
         raise InputError(f"--out {out}", "exists and holds other files; name a new folder")
     return out
 

@@ -176,6 +176,9 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
             + ", ".join(map(str, frame.columns[:20])),
         )
     labels = frame[label][present(frame[label])]
+    if labels.nunique() < 2:
+        held = f"holds one value, {labels.iloc[0]}" if len(labels) else "has no values"
+        raise DataError("--label", f"column {label!r} {held}: nothing to predict")
     task = infer_task(labels)
     metric, why = _metric(labels, task)
     time = _time_column(frame, label)

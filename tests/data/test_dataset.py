@@ -344,3 +344,18 @@ def test_monthly_dates_get_a_calendar_of_months_and_years():
     assert "day_of_week" in bind(problem, fortnight).groups["calendar"]
     frame["date"] = pd.date_range("2019-01-01", periods=800, freq="h")  # 33 days, one year
     assert bind(problem, frame).groups["calendar"] == ("day_of_week", "hour")
+
+
+def test_a_file_read_as_one_column_says_the_delimiter_may_be_wrong(tmp_path: Path, churn_frame):
+    churn_frame.head(20).to_csv(tmp_path / "churn.csv", index=False)
+    raw = {
+        "name": "c",
+        "data": {"path": "churn.csv", "delimiter": ";"},
+        "label": {"column": "churn"},
+    }
+    problem = parse_problem(raw, tmp_path, "c.yaml")
+    with pytest.raises(
+        SpecError,
+        match=r"not found in the data \(the file was read as one column, 'rownames,state,",
+    ):
+        load(problem)

@@ -115,6 +115,16 @@ def test_a_windows_1252_export_reads(tmp_path: Path):
     assert frame["prix"].tolist() == [1.5, 2.25]
 
 
+def test_excels_unicode_text_reads(tmp_path: Path, churn_frame):
+    """Excel's "Unicode text": tab-delimited UTF-16 with a byte-order mark. Read as UTF-8 it
+    was one column, and the parse error printed a NUL byte."""
+    rows = churn_frame.head(50)
+    path = tmp_path / "churn.txt.csv"
+    path.write_bytes(rows.to_csv(sep="\t", index=False).encode("utf-16"))
+    frame = read_table(path, "data.path")
+    pd.testing.assert_frame_equal(frame, rows.reset_index(drop=True), check_dtype=False)
+
+
 @pytest.mark.parametrize("ascii_rows", [0, 5000])  # a short file; a long plain-ASCII start
 def test_windows_1252_past_the_sniffed_start_still_reads_as_text(tmp_path: Path, ascii_rows):
     path = tmp_path / "t.csv"

@@ -21,6 +21,11 @@ def not_found(place: str, column: str, columns: list[str]) -> SpecError:
     same = [c for c in columns if c.casefold() == column.casefold()]
     near = same or difflib.get_close_matches(column, columns, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
+    if len(columns) == 1 and any(mark in columns[0] for mark in ",;\t|"):
+        hint = (
+            f" (the file was read as one column, {columns[0][:40]!r}: is data.delimiter "
+            "right? leave it out to have it sniffed)"
+        )
     return SpecError(place, f"column {column!r} not found in the data{hint}")
 
 

@@ -9,6 +9,7 @@ label, never a class named ''.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -132,7 +133,10 @@ def _head(path: Path, place: str) -> bytes:
 def _encoding(head: bytes, cut: bool) -> str:
     """UTF-8 when the start decodes as such (a character the sample cut at its end aside),
     else Windows-1252, the usual encoding of a spreadsheet's export that is not UTF-8. (A
-    file whose start is plain ASCII is read as UTF-8 first; see `sources`.)"""
+    file whose start is plain ASCII is read as UTF-8 first; see `sources`.) UTF-16 when a
+    byte-order mark says so: Excel's "Unicode text" export."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     try:
         head.decode("utf8")
     except UnicodeDecodeError as err:
