@@ -141,9 +141,12 @@ def test_init_writes_a_spec_that_loads(tmp_path: Path):
     assert raw["data"]["time"] == "date" and raw["label"]["task"] == "regression"
     assert raw["exclude"] == ["rownames"] and raw["derive"] == {
         "calendar": {"from": "date"},
-        "history": {"column": "ridership", "periods": [1]},
+        "history": {"column": "ridership", "periods": [1, 7]},
     }
-    assert raw["baselines"] == [{"name": "last-value", "column": "ridership_lag_1"}]
+    assert raw["baselines"] == [
+        {"name": "last-value", "column": "ridership_lag_1"},
+        {"name": "same-day-last-week", "column": "ridership_lag_7"},
+    ]
     again = _gonogo("init", "--data", str(CHURN), "--label", "churn", "--out", str(out))
     assert again.returncode == 2 and "exists already; pass --force" in again.stderr
 

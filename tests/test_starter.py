@@ -154,8 +154,14 @@ def test_a_series_label_gets_its_last_value_as_a_lag_and_the_baseline_to_beat(tm
     # One series (a row per time) needs no unit; the calendar comes with a date.
     one = _series(1, 30).drop(columns="state").assign(year=pd.date_range("2020-01-01", periods=30))
     one.to_parquet(tmp_path / "one.parquet")
-    derive = starter(tmp_path / "one.parquet", "rate", tmp_path / "p.yaml")["derive"]
-    assert derive == {"calendar": {"from": "year"}, "history": {"column": "rate", "periods": [1]}}
+    # Daily, it gets the same weekday last week too: the seasonal naive forecast.
+    drafted = starter(tmp_path / "one.parquet", "rate", tmp_path / "p.yaml")
+    history = {"column": "rate", "periods": [1, 7]}
+    assert drafted["derive"] == {"calendar": {"from": "year"}, "history": history}
+    assert [b["name"] for b in drafted["baselines"]] == ["last-value", "same-day-last-week"]
+    text = write_starter(tmp_path / "one.parquet", "rate", tmp_path / "w.yaml").read_text()
+    assert "- {name: same-day-last-week, column: rate_lag_7}" in text
+    assert "# the seasonal naive forecast" in text
 
 
 def test_events_irregular_series_and_classes_get_no_last_value(tmp_path: Path):
@@ -197,7 +203,7 @@ def test_monthly_dates_written_day_first_get_their_format_and_last_value(tmp_pat
     assert "dates read as '%d/%m/%Y', a regular calendar; '%m/%d/%Y' reads them off one" in (
         out.read_text()
     )
-    assert spec["derive"]["history"] == {"column": "sales", "periods": [1]}
+    assert spec["derive"]["history"] == {"column": "sales", "periods": [1, 12]}
     ds = bind(load_problem(out), pd.read_csv(tmp_path / "abilene.csv"))
     assert (ds.frame["date"].dt.day == 1).all() and ds.frame["date"].dt.month.nunique() == 12
     assert ds.frame["sales_lag_1"].notna().sum() == len(abilene) - 1

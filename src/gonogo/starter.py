@@ -102,25 +102,56 @@ def _units(frame: pd.DataFrame, time: str, label: str | None = None) -> str | No
     return None
 
 
+# A series' step and its season: the same slot one cycle back, the naive forecast of
+# seasonal data (births a day: the same weekday last week did 3 times better than yesterday).
+_SEASONS = (
+    (pd.Timedelta(hours=1), 24, "same-hour-yesterday"),
+    (pd.Timedelta(days=1), 7, "same-day-last-week"),
+    (pd.Timedelta(days=7), 52, "same-week-last-year"),
+    (pd.Timedelta(days=30.4), 12, "same-month-last-year"),
+    (pd.Timedelta(days=91.3), 4, "same-quarter-last-year"),
+)
+
+
+def _season(times: pd.Series) -> tuple[int, str] | None:
+    """The periods in a cycle of the series' step, and the naive forecast's name, for an
+    hourly, daily, weekly, monthly or quarterly series (a step within 10% of one)."""
+    distinct = pd.Series(times.drop_duplicates().sort_values())
+    if len(distinct) < 3:
+        return None
+    step = pd.Timedelta(distinct.diff().median())
+    for length, periods, name in _SEASONS:
+        if abs(step - length) <= 0.1 * length:
+            return periods, name
+    return None
+
+
 def _last_value(
     frame: pd.DataFrame, label: str, time: str, fmt: str | None
-) -> dict[str, Any] | None:
-    """The label's value one step back in its own series, as a lags group, when the table is
-    one series (one row per time) or a panel of units and that value is known on at least
-    half of the rows: the naive forecast, the heuristic a forecast must beat first."""
+) -> tuple[dict[str, Any], list[dict[str, str]]] | None:
+    """The label's value one step back in its own series, and one cycle back for a seasonal
+    step, as a lags group, with a baseline for each, when the table is one series (one row
+    per time) or a panel of units and the value is known on at least half of the rows: the
+    naive forecasts, the heuristics a forecast must beat first."""
     repeated = frame[time].duplicated().any()
     by = _units(frame, time, label) if repeated else None
     if repeated and by is None:  # events, not a series
         return None
-    history = {"column": label, "periods": [1], **({"by": by} if by else {})}
     data = {"path": "-", "time": time, **({"date_format": fmt} if fmt else {})}
     raw = {"name": "starter", "data": data, "label": {"column": label}}
     try:
+        season = _season(dates.time_of(parse_problem(raw), frame[time]))
+        names = {1: "last-value"} | ({season[0]: season[1]} if season else {})
+        history = {"column": label, "periods": list(names), **({"by": by} if by else {})}
         made, _ = lags.add(parse_problem(raw | {"derive": {"history": history}}), frame)
     except (DataError, SpecError):
         return None
     labeled = frame[label].notna()
-    return history if made.loc[labeled, lag_name(label, 1)].notna().mean() >= 0.5 else None
+    known = [k for k in names if made.loc[labeled, lag_name(label, k)].notna().mean() >= 0.5]
+    if 1 not in known:
+        return None
+    history["periods"] = known
+    return history, [{"name": names[k], "column": lag_name(label, k)} for k in known]
 
 
 def _id_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
@@ -212,10 +243,9 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
     derive: dict[str, Any] = {}
     if time and not dates.years(frame[time]):  # a year has no calendar; its trend is added
         derive["calendar"] = {"from": time}
-    history = _last_value(frame, label, time, fmt) if time and task == "regression" else None
-    if history:
-        derive["history"] = history
-        spec["baselines"] = [{"name": "last-value", "column": lag_name(label, 1)}]
+    found_lags = _last_value(frame, label, time, fmt) if time and task == "regression" else None
+    if found_lags:
+        derive["history"], spec["baselines"] = found_lags
     if derive:
         spec["derive"] = derive
         notes["derive"] = "time as a signal: " + " and ".join(
@@ -227,8 +257,8 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
 _DERIVED = {
     "calendar": "its calendar (and a trend)",
     "history": (
-        "the label's last value (one step back; for a forecast further ahead, raise "
-        "history's horizon and periods)"
+        "the label's last values (one step back, and one cycle back for a seasonal step; for "
+        "a forecast further ahead, raise history's horizon and periods)"
     ),
 }
 
@@ -273,6 +303,14 @@ def _commented(text: str, notes: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _entry(baseline: dict[str, str]) -> str:
+    """A baseline as one line of the YAML list, in flow style."""
+    flow = yaml.safe_dump(
+        [baseline], default_flow_style=True, sort_keys=False, allow_unicode=True, width=999
+    )
+    return f"  - {flow.strip()[1:-1]}"
+
+
 def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Path:
     """Write the starter spec to `out`, each choice with its reason and the optional sections
     commented out; refuses to overwrite unless `force`."""
@@ -290,14 +328,11 @@ def write_starter(data: Path, label: str, out: Path, force: bool = False) -> Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     forest, costs = _EXAMPLES[spec["label"]["task"]]
     footer = _FOOTER.replace("FOREST", forest).replace("COSTS", costs)
-    if baselines:  # proposed, above the examples that go with it
-        (given,) = baselines
-        entry = yaml.safe_dump(
-            [given], default_flow_style=True, sort_keys=False, allow_unicode=True, width=999
+    if baselines:  # proposed, above the examples that go with them
+        said = ["the naive forecast", "the seasonal naive forecast"]
+        active = "".join(
+            f"{_entry(b):<53} # {why}\n" for b, why in zip(baselines, said, strict=False)
         )
-        active = f"  - {entry.strip()[1:-1]}"
-        footer = footer.replace(
-            "# baselines:\n", f"baselines:\n{active:<53} # the naive forecast\n"
-        )
+        footer = footer.replace("# baselines:\n", f"baselines:\n{active}")
     out.write_text(header + body + footer, encoding="utf-8")
     return out
