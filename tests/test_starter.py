@@ -200,7 +200,7 @@ def test_monthly_dates_written_day_first_get_their_format_and_last_value(tmp_pat
     out = write_starter(tmp_path / "abilene.csv", "sales", tmp_path / "problem.yaml")
     spec = yaml.safe_load(out.read_text())
     assert spec["data"]["date_format"] == "%d/%m/%Y"
-    assert "dates read as '%d/%m/%Y', a regular calendar; '%m/%d/%Y' reads them off one" in (
+    assert "dates read as '%d/%m/%Y', a regular calendar; '%m/%d/%Y' read them off one" in (
         out.read_text()
     )
     assert spec["derive"]["history"] == {"column": "sales", "periods": [1, 12]}
@@ -222,3 +222,17 @@ def test_a_label_with_nothing_to_predict_is_refused(tmp_path: Path, values, said
     with pytest.raises(DataError, match=f"--label: column 'y' {said}: nothing to predict"):
         write_starter(tmp_path / "t.csv", "y", tmp_path / "p.yaml")
     assert not (tmp_path / "p.yaml").exists()
+
+
+def test_ambiguous_dates_with_a_gap_or_three_readings_write_a_spec(tmp_path: Path):
+    """A missing date, or two-digit years that three formats read, made init stop on a
+    traceback; it writes the spec (a gap in the months leaves no regular calendar, so the
+    run will ask for the format)."""
+    months = pd.date_range("2001-01-01", periods=40, freq="MS")
+    gap = pd.DataFrame({"date": months.strftime("%d/%m/%Y"), "y": range(40)})
+    gap.loc[7, "date"] = None
+    gap.to_csv(tmp_path / "gap.csv", index=False)
+    assert starter(tmp_path / "gap.csv", "y", tmp_path / "p.yaml")["data"]["time"] == "date"
+    short = pd.DataFrame({"date": months[:9].strftime("01-%m-%y"), "y": range(9)})
+    short.to_csv(tmp_path / "short.csv", index=False)
+    assert starter(tmp_path / "short.csv", "y", tmp_path / "q.yaml")["data"]["time"] == "date"

@@ -60,17 +60,16 @@ def _date_format(values: pd.Series) -> tuple[str | None, str]:
     fits = {f: read for f, read in reads.items() if read.notna().all()}
     if len({tuple(read) for read in fits.values()}) < 2:
         return None, ""
-    regular = [f for f in fits if _regular(dates.parse(values, "data.time", f)[0])]
+    regular = [f for f in fits if _regular(pd.to_datetime(values, errors="coerce", format=f))]
     if len(regular) != 1:
         return None, ""
-    (other,) = (f for f in fits if f != regular[0])
-    return regular[
-        0
-    ], f"dates read as {regular[0]!r}, a regular calendar; {other!r} reads them off one"
+    (fmt,) = regular
+    others = " and ".join(repr(f) for f in fits if f != fmt)
+    return fmt, f"dates read as {fmt!r}, a regular calendar; {others} read them off one"
 
 
 def _regular(times: pd.Series) -> bool:
-    distinct = pd.DatetimeIndex(times.drop_duplicates().sort_values())
+    distinct = pd.DatetimeIndex(times.dropna().drop_duplicates().sort_values())
     with pd.option_context("future.infer_freq_returns_offset", True):
         return len(distinct) >= 3 and pd.infer_freq(distinct) is not None
 

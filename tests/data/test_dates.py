@@ -178,3 +178,26 @@ def test_iso_dates_beside_another_format_are_read_as_iso(fmt):
     assert _parse(values, fmt) == ["1967-07-13", "1967-08-01", "1967-09-01"]
     with pytest.raises(DataError, match=r"'01/07/1967' is 7 January 1967 or 1 July 1967"):
         _parse(["01/07/1967", "1967-08-01"], "mixed")
+
+
+def test_the_iso_reading_beside_a_format_is_whole_dates_in_the_same_zone():
+    # A bare year or month is no ISO date beside day-first ones: refused, not 1 January.
+    with pytest.raises(DataError, match=r"1 missing or unparsable dates .*, e.g. '1967'"):
+        _parse(["13/07/1967", "1967"], "%d/%m/%Y")
+    # An instant with an offset beside local dates would shift a local hour: refused.
+    with pytest.raises(DataError, match="mixes UTC offsets or time zones"):
+        _parse(["13/07/1967", "1967-08-01T10:00:00Z"], "%d/%m/%Y")
+    assert _parse(["13/07/1967", "1967-08-01T10:00:00.123456789"]) == ["1967-07-13", "1967-08-01"]
+
+
+def test_a_model_saved_with_the_word_mixed_reads_as_it_was_trained():
+    """An earlier gonogo saved `mixed` with the model and read each value on its own (month
+    first where either reads); a model trained now saves the format inferred instead."""
+    from gonogo.data.featurize import Derivation, Featurizer
+
+    saved = Derivation("calendar", "calendar", "d", None, "", ("month",), None, dates.MIXED)
+    made = Featurizer((saved,)).derive(pd.DataFrame({"d": ["05/07/2001", "2001-08-01"]}))
+    assert made["month"].astype(str).tolist() == ["May", "August"]
+    assert dates.parse(pd.Series(["13/07/2001", "05/07/2001"], name="d"), "t", "mixed")[1] == (
+        "%d/%m/%Y"
+    )

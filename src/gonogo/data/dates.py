@@ -77,12 +77,29 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
 def _read(values: pd.Series, fmt: str) -> pd.Series:
     """Each value in the format, or in ISO 8601 when the format does not read it: a column
     written two ways (a spreadsheet's edits, rows a server gets from JSON clients) has ISO
-    dates beside the others, and no other format reads an ISO date the same."""
+    dates beside the others, and no other format reads an ISO date the same. Only whole ISO
+    dates (`1967-08-01`, with a time or not): `1967` alone would be read as 1 January. The
+    two readings must agree on the zone, as a column of one format must."""
     parsed = pd.to_datetime(values, errors="coerce", format=fmt)
     unread = parsed.isna() & values.notna()
-    if fmt != ISO and unread.any():
-        parsed[unread] = pd.to_datetime(values[unread], errors="coerce", format=ISO)
-    return parsed
+    if fmt == ISO or not unread.any():
+        return parsed
+    whole = unread & values.astype("string").str.match(_WHOLE_ISO).fillna(False).astype(bool)
+    iso = pd.to_datetime(values.where(whole), errors="coerce", format=ISO)
+    if iso.notna().any() and parsed.notna().any() and str(iso.dt.tz) != str(parsed.dt.tz):
+        raise ValueError("Mixed timezones: ISO dates in another zone than the others")
+    return parsed.where(parsed.notna(), iso) if parsed.notna().any() else iso
+
+
+_WHOLE_ISO = r"\s*\d{4}-\d{2}-\d{2}"
+
+
+def value_by_value(values: pd.Series, place: str) -> pd.Series:
+    """Dates read value by value (month first where a value could be either), as an earlier
+    gonogo read a column of the format `mixed` and saved that word with the model: such a
+    model serves as it was trained. A model trained now saves the format inferred."""
+    parsed = pd.to_datetime(values, errors="coerce", format=MIXED)
+    return _complete(parsed, values, place, f" (format {MIXED!r})")
 
 
 def shown(when: pd.Timestamp) -> str:

@@ -117,7 +117,13 @@ class Featurizer:
             place = (places or {}).get(d.group, "rows")
             if d.source not in frame.columns:
                 raise DataError(place, f"column {d.source!r} is missing")
-            made.append(d.make(dates.parse(frame[d.source], place, d.format)[0], place))
+            values = frame[d.source]
+            read = (
+                dates.value_by_value(values, place)
+                if d.format == dates.MIXED
+                else dates.parse(values, place, d.format)[0]
+            )
+            made.append(d.make(read, place))
         return beside(frame, made)
 
     def convert(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -226,12 +226,15 @@ def _same_label(ctx: _Context, serving: Serving) -> None:
     body = ctx.tracker.run_json(production.run_id, "lineage.json").get("spec_body", {})
     was = body.get("label") or {}
     now = ctx.problem.label.model_dump(mode="json", by_alias=True)
-    inferred = False
     for key in ("column", "task", "positive"):
         if key != "column" and None in (was.get(key), now.get(key)):
-            inferred = True
             continue
         _same(ctx, production, key, now.get(key), was.get(key))
+    # Where inference decides: the task, or a binary label's positive class.
+    binary = "binary" in (was.get("task"), now.get("task"), candidate.codec.task)
+    inferred = None in (was.get("task"), now.get("task")) or (
+        binary and None in (was.get("positive"), now.get("positive"))
+    )
     learned = steps.label_codec(ctx.problem, ctx.ingested) if inferred else None
     if learned is not None:
         _same_codec(ctx, production, learned, candidate.codec)

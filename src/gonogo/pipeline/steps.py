@@ -27,7 +27,7 @@ from gonogo.data.label import LabelCodec, learn, present
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.data.statistics import Statistics, compute, scan
-from gonogo.errors import SpecError
+from gonogo.errors import DataError, SpecError
 from gonogo.pipeline.blessing import Blessing, bless
 from gonogo.pipeline.gates import data_gate, missing_in_files
 from gonogo.pipeline.ingest import Ingested, spec_digest
@@ -51,7 +51,8 @@ def read(problem: Problem, ingested: Ingested) -> tuple[Dataset, NDArray[np.str_
 
 def label_codec(problem: Problem, ingested: Ingested) -> LabelCodec | None:
     """The label as training on the ingested files would learn it, from its column alone;
-    None when a file lacks the column (the data gate names it)."""
+    None when a file lacks the column or the label cannot be learned (the data gate and the
+    train step name what is wrong)."""
     column, parts = problem.label.column, []
     for p in ingested.paths():
         frame = read_table(p, f"data: {p}", dialect.training(problem))
@@ -59,7 +60,10 @@ def label_codec(problem: Problem, ingested: Ingested) -> LabelCodec | None:
             return None
         parts.append(frame[column])
     values = pd.concat(parts, ignore_index=True)
-    return learn(problem, values[present(values)])[1]
+    try:
+        return learn(problem, values[present(values)])[1]
+    except (DataError, SpecError):
+        return None
 
 
 def statistics(store: Store, ingested: Ingested, given: dialect.Given) -> Statistics:
