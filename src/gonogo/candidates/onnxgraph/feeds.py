@@ -11,6 +11,7 @@ same rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -36,12 +37,10 @@ def is_text(f: Field, featurizer: Featurizer) -> bool:
 def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[str, Any] | None:
     """The graph's inputs for `rows`, or None when a column does not convert as it is."""
     made: dict[str, Any] = {}
-    names = set(rows.schema.names)
-    for f in candidate.schema.fields:
-        value = _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None
+    for name, value in _each(candidate, rows):
         if value is None:
             return None
-        made[f.name] = value
+        made[name] = value
     # Infinities checked once over every numeric tensor: a check per column was a tenth of a
     # single-row request's conversion.
     numeric = [v for v in made.values() if v.dtype != object]
@@ -113,13 +112,21 @@ def _strptime(values: Values, fmt: str | None) -> Any:
     return stamps if same and same.as_py() else None
 
 
-def unfed(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> str | None:
-    """The first column `feeds` cannot take as it is, for an error to name."""
+def _each(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> Iterator[tuple[str, Any]]:
+    """Each raw column the candidate reads, and its tensor (None when it does not convert)."""
     names = set(rows.schema.names)
     for f in candidate.schema.fields:
-        value = _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None
+        yield (
+            f.name,
+            _feed(f, rows.column(f.name), candidate.featurizer) if f.name in names else None,
+        )
+
+
+def unfed(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> str | None:
+    """The first column `feeds` cannot take as it is, for an error to name."""
+    for name, value in _each(candidate, rows):
         if value is None or (value.dtype != object and np.isinf(value).any()):
-            return f.name
+            return name
     return None
 
 
