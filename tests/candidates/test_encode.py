@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from gonogo.candidates.encode import codes
+from gonogo.candidates.encode import as_text, codes
 
 
 def test_codes_of_text_and_of_categories_agree():
@@ -19,3 +20,20 @@ def test_a_category_column_of_only_missing_values_has_no_codes():
     """One request row whose category is missing: a categorical with no categories at all."""
     only_missing = pd.Series([np.nan], dtype="category")
     assert np.isnan(codes(only_missing, ["female", "male"])).all()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series([3, 1, None, 3, 10]),
+        pd.Series(["b", "a", None, "b"], dtype="category"),
+        pd.Series([1, "1", "x", None], dtype=object),  # two values, one text
+        pd.Series([True, False, None], dtype=object),
+        pd.Series([], dtype=float),
+    ],
+)
+def test_text_of_the_distinct_values_is_the_text_of_each_row(values):
+    text, each = as_text(values), values.astype("string")
+    assert text.isna().tolist() == each.isna().tolist()
+    assert text.dropna().astype(str).tolist() == each.dropna().astype(str).tolist()
+    assert list(text.cat.categories) == sorted(each.dropna().unique())

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from gonogo.candidates.baselines import GroupStatistic
-from gonogo.candidates.encode import codes
+from gonogo.candidates.encode import as_text, codes
 from gonogo.candidates.predict import as_frame, fit_inputs
 from gonogo.data.dates import shown
 from gonogo.data.split import Index
@@ -124,7 +124,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
     def _learn_order(self, X: pd.DataFrame, y: Array) -> None:
         t = pd.Series(self._target(y), index=X.index)
         self.order_ = {
-            c: list(t.groupby(X[c].astype("string"), observed=True).mean().sort_values().index)
+            c: list(t.groupby(as_text(X[c]), observed=True).mean().sort_values().index)
             for c in self.categorical
             if c in X
         }
@@ -145,7 +145,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         out = {}
         for c in columns:
             if c in self.order_:
-                out[c] = codes(X[c].astype("string"), self.order_[c])
+                out[c] = codes(as_text(X[c]), self.order_[c])
             else:
                 out[c] = X[c].to_numpy(np.float64)
         return pd.DataFrame(out, index=X.index)
