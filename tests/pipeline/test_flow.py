@@ -6,6 +6,7 @@ server — is one line, exit 2, and nothing is written."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 
 import pandas as pd
@@ -146,6 +147,23 @@ def test_without_a_store_the_registry_commands_say_so(tmp_path):
     done = gonogo("models", "list", "hawks", "--store", tmp_path / "nowhere")
     assert "no gonogo store here" in _one_line_exit_2(done)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_store_moved_elsewhere_reads_its_own_artifacts(hawks_story, tmp_path):
+    moved = tmp_path / "moved"
+    shutil.copytree(hawks_story.root, moved)
+    original = hawks_story.tracker().production()
+    aside = hawks_story.root.with_name(hawks_story.root.name + "-aside")
+    hawks_story.root.rename(aside)  # what a move leaves: the old folder is gone
+    try:
+        tracker = hawks_story.tracker(moved)
+        served = tracker.candidate(tracker.production())
+        done = gonogo("models", "show", "hawks", "--store", moved)
+    finally:
+        aside.rename(hawks_story.root)
+    assert served.name == original.tags["gonogo.candidate"]
+    assert done.returncode == 0, done.stderr
+    assert str(hawks_story.root) not in (moved / "mlflow.db").read_bytes().decode(errors="ignore")
 
 
 @pytest.fixture

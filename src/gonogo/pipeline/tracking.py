@@ -46,6 +46,34 @@ def tracking_uri(store: Store) -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{store.root.resolve()}/mlflow.db"
 
 
+def relocate(db: Path, to: Path) -> None:
+    """Point an embedded store's database at the artifacts under `to`, the folder that holds
+    it (or will, in an image). MLflow names artifacts by absolute paths: a store copied or
+    moved elsewhere would read the old folder's artifacts while it exists, and fail with "No
+    such artifact" once it is gone."""
+    import sqlite3
+
+    here = (to / "artifacts").as_uri()
+    with sqlite3.connect(db) as conn:
+        found = conn.execute("SELECT artifact_location FROM experiments").fetchall()
+        old = {str(loc) for (loc,) in found if str(loc).endswith("/artifacts")} - {here}
+        for before in old:
+            _replace_prefix(conn, before.removesuffix("artifacts"), here.removesuffix("artifacts"))
+
+
+def _replace_prefix(conn: Any, old: str, new: str) -> None:
+    """Every text value of the database starting with `old` starts with `new` instead."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    for table in tables:
+        for column in conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            name = column[1]
+            conn.execute(
+                f'UPDATE "{table}" SET "{name}" = ? || substr("{name}", ?) '
+                f'WHERE typeof("{name}") = \'text\' AND substr("{name}", 1, ?) = ?',
+                (new, len(old) + 1, len(old), old),
+            )
+
+
 @contextmanager
 def translated(uri: str) -> Iterator[None]:
     """MLflow's and the network's errors as one line naming the tracking store."""
@@ -95,6 +123,9 @@ class Tracker:
             raise InputError(str(store.root), "no gonogo store here: run `gonogo pipeline run`")
         with store.lock() if embedded else nullcontext(), translated(self.uri):
             from mlflow import MlflowClient
+
+            if embedded and (store.root / "mlflow.db").is_file():
+                relocate(store.root / "mlflow.db", store.root.resolve())
 
             for noisy in ("mlflow", "alembic"):  # database migrations log at INFO
                 logging.getLogger(noisy).setLevel(logging.ERROR)

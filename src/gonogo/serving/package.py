@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from gonogo.errors import InputError
+from gonogo.pipeline.tracking import relocate
 from gonogo.serving.runtime import Runtime
 
 HTTP, GRPC = 8080, 8081
@@ -97,28 +98,12 @@ def _copy_store(store: Path, model: str, into: Path, root: str) -> None:
     image holds the store."""
     into.mkdir()
     shutil.copy(store / "mlflow.db", into / "mlflow.db")
-    _relocate(into / "mlflow.db", f"file://{store.resolve()}/", f"file://{root}/")
+    relocate(into / "mlflow.db", Path(root))
     shutil.copytree(store / "artifacts", into / "artifacts")
     schema = store / model / "schema.yaml"
     if schema.is_file():
         (into / model).mkdir()
         shutil.copy(schema, into / model / "schema.yaml")
-
-
-def _relocate(db: Path, old: str, new: str) -> None:
-    """Every text value of the database starting with `old` starts with `new` instead."""
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for column in conn.execute(f'PRAGMA table_info("{table}")').fetchall():
-                name = column[1]
-                conn.execute(
-                    f'UPDATE "{table}" SET "{name}" = ? || substr("{name}", ?) '
-                    f'WHERE typeof("{name}") = \'text\' AND substr("{name}", 1, ?) = ?',
-                    (new, len(old) + 1, len(old), old),
-                )
 
 
 def dockerfile(command: list[str], tracking: str | None, root: str) -> str:
