@@ -36,7 +36,7 @@ from gonogo.evaluation.outer import (
     most_frequent,
 )
 from gonogo.evaluation.projection import Projection, project
-from gonogo.evaluation.selection import Fitter
+from gonogo.evaluation.selection import Fitted, Fitter
 from gonogo.evaluation.slices import SliceRow, slice_rows, worst
 from gonogo.metrics import DEFAULT_METRIC, METRICS, Array
 from gonogo.problem import Problem, derivations, hypotheses, running
@@ -377,7 +377,8 @@ class _Run:
         for i, name in enumerate(outcome.names):
             # Described as chosen most often over the outer splits (the earliest on a tie):
             # the configuration a final fit uses.
-            k = most_frequent([run.fitted[i].config for run in outcome.runs])
+            configs = [_settled(run.fitted[i]) for run in outcome.runs]
+            k = most_frequent(configs)
             chosen, fold = outcome.runs[k].fitted[i], self.split.outer[k]
             X = self.fitter.frame(chosen.candidate, fold.test, self.ds.features)
             cv = float(np.nanmean([run.fitted[i].cv for run in outcome.runs]))
@@ -389,7 +390,7 @@ class _Run:
                     "inner fold with a third of the rows; its CV score is from those rows, "
                     "and it is fitted on a third of the training rows too)"
                 )
-            out.append(CandidateResult(name, chosen.kind, describe, chosen.config, cv, point))
+            out.append(CandidateResult(name, chosen.kind, describe, configs[k], cv, point))
         return out
 
     def _hypotheses(self, scores: Scores) -> list[HypothesisResult]:
@@ -470,6 +471,12 @@ def _thin(outcome: Outcome) -> dict[str, tuple[int, int]]:
         for f in fitted
         if hasattr(f.estimator.estimator, "thin")
     }
+
+
+def _settled(fitted: Fitted) -> dict[str, Any]:
+    """A fit's configuration with what it chose for itself (the rule's family)."""
+    est = fitted.estimator.estimator
+    return {**fitted.config, **(est.settled() if hasattr(est, "settled") else {})}
 
 
 def _describe(fitted: Any, X: pd.DataFrame) -> str:

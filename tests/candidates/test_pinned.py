@@ -30,3 +30,15 @@ def test_a_configuration_the_candidate_no_longer_has_is_named():
     pinned = Pinned("version 1's run", {"tree": {"depth": 8}})
     with pytest.raises(InputError, match=r"^version 1's run: tree's configuration \{'depth': 8\}"):
         pinned.apply([tree])
+
+
+def test_what_a_fit_chose_for_itself_is_pinned_with_its_configuration():
+    rule = Candidate(
+        "rule", "baseline", "rule", lambda _c, _cols: None, settles={"family": ("a", "b")}
+    )
+    assert Pinned("verdict.json", {"rule": {"family": "b"}}).apply([rule])[0].configs == (
+        {"family": "b"},
+    )
+    assert Pinned("verdict.json", {"rule": {}}).apply([rule])[0].configs == ({},)
+    with pytest.raises(InputError, match=r"rule's configuration \{'family': 'c'\} is not one"):
+        Pinned("verdict.json", {"rule": {"family": "c"}}).apply([rule])

@@ -109,3 +109,19 @@ def test_a_number_that_ranks_the_positives_is_the_rule_of_a_ranking_metric():
     bmi = frame.pop("bmi").to_numpy()
     quantity = SimpleRule("regression", (), "mae", False, 0, []).fit(frame[fit], bmi[fit])
     assert quantity.describe().startswith("if ")
+
+
+def test_a_pinned_family_is_kept_where_another_would_win():
+    """What a final fit ships is the family that was scored: on Pima, the ranking wins
+    unpinned, and a rule pinned to the depth-2 tree stays a tree. A family the rows cannot
+    hold (rates, without a category) gives way to the choice; an unknown one is an error."""
+    frame = pd.read_parquet(ROOT / "tests" / "fixtures" / "ordinary_pima.parquet")
+    y = (frame.pop("type") == "Yes").to_numpy(float)
+    args = ("binary", ("No", "Yes"), "roc_auc", False, 0, [])
+    free = SimpleRule(*args).fit(frame, y)
+    assert free.settled() == {"family": "rank"}
+    tree = SimpleRule(*args, family="tree").fit(frame, y)
+    assert tree.settled() == {"family": "tree"} and tree.rule_.model.get_depth() == 2
+    assert SimpleRule(*args, family="rate").fit(frame, y).settled() == free.settled()
+    with pytest.raises(ValueError, match="family is one of"):
+        SimpleRule(*args, family="forest").fit(frame, y)

@@ -54,6 +54,17 @@ def test_on_a_no_go_problem_production_serves_the_heuristic(hawks_story):
     assert served.kind == "baseline" and served.name == production.tags["gonogo.candidate"]
 
 
+def test_the_heuristic_production_serves_is_the_family_the_poc_scored(hawks_story):
+    tracker = hawks_story.tracker()
+    production = tracker.production()
+    verdict = tracker.run_json(production.run_id, "verdict.json")
+    scored = next(
+        c for c in verdict["candidates"] if c["name"] == production.tags["gonogo.candidate"]
+    )
+    assert scored["config"]["family"] in ("threshold", "rate", "tree", "rank")
+    assert tracker.candidate(production).estimator.settled() == scored["config"]
+
+
 def test_the_data_gate_names_a_new_category_a_dropped_column_and_drift(
     hawks_story, new_store, tmp_path
 ):

@@ -3,14 +3,15 @@ system and models share this type so that one evaluation path serves all of them
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gonogo.candidates import models
 from gonogo.candidates.baselines import ColumnBaseline, ExpressionBaseline, GroupStatistic
 from gonogo.candidates.expression import Expression
-from gonogo.candidates.rule import SimpleRule
+from gonogo.candidates.pinned import plain
+from gonogo.candidates.rule import FAMILIES, SimpleRule
 from gonogo.data.dataset import Dataset
 from gonogo.errors import SpecError
 from gonogo.metrics import Metric
@@ -32,6 +33,20 @@ class Candidate:
     configs: tuple[dict[str, Any], ...] = ({},)
     place: str = ""
     reads: tuple[str, ...] | None = None
+    # Settings a fit chooses for itself (the rule's family), with their possible values: a
+    # pinned configuration fixes them, so that a refit is what was scored.
+    settles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def configured(self, wanted: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Its configuration that `wanted` names (compared as JSON reads them back), with the
+        settings its fit chooses fixed as `wanted` gives them; None when it has none such."""
+        wanted = plain(wanted)
+        settled = {k: v for k, v in wanted.items() if k in self.settles}
+        if any(v not in self.settles[k] for k, v in settled.items()):
+            return None
+        own = {k: v for k, v in wanted.items() if k not in self.settles}
+        found = [c for c in self.configs if plain(c) == own]
+        return {**found[0], **settled} if found else None
 
     def inputs(self, columns: list[str]) -> list[str]:
         """The columns it reads when given the feature `columns`."""
@@ -60,12 +75,15 @@ def _constant(ds: Dataset, metric: Metric) -> Candidate:
 
 
 def _simple_rule(problem: Problem, ds: Dataset, metric: Metric, ordered: bool) -> Candidate:
-    def make(_config: dict[str, Any], columns: list[str]) -> SimpleRule:
+    def make(config: dict[str, Any], columns: list[str]) -> SimpleRule:
         cats = [c for c in columns if ds.is_categorical(c)]
-        days = ds.featurizer.day_counts
-        return SimpleRule(ds.task, ds.classes, metric.name, ordered, problem.seed, cats, days)
+        days, family = ds.featurizer.day_counts, config.get("family", "")
+        return SimpleRule(
+            ds.task, ds.classes, metric.name, ordered, problem.seed, cats, days, family
+        )
 
-    return Candidate("simple-rule", "baseline", "found on the training part", make)
+    settles = {"family": FAMILIES}
+    return Candidate("simple-rule", "baseline", "found on the training part", make, settles=settles)
 
 
 def _baseline(

@@ -37,12 +37,12 @@ class Pinned:
         return [self._one(c) if c.name in self.configs else c for c in candidates]
 
     def _one(self, cand: Candidate) -> Candidate:
-        wanted = plain(self.configs[cand.name])
-        for config in cand.configs:
-            if plain(config) == wanted:
-                return replace(cand, configs=(config,))
-        raise InputError(
-            self.source,
-            f"{cand.name}'s configuration {wanted} is not one of its configurations now "
-            f"{[plain(c) for c in cand.configs]}; choose again (--reselect)",
-        )
+        config = cand.configured(self.configs[cand.name])
+        if config is None:
+            raise InputError(
+                self.source,
+                f"{cand.name}'s configuration {plain(self.configs[cand.name])} is not one of "
+                f"its configurations now {[plain(c) for c in cand.configs]}; choose again "
+                "(--reselect)",
+            )
+        return replace(cand, configs=(config,))

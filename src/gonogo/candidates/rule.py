@@ -29,6 +29,9 @@ from gonogo.data.split import Index
 from gonogo.metrics import METRICS, Array
 
 _MAX_LEVELS = 12
+# The families, in the order they are tried (the first wins a tie): one threshold on one
+# column, a rate per category, a depth-2 tree, one number's ranking.
+FAMILIES = ("threshold", "rate", "tree", "rank")
 
 
 def _leaf(rows: int) -> int:
@@ -93,7 +96,8 @@ _CRITERION = {
 
 
 class SimpleRule(BaseEstimator):  # type: ignore[misc]
-    """Best of one-feature thresholds, per-category rates and a depth-2 tree. `dates` maps
+    """Best of one-feature thresholds, per-category rates, a depth-2 tree and (binary) one
+    number's ranking; `family` keeps to the one an earlier fit chose. `dates` maps
     each column of day counts to the date column it counts and the day it counts from, so
     that a threshold on it is printed as that date."""
 
@@ -106,6 +110,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         seed: int,
         categorical: list[str],
         dates: dict[str, tuple[str, str]] | None = None,
+        family: str = "",
     ) -> None:
         self.task = task
         self.classes = classes
@@ -114,6 +119,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         self.seed = seed
         self.categorical = categorical
         self.dates = dates
+        self.family = family
 
     # encoding -----------------------------------------------------------------------------
     def _target(self, y: Array) -> Array:
@@ -211,21 +217,33 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         kept = [c for c in cols if c not in self.categorical or X[c].nunique() * leaf <= len(X)]
         return kept or cols
 
+    def _family(
+        self, name: str, X: pd.DataFrame, E: pd.DataFrame, y: Array, w: Array | None
+    ) -> list[object]:
+        """The rules of one family found on these rows."""
+        cols = list(X.columns)
+        if name == "threshold":
+            return [self._tree(E, y, w, [c], 1) for c in cols]
+        if name == "rate":
+            few = [c for c in self.categorical if c in X and X[c].nunique() <= _MAX_LEVELS]
+            return [self._table(X, y, w, c) for c in few]
+        if name == "tree":
+            return [self._tree(E, y, w, cols, 2)]
+        if self.task != "binary":
+            return []
+        numbers = [c for c in cols if c not in self.order_ and E[c].nunique() > 2]
+        return [r for c in numbers if (r := self._ranked(E, y, w, c)) is not None]
+
     def _families(
         self, X: pd.DataFrame, E: pd.DataFrame, y: Array, w: Array | None
-    ) -> list[object]:
-        cols = list(X.columns)
-        found: list[object] = [self._tree(E, y, w, [c], 1) for c in cols]
-        found += [
-            self._table(X, y, w, c)
-            for c in self.categorical
-            if c in X and X[c].nunique() <= _MAX_LEVELS
-        ]
-        found.append(self._tree(E, y, w, cols, 2))
-        if self.task == "binary":
-            numbers = [c for c in cols if c not in self.order_ and E[c].nunique() > 2]
-            found += [r for c in numbers if (r := self._ranked(E, y, w, c)) is not None]
-        return found
+    ) -> list[tuple[str, object]]:
+        """Every family's rules; the pinned family's alone when it has some here (the data
+        may no longer hold what it needs, e.g. a category of few levels)."""
+        if self.family:
+            pinned = [(self.family, r) for r in self._family(self.family, X, E, y, w)]
+            if pinned:
+                return pinned
+        return [(f, r) for f in FAMILIES for r in self._family(f, X, E, y, w)]
 
     def _predict_with(self, rule: object, X: pd.DataFrame, E: pd.DataFrame | None = None) -> Array:
         if isinstance(rule, GroupStatistic):
@@ -257,6 +275,8 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         X, y, sample_weight = fit_inputs(X, y, sample_weight)
         if len(y) < 2:
             raise ValueError(f"a rule is found on 2 rows or more; got n_samples = {len(y)}")
+        if self.family not in ("", *FAMILIES):
+            raise ValueError(f"family is one of {FAMILIES}; got {self.family!r}")
         self.n_features_in_ = X.shape[1]
         fit_rows, val_rows = self._validation(len(y))
         Xf, Xv = X.iloc[fit_rows], X.iloc[val_rows]
@@ -265,12 +285,17 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
         cols = self._readable(X)
         trials = self._families(Xf[cols], self._encode(Xf, cols), y[fit_rows], wf)
         Ev = self._encode(Xv, cols)
-        preds = [self._predict_with(r, Xv, Ev) for r in trials]
+        preds = [self._predict_with(r, Xv, Ev) for _, r in trials]
         best = self._choose(y[val_rows], preds)
         self._learn_order(X, y)
         self.integral_ = self._integral(X)
-        self.rule_ = self._refit(trials[best], X, y, sample_weight)
+        self.family_, rule = trials[best]
+        self.rule_ = self._refit(rule, X, y, sample_weight)
         return self
+
+    def settled(self) -> dict[str, str]:
+        """What the fit chose for itself: the family, which a refit of what was scored keeps."""
+        return {"family": self.family_}
 
     def _choose(self, y: Array, preds: list[Array]) -> int:
         """The family scoring best on validation; by squared error where the metric is

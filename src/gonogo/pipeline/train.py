@@ -10,7 +10,7 @@ import numpy as np
 
 from gonogo.candidates.candidate import Candidate, assemble
 from gonogo.candidates.fitted import FittedCandidate, fit
-from gonogo.candidates.pinned import Pinned, plain
+from gonogo.candidates.pinned import Pinned
 from gonogo.data.dataset import Dataset, load
 from gonogo.data.split import make_split
 from gonogo.errors import InputError
@@ -35,12 +35,12 @@ def _config(cand: Candidate, config: Mapping[str, Any] | None) -> dict[str, Any]
                 "chose (verdict.json: candidates[].config)",
             )
         return dict(cand.configs[0])
-    for known in cand.configs:  # compared as JSON reads them: a verdict's lists are tuples
-        if plain(known) == plain(config):
-            return dict(known)
-    raise InputError(
-        "config", f"{dict(config)} is not one of {cand.name}'s configurations {cand.configs}"
-    )
+    found = cand.configured(config)
+    if found is None:
+        raise InputError(
+            "config", f"{dict(config)} is not one of {cand.name}'s configurations {cand.configs}"
+        )
+    return found
 
 
 def train(
