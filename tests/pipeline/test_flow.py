@@ -253,11 +253,17 @@ def test_a_run_that_crashes_on_the_way_claims_no_outcome(where, small_spec, new_
 
 
 def _other_configs(verdict, problem, ds):
-    """The verdict with every model pinned to a configuration its run did not choose."""
+    """The verdict with every model pinned to a configuration its run did not choose, and the
+    rule to another family."""
     from gonogo.pipeline.train import candidates
 
     grids = {c.name: c.configs for c in candidates(problem, ds)}
     for entry in verdict["candidates"]:
+        if "family" in entry["config"]:
+            entry["config"] = {
+                "family": "threshold" if entry["config"]["family"] == "tree" else "tree"
+            }
+            continue
         others = [c for c in grids[entry["name"]] if c != entry["config"]]
         entry["config"] = others[0] if others else entry["config"]
     return verdict
