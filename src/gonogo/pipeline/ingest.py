@@ -52,7 +52,9 @@ def ingest(problem: Problem, data: str | None, snapshots: Path) -> Ingested:
         found = files(problem.base_dir / problem.data.path, f"{problem.source}: data.path")
     else:
         found = files(data, "--data")
-    return Ingested(tuple((str(p), file_digest(p)) for p in found))
+    # Absolute: the lineage names the files wherever it is read from (an export from another
+    # folder looked for `--data spans/*.parquet` there).
+    return Ingested(tuple((str(p.absolute()), file_digest(p)) for p in found))
 
 
 def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
