@@ -402,6 +402,19 @@ def test_a_schema_edited_to_let_the_data_through_runs_again(new_store, tmp_path)
     assert run(problem, both, root).cached
 
 
+def test_gate_limits_on_a_column_the_problem_does_not_read_stop_a_rerun_too(small_spec, new_store):
+    """Checked on every run, not only where there are files to gate: a rerun on the same data
+    with a misspelt column in gate.columns would otherwise pass with the limits unused."""
+    from gonogo.errors import SpecError
+
+    root = new_store()
+    run(load_problem(small_spec), None, root)
+    raw = yaml.safe_load(small_spec.read_text()) | {"gate": {"columns": {"x9": {"drift": 0.5}}}}
+    small_spec.write_text(yaml.safe_dump(raw))
+    with pytest.raises(SpecError, match=r"gate.columns.x9: is not a column the problem reads"):
+        run(load_problem(small_spec), None, root)
+
+
 def test_a_task_the_data_gave_production_is_held_against_a_spec_that_states_another(
     small_spec, new_store
 ):

@@ -107,7 +107,9 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
-        if new.files:
+        if not new.files:  # nothing to gate, but a spec's limits on no column are still wrong
+            steps.gate_columns(ctx.problem, schema.names)
+        else:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)
             paths = new.paths()
