@@ -122,7 +122,7 @@ def _from_json(name: str, datatype: str, data: Any, shape: tuple[int, ...]) -> p
     ]
     if wrong:
         raise RequestError(place, f"expected {datatype} values; found {wrong[0]!r}")
-    # null, an extension of the protocol's JSON, is a missing value (for an optional column).
+    # null, an extension of the protocol's JSON, is a missing value.
     kind = pa.string() if datatype == "BYTES" else ARROW[datatype]
     try:
         return pa.array(values, type=kind)

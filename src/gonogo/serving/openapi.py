@@ -16,7 +16,10 @@ def _column(f: Field) -> dict[str, Any]:
     kind: dict[str, Any] = {"type": _JSON_TYPES.get(f.kind, "string")}
     if f.categories is not None:
         kind["examples"] = list(f.categories[:5])
-    return {"anyOf": [kind, {"type": "null"}]} if f.optional else kind
+    # A null is read as a missing value in any column, as batch prediction reads one (and as
+    # an unseen category is, by default); where training held none, the client is told so.
+    gap = "a missing value" + ("" if f.optional else "; training held none in this column")
+    return {"anyOf": [kind, {"type": "null", "description": gap}]}
 
 
 def _error() -> dict[str, Any]:
