@@ -346,7 +346,8 @@ class SplitSpec(_Strict):
 
 class ColumnGate(_Strict):
     """One column's own data gate limits, in place of the problem's: a column that follows
-    time (a `year`, a running total) leaves the training range by design."""
+    time (a `year`, a running total) leaves the training range by design. A column read as
+    dates takes `missing_rise` only: its drift and range are never compared."""
 
     drift: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     """The largest drift of this column. E.g. `5`."""

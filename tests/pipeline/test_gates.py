@@ -153,3 +153,15 @@ def test_limits_for_a_column_the_problem_does_not_read_are_refused():
     with pytest.raises(SpecError, match=r"gate.columns.total_dya_minutes: is not a column"):
         gate_columns(problem, ["total_day_minutes", "churn"])
     assert gate_columns(spec(), ["total_day_minutes", "churn"]) == ["total_day_minutes", "churn"]
+
+
+def test_a_limit_the_gate_never_applies_to_dates_is_refused():
+    from gonogo.errors import SpecError
+    from gonogo.pipeline.steps import gate_columns
+
+    columns = ["day", "x", "y"]
+    drifting = spec(data={"time": "day"}, gate={"columns": {"day": {"drift": 5}}})
+    with pytest.raises(SpecError, match=r"gate.columns.day.drift: is a limit the gate never"):
+        gate_columns(drifting, columns)
+    missing = spec(data={"time": "day"}, gate={"columns": {"day": {"missing_rise": 0.5}}})
+    assert gate_columns(missing, columns) == columns

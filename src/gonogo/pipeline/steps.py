@@ -120,13 +120,21 @@ def validate(
 
 def gate_columns(problem: Problem, columns: list[str]) -> list[str]:
     """The `columns` the problem reads, the data gate's; a SpecError names a column the spec
-    gives gate limits of its own that is not one of them."""
-    read = watched(problem, columns)
-    for column in problem.gate.columns:
+    gives gate limits of its own that is not one of them, or a limit a date column never
+    uses."""
+    read, dates = watched(problem, columns), date_columns(problem)
+    for column, own in problem.gate.columns.items():
+        place = f"{problem.source}: gate.columns.{column}"
         if column not in read:
             raise SpecError(
-                f"{problem.source}: gate.columns.{column}",
-                "is not a column the problem reads; expected one of " + ", ".join(read[:12]),
+                place, "is not a column the problem reads; expected one of " + ", ".join(read[:12])
+            )
+        unused = sorted(own.model_fields_set - {"missing_rise"}) if column in dates else []
+        if unused:
+            raise SpecError(
+                f"{place}.{unused[0]}",
+                "is a limit the gate never applies to dates (a new span's are later by design: "
+                "only their missing values are compared); expected missing_rise",
             )
     return read
 
