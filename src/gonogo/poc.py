@@ -483,8 +483,10 @@ def _describe(fitted: Any, X: pd.DataFrame) -> str:
     """What a fitted candidate is, in words, with how often a heuristic had no answer."""
     est = fitted.estimator.estimator
     describe = est.describe() if hasattr(est, "describe") else fitted.candidate.describe
-    if fitted.config:
-        describe += ", " + ", ".join(f"{k}={v}" for k, v in fitted.config.items())
+    # What a fit settles for itself (the rule's family) shows in the rule it prints.
+    shown = {k: v for k, v in fitted.config.items() if k not in fitted.candidate.settles}
+    if shown:
+        describe += ", " + ", ".join(f"{k}={v}" for k, v in shown.items())
     reads = est.reads_as() if hasattr(est, "reads_as") else ""
     if reads:
         describe += f" ({reads})"

@@ -28,7 +28,12 @@ def test_a_category_column_of_only_missing_values_has_no_codes():
         pd.Series([3, 1, None, 3, 10]),
         pd.Series(["b", "a", None, "b"], dtype="category"),
         pd.Series([1, "1", "x", None], dtype=object),  # two values, one text
-        pd.Series([True, False, None], dtype=object),
+        pd.Series([1.0, 1, True, "a"], dtype=object),  # equal values, three texts
+        pd.Series([True, 1.0, 1, "a"], dtype=object),  # the same, in another order
+        pd.Series([-0.0, 0.0, 0.5]),
+        pd.Series(pd.Categorical([1, "1", "b", None])),  # two levels, one text
+        pd.Series(np.array([0.1, 0.1], dtype=np.float32)),
+        pd.Series(pd.to_datetime(["2020-01-01", None])),
         pd.Series([], dtype=float),
     ],
 )
@@ -37,3 +42,5 @@ def test_text_of_the_distinct_values_is_the_text_of_each_row(values):
     assert text.isna().tolist() == each.isna().tolist()
     assert text.dropna().astype(str).tolist() == each.dropna().astype(str).tolist()
     assert list(text.cat.categories) == sorted(each.dropna().unique())
+    levels = sorted(each.dropna().unique())[::-1]
+    np.testing.assert_array_equal(codes(text, levels), codes(each, levels))

@@ -125,3 +125,5 @@ def test_a_pinned_family_is_kept_where_another_would_win():
     assert SimpleRule(*args, family="rate").fit(frame, y).settled() == free.settled()
     with pytest.raises(ValueError, match="family is one of"):
         SimpleRule(*args, family="forest").fit(frame, y)
+    del tree.__dict__["family"]  # as a rule saved before families could be pinned loads
+    assert tree.get_params()["family"] == ""

@@ -161,20 +161,18 @@ def test_without_a_store_the_registry_commands_say_so(tmp_path):
 
 
 def test_a_store_moved_elsewhere_reads_its_own_artifacts(hawks_story, tmp_path):
-    moved = tmp_path / "moved"
-    shutil.copytree(hawks_story.root, moved)
-    original = hawks_story.tracker().production()
-    aside = hawks_story.root.with_name(hawks_story.root.name + "-aside")
-    hawks_story.root.rename(aside)  # what a move leaves: the old folder is gone
-    try:
-        tracker = hawks_story.tracker(moved)
-        served = tracker.candidate(tracker.production())
-        done = gonogo("models", "show", "hawks", "--store", moved)
-    finally:
-        aside.rename(hawks_story.root)
-    assert served.name == original.tags["gonogo.candidate"]
+    first, moved = tmp_path / "first", tmp_path / "moved"
+    shutil.copytree(hawks_story.root, first)
+    hawks_story.tracker(first)  # opened where it was copied, then moved on
+    shutil.copytree(first, moved)
+    shutil.rmtree(first)
+    tracker = hawks_story.tracker(moved)
+    served = tracker.candidate(tracker.production())
+    done = gonogo("models", "show", "hawks", "--store", moved)
+    assert served.name == hawks_story.tracker().production().tags["gonogo.candidate"]
     assert done.returncode == 0, done.stderr
-    assert str(hawks_story.root) not in (moved / "mlflow.db").read_bytes().decode(errors="ignore")
+    text = (moved / "mlflow.db").read_bytes().decode(errors="ignore")
+    assert str(first) not in text and str(hawks_story.root) not in text
 
 
 @pytest.fixture

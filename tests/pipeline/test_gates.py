@@ -163,5 +163,7 @@ def test_a_limit_the_gate_never_applies_to_dates_is_refused():
     drifting = spec(data={"time": "day"}, gate={"columns": {"day": {"drift": 5}}})
     with pytest.raises(SpecError, match=r"gate.columns.day.drift: is a limit the gate never"):
         gate_columns(drifting, columns)
-    missing = spec(data={"time": "day"}, gate={"columns": {"day": {"missing_rise": 0.5}}})
+    missing = spec(
+        data={"time": "day"}, gate={"columns": {"day": {"drift": None, "missing_rise": 0.5}}}
+    )
     assert gate_columns(missing, columns) == columns

@@ -20,3 +20,15 @@ def test_files_given_relative_to_the_working_folder_are_named_absolutely(tmp_pat
     found = ingest(load_problem(spec), "spans/*.parquet", tmp_path / "snapshots")
     expected = [tmp_path / "spans" / f"part-{i}.parquet" for i in (1, 2)]
     assert found.files == tuple((str(p), file_digest(p)) for p in expected)
+
+
+def test_a_query_s_snapshot_in_a_store_given_relatively_is_named_absolutely(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from gonogo.problem import parse_problem
+
+    noise_frame(n=50).to_parquet(tmp_path / "noise.parquet")
+    raw = {"name": "noise", "label": {"column": "y"}, "data": {"sql": "FROM 'noise.parquet'"}}
+    monkeypatch.chdir(tmp_path)
+    (kept,) = ingest(parse_problem(raw, tmp_path, "q.yaml"), None, Path("snapshots")).files
+    assert Path(kept[0]).is_absolute() and Path(kept[0]).parent == tmp_path / "snapshots"

@@ -48,6 +48,11 @@ class Candidate:
         found = [c for c in self.configs if plain(c) == own]
         return {**found[0], **settled} if found else None
 
+    def choices(self) -> str:
+        """Its configurations, and what may pin what its fit settles, in words."""
+        settled = "".join(f"; {k}: one of {list(v)}" for k, v in self.settles.items())
+        return f"{[plain(c) for c in self.configs]}{settled}"
+
     def inputs(self, columns: list[str]) -> list[str]:
         """The columns it reads when given the feature `columns`."""
         return list(self.reads) if self.reads is not None else columns

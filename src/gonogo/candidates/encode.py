@@ -33,10 +33,15 @@ def codes(values: pd.Series, levels: list[Any]) -> np.ndarray[Any, np.dtype[np.f
 
 def as_text(values: pd.Series) -> pd.Series:
     """The values as text, a Categorical of their sorted distinct texts (missing stays
-    missing). Each distinct value is converted once, not each row: converting a day-of-week
-    column of 260,000 flights row by row cost a rule fit more than its trees did."""
+    missing). A category column's levels are converted once, not each row: converting a
+    day-of-week column of 260,000 flights row by row cost a rule fit more than its trees did.
+    Other columns are converted row by row: values equal to each other (1, 1.0 and True;
+    -0.0 and 0.0) have texts of their own, which one conversion per distinct value would
+    merge into whichever came first."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("string")
     found, distinct = pd.factorize(values)
-    texts = pd.Series(distinct, dtype=object).astype("string")
+    texts = pd.Series(distinct).astype("string")
     levels = sorted(set(texts.dropna()))
     lookup = np.append(
         pd.Index(levels).get_indexer(pd.Index(texts)), -1

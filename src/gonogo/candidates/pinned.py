@@ -42,7 +42,6 @@ class Pinned:
             raise InputError(
                 self.source,
                 f"{cand.name}'s configuration {plain(self.configs[cand.name])} is not one of "
-                f"its configurations now {[plain(c) for c in cand.configs]}; choose again "
-                "(--reselect)",
+                f"its configurations now {cand.choices()}; choose again (--reselect)",
             )
         return replace(cand, configs=(config,))

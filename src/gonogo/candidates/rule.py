@@ -101,6 +101,8 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
     each column of day counts to the date column it counts and the day it counts from, so
     that a threshold on it is printed as that date."""
 
+    family = ""  # what a rule saved before families could be pinned reads as its own
+
     def __init__(
         self,
         task: str,
@@ -229,7 +231,7 @@ class SimpleRule(BaseEstimator):  # type: ignore[misc]
             return [self._table(X, y, w, c) for c in few]
         if name == "tree":
             return [self._tree(E, y, w, cols, 2)]
-        if self.task != "binary":
+        if name != "rank" or self.task != "binary":
             return []
         numbers = [c for c in cols if c not in self.order_ and E[c].nunique() > 2]
         return [r for c in numbers if (r := self._ranked(E, y, w, c)) is not None]

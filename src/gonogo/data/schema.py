@@ -3,7 +3,8 @@
 Learned from the rows a candidate was fitted on, so a new table (a server's request, a batch)
 can be checked against it before anything predicts: a missing column or a wrong type is a
 one-line error naming the column, never a wrong number. Types are the few a spec's data can
-hold; a column may be missing in a row (`optional`) when it was in training.
+hold; `optional` says whether a column held missing values in training (the data gate
+blocks a column that starts missing; a prediction reads a missing value in any column).
 """
 
 from __future__ import annotations

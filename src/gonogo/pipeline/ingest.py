@@ -73,7 +73,7 @@ def snapshot(problem: Problem, folder: Path) -> tuple[str, str]:
     with pa.ipc.new_stream(sink, table.schema) as stream:
         stream.write_table(table)
     found = hashlib.sha256(sink.getvalue()).hexdigest()
-    kept = folder / f"{found[:32]}.parquet"
+    kept = (folder / f"{found[:32]}.parquet").absolute()  # named as the data files are
     if kept.is_file():
         return str(kept), found
     buffer = pa.BufferOutputStream()

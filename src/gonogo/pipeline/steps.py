@@ -129,7 +129,8 @@ def gate_columns(problem: Problem, columns: list[str]) -> list[str]:
             raise SpecError(
                 place, "is not a column the problem reads; expected one of " + ", ".join(read[:12])
             )
-        unused = sorted(own.model_fields_set - {"missing_rise"}) if column in dates else []
+        given = {k for k in own.model_fields_set if getattr(own, k) is not None}
+        unused = sorted(given - {"missing_rise"}) if column in dates else []
         if unused:
             raise SpecError(
                 f"{place}.{unused[0]}",

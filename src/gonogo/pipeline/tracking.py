@@ -17,7 +17,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -50,15 +50,24 @@ def relocate(db: Path, to: Path) -> None:
     """Point an embedded store's database at the artifacts under `to`, the folder that holds
     it (or will, in an image). MLflow names artifacts by absolute paths: a store copied or
     moved elsewhere would read the old folder's artifacts while it exists, and fail with "No
-    such artifact" once it is gone."""
+    such artifact" once it is gone. Only local locations ending in `artifacts`, the kind an
+    embedded store gives its experiments, are moved."""
     import sqlite3
 
     here = (to / "artifacts").as_uri()
-    with sqlite3.connect(db) as conn:
-        found = conn.execute("SELECT artifact_location FROM experiments").fetchall()
-        old = {str(loc) for (loc,) in found if str(loc).endswith("/artifacts")} - {here}
-        for before in old:
-            _replace_prefix(conn, before.removesuffix("artifacts"), here.removesuffix("artifacts"))
+    try:
+        with closing(sqlite3.connect(db)) as conn, conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "experiments" not in tables:  # not made yet: MLflow creates it
+                return
+            found = conn.execute("SELECT artifact_location FROM experiments").fetchall()
+            old = {str(loc) for (loc,) in found if str(loc).startswith("file:")} - {here}
+            for before in sorted(o for o in old if o.endswith("/artifacts")):
+                _replace_prefix(
+                    conn, before.removesuffix("artifacts"), here.removesuffix("artifacts")
+                )
+    except sqlite3.Error as err:
+        raise InputError(str(db), f"cannot be opened as gonogo's MLflow database: {err}") from None
 
 
 def _replace_prefix(conn: Any, old: str, new: str) -> None:
@@ -112,7 +121,7 @@ class Tracker:
 
     def __init__(self, store: Store, create: bool = True) -> None:
         """Connect; without `create`, a store or problem not there yet is an error, and
-        nothing is written."""
+        nothing is written (but for pointing a moved store at its own artifacts)."""
         for key, value in _QUIET.items():
             os.environ.setdefault(key, value)
         self.store = store

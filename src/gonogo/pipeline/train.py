@@ -38,7 +38,7 @@ def _config(cand: Candidate, config: Mapping[str, Any] | None) -> dict[str, Any]
     found = cand.configured(config)
     if found is None:
         raise InputError(
-            "config", f"{dict(config)} is not one of {cand.name}'s configurations {cand.configs}"
+            "config", f"{dict(config)} is not one of {cand.name}'s configurations {cand.choices()}"
         )
     return found
 
