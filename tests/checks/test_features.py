@@ -46,6 +46,9 @@ def test_dates_read_with_an_inferred_format_are_said():
     assert "day read as dates in the format '%d.%m.%y', inferred" in found.message
     given = bound(frame, data={"time": "day", "date_format": "%d.%m.%y"})
     assert features.dates_read(*given) == []
+    # `mixed`: the format of the values ISO does not read is inferred, and said.
+    mixed = bound(frame, data={"time": "day", "date_format": "mixed"})
+    assert [f.evidence for f in features.dates_read(*mixed)] == [{"format": "%d.%m.%y"}]
     for unambiguous in (days, days.strftime("%Y-%m-%d")):  # typed, and ISO 8601
         assert (
             features.dates_read(*bound(frame.assign(day=unambiguous), data={"time": "day"})) == []

@@ -62,8 +62,9 @@ def high_cardinality(problem: Problem, ds: Dataset, split: Split) -> list[Findin
 def dates_read(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
     """How text dates were read when the spec gave no format: `03.04.20` is April or March
     depending on it, and the run never says so otherwise. ISO dates (2020-04-03), years as
-    whole numbers and typed dates cannot be misread, and need no word."""
-    if problem.data.date_format:
+    whole numbers and typed dates cannot be misread, and need no word. `mixed` asks for the
+    format of the values ISO does not read to be inferred, so it is said too."""
+    if problem.data.date_format not in (None, dates.MIXED):
         return []
     formats = {
         d.source: d.format
