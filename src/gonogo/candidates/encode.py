@@ -43,9 +43,8 @@ def as_text(values: pd.Series) -> pd.Series:
     found, distinct = pd.factorize(values)
     texts = pd.Series(distinct).astype("string")
     levels = sorted(set(texts.dropna()))
-    lookup = np.append(
-        pd.Index(levels).get_indexer(pd.Index(texts)), -1
-    )  # -1 (missing) picks the last
+    each = pd.Index(levels).get_indexer(pd.Index(texts))
+    lookup = np.append(each, -1)  # a missing value's code, -1, picks the -1 put last
     text = pd.Categorical.from_codes(lookup[found], categories=pd.Index(levels, dtype=object))
     return pd.Series(text, index=values.index, name=values.name)
 
