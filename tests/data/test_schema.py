@@ -62,3 +62,12 @@ def test_dates_written_as_text_are_never_refused_as_unseen_levels():
     ds.schema.refuse_unseen(later, "rows")  # a new day is no unseen level
     with pytest.raises(DataError, match="'west'"):
         ds.schema.refuse_unseen(pa.table({"day": ["2018-03-01"], "shop": ["west"]}), "rows")
+
+
+def test_the_columns_typed_as_dates_are_named():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"at": pd.date_range("2017-01-01", periods=3, tz="UTC"), "day": ["2017-01-01"] * 3}
+    )
+    assert InputSchema.learn(frame, ["day", "at"]).dated() == ["at"]

@@ -167,3 +167,9 @@ def test_a_limit_the_gate_never_applies_to_dates_is_refused():
         data={"time": "day"}, gate={"columns": {"day": {"drift": None, "missing_rise": 0.5}}}
     )
     assert gate_columns(missing, columns) == columns
+    # A column typed as a date in the data, read as a plain feature: its drift is never
+    # compared either.
+    stamped = spec(gate={"columns": {"x": {"unseen": 0.5}}})
+    with pytest.raises(SpecError, match=r"gate.columns.x.unseen: is a limit the gate never"):
+        gate_columns(stamped, columns, ["x"])
+    assert gate_columns(stamped, columns, ["y"]) == columns

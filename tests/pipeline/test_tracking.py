@@ -33,6 +33,17 @@ def test_a_copy_in_a_folder_with_a_space_names_its_own_artifacts(new_store, tmp_
     assert found["remote"] == "s3://bucket/artifacts"  # not a store's own: left alone
 
 
+def test_a_store_reached_by_another_path_is_left_as_it_is(new_store, tmp_path):
+    """A symbolic link (or a bind mount) to the same folder is no move: rewriting the database
+    on each open through either path would flip it back and forth."""
+    root = new_store()
+    relocate(root / "mlflow.db", root)
+    link = tmp_path / "linked"
+    link.symlink_to(root, target_is_directory=True)
+    relocate(link / "mlflow.db", link)
+    assert _locations(root / "mlflow.db")["template"] == (root / "artifacts").as_uri()
+
+
 def test_a_file_that_is_no_database_is_named(tmp_path):
     (tmp_path / "mlflow.db").write_text("not a database, " * 100)
     with pytest.raises(InputError, match=r"mlflow.db: cannot be opened as gonogo's MLflow"):

@@ -98,6 +98,10 @@ class InputSchema:
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    def dated(self) -> list[str]:
+        """The columns typed as dates and times."""
+        return [f.name for f in self.fields if f.kind == "datetime"]
+
     def only(self, names: list[str]) -> InputSchema:
         """The fields of `names`, in that order."""
         by = {f.name: f for f in self.fields}

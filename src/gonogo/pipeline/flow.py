@@ -101,14 +101,15 @@ def _gate(ctx: _Context, production: Version | None) -> list[Finding]:
     given = dialect.given(ctx.problem)
     if production is None:
         stats = steps.statistics(ctx.store, ctx.ingested, given)
-        steps.gate_columns(ctx.problem, list(stats.columns))  # before the schema is written
+        # Before the schema is written: a wrong limit leaves no schema behind.
+        steps.gate_columns(ctx.problem, list(stats.columns), stats.schema().dated())
         steps.schema(ctx.store, stats)
     else:
         reference, seen = ctx.tracker.reference(production)
         schema = steps.schema(ctx.store, reference)
         new = ctx.ingested.new(seen)
         if not new.files:  # nothing to gate, but a spec's limits on no column are still wrong
-            steps.gate_columns(ctx.problem, schema.names)
+            steps.gate_columns(ctx.problem, schema.names, schema.dated())
         else:
             current = steps.statistics(ctx.store, new, given)
             share = len(new.files) / max(len(seen), 1)

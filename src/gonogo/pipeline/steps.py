@@ -9,6 +9,7 @@ The steps that cost time (statistics, train) are cached in the store by fingerpr
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,8 @@ def validate(
     training's; `files`: each new file's columns."""
     if reference is None:
         return []
-    read = gate_columns(problem, list(dict.fromkeys([*schema.names, *current.columns])))
+    columns = list(dict.fromkeys([*schema.names, *current.columns]))
+    read = gate_columns(problem, columns, schema.dated())
     kept = {n: c for n, c in current.columns.items() if n in read}
     known = schema.only([n for n in schema.names if n in read])
     kept_stats = Statistics(current.rows, kept)
@@ -118,11 +120,11 @@ def validate(
     return missing_in_files(known, files or {}) + found
 
 
-def gate_columns(problem: Problem, columns: list[str]) -> list[str]:
+def gate_columns(problem: Problem, columns: list[str], typed: Iterable[str] = ()) -> list[str]:
     """The `columns` the problem reads, the data gate's; a SpecError names a column the spec
-    gives gate limits of its own that is not one of them, or a limit a date column never
-    uses."""
-    read, dates = watched(problem, columns), date_columns(problem)
+    gives gate limits of its own that is not one of them, or a limit a date column (read as
+    one by the problem, or `typed` as one in the data) never uses."""
+    read, dates = watched(problem, columns), date_columns(problem) | set(typed)
     for column, own in problem.gate.columns.items():
         place = f"{problem.source}: gate.columns.{column}"
         if column not in read:

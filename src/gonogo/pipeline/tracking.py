@@ -62,12 +62,26 @@ def relocate(db: Path, to: Path) -> None:
                 return
             found = conn.execute("SELECT artifact_location FROM experiments").fetchall()
             old = {str(loc) for (loc,) in found if str(loc).startswith("file:")} - {here}
-            for before in sorted(o for o in old if o.endswith("/artifacts")):
+            for before in sorted(o for o in old if o.endswith("/artifacts") and _away(o, to)):
                 _replace_prefix(
                     conn, before.removesuffix("artifacts"), here.removesuffix("artifacts")
                 )
     except sqlite3.Error as err:
         raise InputError(str(db), f"cannot be opened as gonogo's MLflow database: {err}") from None
+
+
+def _away(location: str, store: Path) -> bool:
+    """Whether a `file:` artifact location lies in another folder than `store`'s, not merely
+    in the same one reached by another path (a symbolic link, a bind mount): rewriting the
+    database on each open through a second path would flip it back and forth."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    folder = Path(url2pathname(urlparse(location).path)).parent
+    try:
+        return not folder.samefile(store)
+    except OSError:  # either is not here (a store packaged for an image): another folder
+        return True
 
 
 def _replace_prefix(conn: Any, old: str, new: str) -> None:
