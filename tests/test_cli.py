@@ -181,3 +181,31 @@ def test_a_store_that_is_a_file_is_one_line_and_exit_2(tmp_path: Path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(f"gonogo: --store: cannot use the store {taken}: ")
     assert taken.read_text() == "not a store\n"
+
+
+def test_sigterm_stops_the_run_its_worker_processes_and_writes_nothing(tmp_path: Path):
+    """An orchestrator stops a job with SIGTERM: the run's worker processes stop with it (they
+    idled on for minutes, holding their memory), and no output is left half-written."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    out = tmp_path / "out"
+    spec = EXAMPLES / "churn" / "problem.yaml"
+    env = os.environ | {"GONOGO_WORKERS": "2"}
+    proc = subprocess.Popen(
+        [*GONOGO, "run", str(spec), "--out", str(out)], stderr=subprocess.PIPE, text=True, env=env
+    )
+    parent, deadline = psutil.Process(proc.pid), time.monotonic() + 120
+    while len(parent.children()) < 2 and time.monotonic() < deadline:  # the workers are up
+        time.sleep(0.1)
+    workers = parent.children(recursive=True)
+    assert len(workers) >= 2, "the run started no worker processes"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, f"worker processes left running: {alive}"
+    assert proc.stderr is not None and proc.stderr.read() == "gonogo: stopped (SIGTERM)\n"
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name != "out"]

@@ -459,6 +459,17 @@ def serve(
             rest.serve(plane, host, port, grpc_port or None)
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """A stop asked by SIGTERM (an orchestrator's, a `kill`) unwinds like Ctrl-C: the worker
+    processes stop with the command instead of idling on for minutes, a tracked run ends as
+    failed rather than running forever, and nothing half-written stays."""
+    print("gonogo: stopped (SIGTERM)", file=sys.stderr)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the `gonogo` command."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop)  # `gonogo serve` replaces it with its own drain
     app()
