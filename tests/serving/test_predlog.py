@@ -77,3 +77,20 @@ def test_a_log_that_cannot_be_written_says_so_and_fails_no_request(runtime, tmp_
         log.record(rt, "r", rows, rt.predict(rows))  # flushes, and cannot write
     assert "prediction log: 3 rows not written to" in caplog.text
     assert log.flush() is None
+
+
+def test_values_that_do_not_convert_cost_only_their_own_request(runtime, tmp_path, caplog):
+    """Requests of the same columns are converted together when the log is written; one
+    request's unreadable value must not take the others' values with it."""
+    rt, frame = runtime
+    log = PredictionLog(tmp_path / "log")
+    predicted = rt.predict(_batch(frame.iloc[:1]))  # what the log is given is not re-checked
+    for rid, value in (("a", "195.5"), ("b", "tall"), ("c", "181")):
+        text = pa.RecordBatch.from_pydict({"flipper_length_mm": pa.array([value])})
+        log.record(rt, rid, text, predicted)
+    with caplog.at_level("WARNING", logger="gonogo.serve"):
+        kept = pd.read_parquet(log.flush())
+    assert kept["request_id"].tolist() == ["a", "b", "c"]
+    values = kept["flipper_length_mm"].tolist()
+    assert values[0] == 195.5 and pd.isna(values[1]) and values[2] == 181.0
+    assert "flipper_length_mm not kept" in caplog.text
