@@ -12,12 +12,15 @@ from gonogo.serving.dataplane import DataPlane
 _JSON_TYPES = {"number": "number", "boolean": "boolean"}
 
 
-def _column(f: Field) -> dict[str, Any]:
+def _column(f: Field, dates: set[str]) -> dict[str, Any]:
     kind: dict[str, Any] = {"type": _JSON_TYPES.get(f.kind, "string")}
     if f.categories is not None:
         kind["examples"] = list(f.categories[:5])
-    # A null is read as a missing value in any column, as batch prediction reads one (and as
-    # an unseen category is, by default); where training held none, the client is told so.
+    if f.name in dates:  # a calendar or trend has nothing to read in a missing date
+        return kind | {"description": "a date; the calendar and trend read it: never null"}
+    # A null is read as a missing value in any other column, as batch prediction reads one
+    # (and as an unseen category is, by default); where training held none, the client is
+    # told so.
     gap = "a missing value" + ("" if f.optional else "; training held none in this column")
     return {"anyOf": [kind, {"type": "null", "description": gap}]}
 
@@ -65,10 +68,11 @@ def _name(version: bool) -> list[dict[str, Any]]:
 
 
 def _schemas(plane: DataPlane) -> dict[str, Any]:
-    fields = plane.runtime.candidate.schema.fields
+    candidate = plane.runtime.candidate
+    fields, dates = candidate.schema.fields, {d.source for d in candidate.featurizer.derivations}
     row = {
         "type": "object",
-        "properties": {f.name: _column(f) for f in fields},
+        "properties": {f.name: _column(f, dates) for f in fields},
         "required": [f.name for f in fields],
     }
     tensor = {
