@@ -111,10 +111,14 @@ def test_the_openapi_document_describes_the_served_inputs(chicago_story, chicago
     assert {"/openapi.json", "/metrics", "/invocations", "/v2/health/ready"} <= set(doc["paths"])
     assert "text/plain" in doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
     row = doc["components"]["schemas"]["Row"]
-    # Any column takes a null, a missing value; the client is told where training held none.
-    date = row["properties"]["date"]["anyOf"]
-    assert date == [{"type": "string"}, {"type": "null", "description": NEVER_MISSING}]
-    assert row["properties"]["temp"]["anyOf"][0]["type"] == "number"
+    # A column takes a null, a missing value, and the client is told where training held
+    # none; but not the date the calendar and trend read, which the server refuses missing.
+    temp = row["properties"]["temp"]["anyOf"]
+    assert temp == [{"type": "number"}, {"type": "null", "description": NEVER_MISSING}]
+    assert row["properties"]["date"]["type"] == "string"
+    missing = httpx.post(f"http://{chicago_server}/invocations", json={"dataframe_records": [
+        {n: None if n == "date" else 1.0 for n in row["properties"]}]})  # fmt: skip
+    assert missing.status_code == 400 and "date" in missing.json()["error"]
 
 
 @HAWKS
@@ -286,7 +290,7 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"dataframe_records": [{"temp": 1.0}]}, "inputs: column 'Austin' is missing"),
+        ({"dataframe_records": [{"temp": 1.0}]}, "column 'Austin': is missing; expected columns"),
         (
             {"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}},
             "dataframe_split.data: expected rows of 1 values",
@@ -312,12 +316,20 @@ def test_binary_data_that_does_not_add_up_is_400(hawks_server, hawks_body):
         ),
         ({"dataframe_records": [{"date": False}]}, "column 'date': expected text; found False"),
         ({"dataframe_records": []}, "dataframe_records: has no rows"),
+        # A column the model does not read is ignored, as MLflow ignores it; misspelt, it is
+        # named beside the column it leaves missing.
+        (
+            {"dataframe_records": [{"Austin": 1.0, "Clark_Lke": 2.0}]},
+            "column 'Clark_Lake': is missing; expected columns ['Austin', 'Clark_Lake', 'Harlem',",
+        ),
         ({"dataframe_split": {"columns": ["temp"], "data": []}}, "dataframe_split: has no rows"),
     ],
 )
 def test_bad_invocations_are_400(chicago_server, body, message):
     answer = httpx.post(f"http://{chicago_server}/invocations", json=body)
     assert answer.status_code == 400 and answer.json()["error"].startswith(message), answer.text
+    if "Clark_Lke" in str(body):
+        assert answer.json()["error"].endswith("(the request has 'Clark_Lke': misspelt?)")
 
 
 @CHICAGO
@@ -399,15 +411,28 @@ def test_the_server_follows_the_alias_without_dropping_a_request(chicago_story, 
     proc, url = _serve("chicago-ridership", root, "--poll", "0.2")
     rows = new_rows.head(3).assign(date=new_rows["date"].head(3).astype(str))
     body = {"dataframe_records": rows.to_dict("records")}
+    # Half the clients send their inputs over v2, and a column of the data neither version
+    # reads (as a client of a version that read it would): ignored, not refused.
+    inputs = httpx.get(f"http://{url}/v2/models/chicago-ridership").json()["inputs"]
+    inputs.append({"name": "Quincy_Wells", "datatype": "FP64"})
+    assert "Quincy_Wells" not in {*_inputs_of(chicago_story, 1), *_inputs_of(chicago_story, 2)}
+    rows = rows.assign(Quincy_Wells=[1.5, 2.5, 3.5])
+    tensors = {"inputs": [i | {"shape": [3], "data": rows[i["name"]].tolist()} for i in inputs]}
     seen: dict[int, list[tuple[int, str, list[float]]]] = {i: [] for i in range(4)}
     stop = threading.Event()
 
     def client(i):
         with httpx.Client() as http:
             while not stop.is_set():
-                answer = http.post(f"http://{url}/invocations", json=body)
-                version = answer.headers.get("x-gonogo-version", "")
-                got = [p["prediction"] for p in answer.json().get("predictions", [])]
+                if i % 2:
+                    answer = http.post(f"http://{url}/v2/models/chicago-ridership/infer",
+                                       json=tensors)  # fmt: skip
+                    version = answer.json().get("model_version", "")
+                    got = next(iter(answer.json().get("outputs", [])), {}).get("data", [])
+                else:
+                    answer = http.post(f"http://{url}/invocations", json=body)
+                    version = answer.headers.get("x-gonogo-version", "")
+                    got = [p["prediction"] for p in answer.json().get("predictions", [])]
                 seen[i].append((answer.status_code, version, got))
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
@@ -419,22 +444,30 @@ def test_the_server_follows_the_alias_without_dropping_a_request(chicago_story, 
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not all(s and s[-1][1] == "1" for s in seen.values()):
             time.sleep(0.1)
+        *known, extra = tensors["inputs"]  # a column the data never held is still refused
+        wrong = {"inputs": [*known, extra | {"name": "Quincy_Welles"}]}
+        refused = httpx.post(f"http://{url}/v2/models/chicago-ridership/infer", json=wrong)
+        assert refused.status_code == 400 and "'Quincy_Welles'" in refused.json()["error"]
     finally:
         stop.set()
         for t in threads:
             t.join()
         _stop(proc)
     answers = [a for s in seen.values() for a in s]
-    assert {status for status, _, _ in answers} == {200}
+    assert {status for status, _, _ in answers} == {200}, next(a for a in answers if a[0] != 200)
     for s in seen.values():  # each client saw 2, then 1, and never 2 again
         versions = [v for _, v, _ in s]
         assert versions[0] == "2" and versions[-1] == "1"
         assert versions == sorted(versions, reverse=True)
     tracker = chicago_story.tracker()
-    for number in (1, 2):
-        expected = tracker.candidate(tracker.version(number)).predict(rows)
-        got = next(g for _, v, g in answers if v == str(number))
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    expected = {str(n): tracker.candidate(tracker.version(n)).predict(rows) for n in (1, 2)}
+    for _, version, got in answers:  # over either route, each version's own predictions
+        np.testing.assert_allclose(got, expected[version], rtol=0, atol=1e-12)
+
+
+def _inputs_of(story, number):
+    tracker = story.tracker()
+    return tracker.candidate(tracker.version(number)).schema.names
 
 
 def _samples(url):

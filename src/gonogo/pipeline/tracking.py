@@ -259,6 +259,15 @@ class Tracker:
         onnx: bytes | None = model.onnx
         return candidate, onnx
 
+    def columns(self, v: Version) -> frozenset[str]:
+        """The columns of the data that trained a version (none known for a run that logged
+        no statistics)."""
+        try:
+            stats = self.run_json(v.run_id, "statistics.json")
+        except InputError:
+            return frozenset()
+        return frozenset(str(c["name"]) for c in stats["columns"])
+
     def reference(self, v: Version) -> tuple[Statistics, set[str]]:
         """The statistics of the data that trained a version, and those files' digests."""
         lineage = self.run_json(v.run_id, "lineage.json")

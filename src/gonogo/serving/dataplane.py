@@ -4,7 +4,10 @@ translate their wire types and call it, so both check requests and predict the s
 A request is checked against the served version's input schema before anything predicts: an
 unknown or missing input, a type the column cannot hold, inputs of different lengths, or more
 rows than the limit is a RequestError naming the input (a 400). The model's own refusal of a
-value (an unparsable date, text where a number is read) is one too.
+value (an unparsable date, text where a number is read) is one too. An input is unknown when
+neither the version nor the data that trained it holds it: a column of that data the version
+does not read is ignored, so clients that send another version's inputs keep working when the
+alias moves (a rollback from a model to the heuristic it replaced, say).
 """
 
 from __future__ import annotations
@@ -129,9 +132,13 @@ class DataPlane:
         """The input tensors as one batch, each checked against its column."""
         fields = {f.name: f for f in rt.candidate.schema.fields}
         by: dict[str, Tensor] = {}
+        ignored: set[str] = set()
         for t in tensors:
-            if t.name in by:
+            if t.name in by or t.name in ignored:
                 raise RequestError(f"input {t.name!r}", "is given twice")
+            if t.name in rt.ignores:  # another version's input: a rollback breaks no client
+                ignored.add(t.name)
+                continue
             if t.name not in fields:
                 raise RequestError(
                     f"input {t.name!r}", f"is not an input of {rt.model}; inputs {list(fields)}"

@@ -8,6 +8,7 @@ the limit. A 500 means a bug of ours, never a client's mistake.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import time
@@ -105,8 +106,23 @@ def _records(body: Any, schema: InputSchema) -> pa.RecordBatch:
         values = _rows(frame[key], key)
     if not any(values.values()):
         raise RequestError(key, "has no rows")
-    return pa.RecordBatch.from_pydict(
-        {f.name: _typed(f, values[f.name]) for f in schema.fields if f.name in values}
+    typed = {f.name: _typed(f, values[f.name]) for f in schema.fields if f.name in values}
+    _all_there(schema, list(values))
+    return pa.RecordBatch.from_pydict(typed)
+
+
+def _all_there(schema: InputSchema, given: list[str]) -> None:
+    """A RequestError naming the first column the model reads that the frame lacks, and the
+    frame's column most like it (a misspelt name is otherwise ignored, as MLflow ignores any
+    column the model does not read)."""
+    missing = [n for n in schema.names if n not in given]
+    if not missing:
+        return
+    strays = [n for n in given if n not in schema.names]
+    near = difflib.get_close_matches(missing[0], strays, n=1)
+    hint = f" (the request has {near[0]!r}: misspelt?)" if near else ""
+    raise RequestError(
+        f"column {missing[0]!r}", f"is missing; expected columns {schema.names}{hint}"
     )
 
 

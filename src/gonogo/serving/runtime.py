@@ -35,6 +35,9 @@ class Runtime:
     role: str
     candidate: FittedCandidate
     onnx: bytes | None = field(default=None, repr=False)
+    ignores: frozenset[str] = frozenset()
+    """Columns of the data that trained the version that it does not read: a request may
+    send them (the inputs of the version it rolled back from, say), and they are ignored."""
 
     @cached_property
     def fast(self) -> Any:
@@ -106,4 +109,5 @@ def resolve(registry: Tracker, at: str) -> Runtime:
     """The version an alias or number names in `registry`, loaded."""
     version = registry.version(at)
     candidate, onnx = registry.loaded(version)
-    return Runtime(registry.name, version.number, version.role, candidate, onnx)
+    ignores = registry.columns(version) - set(candidate.schema.names)
+    return Runtime(registry.name, version.number, version.role, candidate, onnx, ignores)
