@@ -63,16 +63,18 @@ def test_the_existing_system_is_an_input_and_its_contribution_is_measured():
     builds_on = _hypothesis(r, "same-month-last-year")
     assert builds_on.origin == "gonogo" and "existing system" in builds_on.name
     assert builds_on.outcome == "supported"
-    assert r.to_dict()["data"]["unused"] == {"sales": "label", "date": "time"}
+    unused = {"sales": "label", "date": "time", "date_month": "same as month"}
+    assert r.to_dict()["data"]["unused"] == unused  # the table's own month is the calendar's
     # Inner CV validates one outer block (about ten months) ahead, the horizon the origins
     # test: it puts linear and gbm level (validating three years ahead, it ranked linear
-    # clearly first, and gbm then won the test rows by 11%); so are they on the test rows.
+    # clearly first, and gbm then won the test rows by 11%); so are they on the test rows
+    # (within 6%: gbm is 5.6% ahead since the calendar's copy of the table's month is left out).
     # Linear beats the existing system by +17% over the three origins, but the whole gain is
     # 2013's, when sales rose past last year's; in 2014 and 2015 last year's month did
     # better. A careful analyst would not call that a go: the interval clears zero, not the
     # bar.
     linear, gbm = _candidate(r, "linear").holdout.value, _candidate(r, "gbm").holdout.value
-    assert r.best_model == "linear" and abs(linear - gbm) < 0.05 * linear
+    assert r.best_model == "linear" and abs(linear - gbm) < 0.06 * linear
     assert r.verdict.decision == "inconclusive"
     assert 0 < r.improvement.ci[0] < 0.05 and r.improvement.value > 0.15
     assert r.evaluation.splits == 3 and r.evaluation.ahead == 1

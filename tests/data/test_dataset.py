@@ -207,6 +207,35 @@ def test_a_calendar_part_left_out_is_explained_where_the_spec_names_it():
     assert str(err.value).endswith("it has day_of_week here")
 
 
+def test_calendar_columns_the_table_holds_already_are_left_out_and_said():
+    """mosaicData::Births holds its own weekday (as Mon-Sun and as 1-7), month and year: the
+    derived copies measured nothing as a hypothesis ("inconclusive", and advice to find a
+    sharper feature). They are left out, each named beside the table's column; the day of
+    year, which the table counts another way, stays."""
+    from gonogo.problem import hypotheses
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    frame = pd.read_parquet(HERE / "births.parquet")
+    problem = spec(**SPECS["births"])
+    ds = bind(problem, frame)
+    assert ds.unused["date_day_of_week"] == "same as wday"
+    assert ds.unused["date_month"] == "same as month" and ds.unused["date_year"] == "same as year"
+    assert ds.groups["calendar"] == ("date_day_of_year",)
+    assert [d.columns for d in ds.featurizer.derivations if d.kind == "calendar"] == [
+        ("date_day_of_year",)
+    ]
+    assert "calendar" in [h.group for h in hypotheses(problem, ds.groups)]
+    # Every part held: no group, and a hypothesis on it is refused, saying why.
+    frame = frame.assign(day_of_year=frame["date"].dt.day_of_year)
+    assert "calendar" not in bind(problem, frame).groups
+    asked = spec(**SPECS["births"], hypotheses=[{"name": "seasons", "group": "calendar"}])
+    with pytest.raises(SpecError, match=r"no column the table does not hold \(date_day_of_week"):
+        bind(asked, frame)
+    # A part the spec names (a slice here) is kept.
+    sliced = bind(spec(**SPECS["births"], slices=["date_month"]), frame)
+    assert "date_month" in sliced.groups["calendar"] and "date_month" not in sliced.unused
+
+
 def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
     problem = spec(label={"column": "ridership", "task": "multiclass"}, exclude=["rownames"])
     message = (

@@ -7,7 +7,7 @@ label is not numeric" are found; every such error names the spec field and the c
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from gonogo.data import columns as named
 from gonogo.data import dates, dialect, label, lags
 from gonogo.data.columns import not_found
-from gonogo.data.derive import calendar, calendar_columns
+from gonogo.data.derive import calendar, calendar_columns, echoes
 from gonogo.data.featurize import Derivation, Featurizer, conversion
 from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
@@ -329,21 +329,60 @@ def _usable(
     return kept, unused
 
 
+def _echoes(
+    problem: Problem,
+    frame: pd.DataFrame,
+    groups: dict[str, tuple[str, ...]],
+    made: tuple[Derivation, ...],
+) -> dict[str, str]:
+    """The derived calendar columns that a feature column of the table already holds (the
+    births table's own wday, month and year), and that column; those the spec names (a
+    slice, a baseline's group) are kept."""
+    derived = {c for d in made for c in d.columns}
+    features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
+    named = set(problem.slices or []) | {c for b in problem.baselines for c in b.group_by or []}
+    calendar = [
+        c
+        for d in made
+        if d.kind == "calendar"
+        for c in d.columns
+        if c in features and c not in named
+    ]
+    own = [c for c in features if c not in derived]
+    return echoes(frame[calendar], frame[own]) if calendar and own else {}
+
+
+Groups = dict[str, tuple[str, ...]]
+
+
+def _without(groups: Groups, left: dict[str, str]) -> Groups:
+    return {g: tuple(c for c in cols if c not in left) for g, cols in groups.items()}
+
+
 def _derived_parts(
-    problem: Problem, groups: dict[str, tuple[str, ...]], made: tuple[Derivation, ...]
+    problem: Problem,
+    groups: dict[str, tuple[str, ...]],
+    made: tuple[Derivation, ...],
+    held: dict[str, str],
 ) -> dict[str, tuple[str, ...]]:
     """The groups without a derived one left with no columns (the calendar of yearly dates,
-    or of monthly ones over less than two years): nothing to measure, and a hypothesis the
-    spec states on it is refused."""
+    or of monthly ones over less than two years, or one the table `held` already): nothing
+    to measure, and a hypothesis the spec states on it is refused."""
     empty = {d.group: d for d in made if not groups.get(d.group)}
     for i, h in enumerate(problem.hypotheses):
-        if h.group in empty:
-            raise SpecError(
-                f"{problem.source}: hypotheses[{i}].group",
-                f"the {empty[h.group].kind} of {empty[h.group].source} has no columns on these "
-                "dates (a cyclic part needs two of its cycles, yearly dates have none); "
-                "test another group",
-            )
+        if h.group not in empty:
+            continue
+        d = empty[h.group]
+        why = (
+            "has no columns on these dates (a cyclic part needs two of its cycles, yearly "
+            "dates have none); test another group"
+        )
+        if d.columns and all(c in held for c in d.columns):
+            same = ", ".join(f"{c} is {held[c]}" for c in d.columns)
+            why = f"adds no column the table does not hold ({same}); test a group of those"
+        raise SpecError(
+            f"{problem.source}: hypotheses[{i}].group", f"the {d.kind} of {d.source} {why}"
+        )
     return {g: cols for g, cols in groups.items() if g not in empty}
 
 
@@ -389,7 +428,10 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     groups, unused = _usable(
         problem, derived, columns, _feature_groups(problem, columns, made, lagged), labelling
     )
-    groups = _derived_parts(problem, groups, made)
+    held = _echoes(problem, derived, groups, made)
+    unused |= {c: f"same as {column}" for c, column in held.items()}
+    groups = _derived_parts(problem, _without(groups, held), made, held)
+    made = tuple(replace(d, columns=tuple(c for c in d.columns if c not in held)) for d in made)
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     if not features:
         hint = " (row numbers and names are features only when features names them)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from gonogo.errors import SpecError
@@ -77,6 +78,40 @@ def _holidays(dates: pd.Series, country: str, place: str) -> pd.Series:
     # One vectorized lookup: asking the holiday table date by date took 10 s on 2M rows.
     off: pd.Series = day.isin(pd.DatetimeIndex(sorted(days_off))).astype("float64")
     return off
+
+
+PROBE = 5_000  # evenly spaced rows on which a calendar column's echo is looked for first
+
+
+def echoes(calendar: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]:
+    """Each calendar column that a column of `table` already holds, one to one (a weekday as
+    1-7 beside Monday-Sunday, the table's own month or year), and that column: a second copy
+    measures nothing as a hypothesis and costs every fit a column. Looked for on evenly
+    spaced rows, and confirmed on all of them."""
+    rows = np.unique(np.linspace(0, len(table) - 1, min(len(table), PROBE)).astype(np.intp))
+    found = {}
+    for part in calendar.columns:
+        same = (
+            c
+            for c in table.columns
+            if _paired(calendar[part].iloc[rows], table[c].iloc[rows])
+            and _paired(calendar[part], table[c])
+        )
+        column = next(same, None)
+        if column is not None:
+            found[str(part)] = str(column)
+    return found
+
+
+def _paired(a: pd.Series, b: pd.Series) -> bool:
+    """Whether each value of `a` goes with one value of `b` and back (missing is a value),
+    over at least two values."""
+    x = pd.factorize(a.to_numpy(), use_na_sentinel=False)[0].astype(np.int64)
+    y = pd.factorize(b.to_numpy(), use_na_sentinel=False)[0].astype(np.int64)
+    kinds = int(x.max(initial=-1)) + 1
+    if kinds < 2 or kinds != int(y.max(initial=-1)) + 1:
+        return False
+    return len(np.unique(x * kinds + y)) == kinds
 
 
 def trend(dates: pd.Series, origin: pd.Timestamp, prefix: str = "") -> pd.DataFrame:
