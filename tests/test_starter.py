@@ -236,3 +236,17 @@ def test_ambiguous_dates_with_a_gap_or_three_readings_write_a_spec(tmp_path: Pat
     short = pd.DataFrame({"date": months[:9].strftime("01-%m-%y"), "y": range(9)})
     short.to_csv(tmp_path / "short.csv", index=False)
     assert starter(tmp_path / "short.csv", "y", tmp_path / "q.yaml")["data"]["time"] == "date"
+
+
+def test_a_quantity_with_a_text_code_stops_init_naming_the_code(tmp_path: Path):
+    """Rain with a trace written 'T' on 6% of the days: init wrote a multiclass spec of 140
+    classes, which the run then blocked as rare ones."""
+    from tests.fixtures.make_fixtures import HERE
+
+    frame = pd.read_parquet(HERE / "rain.parquet")
+    frame["rain"] = frame["rain"].round(2).astype(str)
+    frame.loc[frame.index[frame["rain"].eq("0.0")][::4], "rain"] = "T"
+    frame.to_csv(tmp_path / "rain.csv", index=False)
+    with pytest.raises(DataError, match=r"^--label: regression needs a numeric label; column"):
+        starter(tmp_path / "rain.csv", "rain", tmp_path / "rain.yaml")
+    assert not (tmp_path / "rain.yaml").exists()

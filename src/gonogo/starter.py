@@ -165,6 +165,17 @@ def _id_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
     return out
 
 
+def _readable(labels: pd.Series, task: str) -> None:
+    """A DataError on --label when the label does not read as its task: quantities with a
+    text code among them (a trace of rain as 'T') would otherwise be written up as classes,
+    or as a regression the run then refuses."""
+    problem = parse_problem({"name": "starter", "label": {"column": labels.name, "task": task}})
+    try:
+        learn(problem, labels)
+    except DataError as err:
+        raise DataError("--label", err.problem) from None
+
+
 def _metric(label: pd.Series, task: str) -> tuple[str, str]:
     """The metric for the label, and why."""
     if task != "binary":
@@ -210,6 +221,7 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
         held = f"holds one value, {labels.iloc[0]}" if len(labels) else "has no values"
         raise DataError("--label", f"column {label!r} {held}: nothing to predict")
     task = infer_task(labels)
+    _readable(labels, task)
     metric, why = _metric(labels, task)
     time = _time_column(frame, label)
     fmt, read = _date_format(frame[time]) if time else (None, "")

@@ -248,18 +248,41 @@ def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):
 
 def test_a_numeric_label_with_stray_text_names_the_text_not_97_classes(chicago_frame):
     """A count with an "n/a" and a "lots" among its cells was read as text, inferred
-    multiclass and blocked as 97 rare classes; the stray cells are what to fix. Text
-    classes with a few numbers among them stay classes."""
+    multiclass and blocked as 97 rare classes; it is inferred a quantity now, and reading it
+    names the stray cells, what to fix. Text classes with a few numbers among them stay
+    classes."""
     frame = chicago_frame.assign(ridership=chicago_frame["ridership"].round(1).astype(str))
     frame.loc[[3, 70], "ridership"] = ["lots", "many"]
     problem = spec(label={"column": "ridership"}, exclude=["rownames"])
     message = (
-        r"^crafted.yaml: label.column: column 'ridership' holds numbers \(\d+ distinct\) and 2 "
-        r"text value\(s\) \(lots, many\); expected numbers, a missing one left empty or "
-        r"written NA$"
+        r"^crafted.yaml: label.column: regression needs a numeric label; column 'ridership' "
+        r"has values like 'lots' \(under 0.1% of rows: lots, many\); map such a code to a "
+        r"number \(a trace of rain to 0, say\) or leave it empty$"
     )
     with pytest.raises(DataError, match=message):
         bind(problem, frame)
+
+
+def test_a_quantity_with_a_text_code_on_many_rows_is_named_not_read_as_classes():
+    """Weather records write a trace of rain as 'T': on 6% of the days it is over the stray
+    share, and the rain was read as 140 classes and blocked as rare ones. A few distinct
+    codes on under half the rows, beside decimals, are codes in a quantity."""
+    from gonogo.data.label import infer_task
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    frame = pd.read_parquet(HERE / "rain.parquet")
+    traces = frame.index[frame["rain"].eq(0)][::4]  # a quarter of the dry days: 6.4%
+    frame["rain"] = frame["rain"].round(2).astype(str)
+    frame.loc[traces, "rain"] = "T"
+    assert infer_task(frame["rain"]) == "regression"
+    unset = spec(**{**SPECS["rain"], "label": {"column": "rain"}})
+    with pytest.raises(DataError, match=r"values like 'T' \(6.4% of rows: T\); map such a code"):
+        bind(unset, frame)
+    classes = spec(**{**SPECS["rain"], "label": {"column": "rain", "task": "multiclass"}})
+    with pytest.raises(DataError, match=r"and \d+ text value\(s\) \(T\); expected numbers"):
+        bind(classes.model_copy(update={"metric": None}), frame)
+    # Text classes with many codes, or codes on most rows, stay classes.
+    assert infer_task(pd.Series(["T", "T", "N", "1.5"] * 10)) == "multiclass"
     grades = pd.Series(["A", "B", "C", "1", "2"] * 40, name="y")
     labels = noise_frame(200).assign(y=grades)
     assert bind(spec(label={"column": "y"}), labels).task == "multiclass"

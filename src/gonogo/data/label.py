@@ -74,10 +74,12 @@ def present(values: pd.Series) -> pd.Series:
 
 
 def infer_task(values: pd.Series) -> Task:
-    """binary for two values, regression for other numbers, multiclass for other text."""
+    """binary for two values, regression for other numbers (with a few text codes among
+    them: reading the label then says which), multiclass for other text."""
     if pd.api.types.is_bool_dtype(values) or values.nunique() == 2:
         return "binary"
-    return "regression" if pd.api.types.is_numeric_dtype(values) else "multiclass"
+    numeric = pd.api.types.is_numeric_dtype(values)
+    return "regression" if numeric or _coded_quantities(values) else "multiclass"
 
 
 def _matches(value: Any, wanted: Any) -> bool:
@@ -109,17 +111,38 @@ def _positive(problem: Problem, values: pd.Series) -> Any:
 
 def _numbers(values: pd.Series, place: str) -> Array:
     numeric = pd.to_numeric(values, errors="coerce")
-    if (numeric.isna() & values.notna()).any():
-        example = values[numeric.isna() & values.notna()].iloc[0]
+    text = values[numeric.isna() & values.notna()]
+    if len(text):
         raise DataError(
             place,
-            f"regression needs a numeric label; column {values.name!r} has values like {example!r}",
+            f"regression needs a numeric label; column {values.name!r} has values like "
+            f"{text.iloc[0]!r} ({_share(len(text), len(values))} of rows: {_classes(text)}); "
+            "map such a code to a number (a trace of rain to 0, say) or leave it empty",
         )
     return numeric.to_numpy(np.float64)
 
 
+def _share(part: int, whole: int) -> str:
+    return "under 0.1%" if part < 0.001 * whole else f"{part / whole:.1%}"
+
+
 MAX_NUMERIC_CLASSES = 50  # more distinct whole numbers than this are quantities, not classes
 STRAY = 0.05  # text among numbers up to this share: stray cells, not classes
+CODES = 3  # up to this many distinct texts on under half the rows: codes in a quantity
+
+
+def _coded_quantities(values: pd.Series) -> bool:
+    """Whether text values are quantities with a few text cells among them: stray ones (under
+    5%), or up to three codes on under half the rows (weather records write a trace of rain
+    as 'T'), beside decimals or more whole numbers than classes come in."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values[numbers.isna() & values.notna()]
+    known = numbers.dropna()
+    few = len(text) <= STRAY * len(values) or (
+        text.nunique() <= CODES and len(text) < len(values) / 2
+    )
+    whole_classes = known.nunique() <= MAX_NUMERIC_CLASSES and bool((known == known.round()).all())
+    return few and len(known) > 0 and not whole_classes
 
 
 def _classes(values: pd.Series) -> str:
@@ -131,20 +154,16 @@ def _classes(values: pd.Series) -> str:
 def _quantities(problem: Problem, values: pd.Series) -> None:
     """Refuse a multiclass label that holds quantities: decimals, or many whole numbers, among
     at most a few text values (a stray "n/a" or "lots" made pizzas a day 97 classes)."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    text = values[numbers.isna()]
-    distinct = numbers.nunique()
-    known = numbers.dropna()
-    if len(text) > STRAY * len(values) or (
-        distinct <= MAX_NUMERIC_CLASSES and (known == known.round()).all()
-    ):
+    if not _coded_quantities(values):
         return
+    numbers = pd.to_numeric(values, errors="coerce")
+    text, distinct = values[numbers.isna()], numbers.nunique()
     if len(text):
         raise DataError(
             f"{problem.source}: label.column",
             f"column {values.name!r} holds numbers ({distinct} distinct) and {len(text)} "
             f"text value(s) ({_classes(text)}); expected numbers, a missing one left "
-            "empty or written NA",
+            "empty or written NA, a code such as a trace's 'T' mapped to a number",
         )
     raise SpecError(
         f"{problem.source}: label.task",
