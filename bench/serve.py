@@ -1,6 +1,6 @@
 """Benchmark: online serving, gonogo against MLServer 1.7.1 on the same model and client.
 
-    python bench/serve.py latency [SECONDS] [SERVERS]   (15 s; gonogo,floor,mlserver)
+    python bench/serve.py latency [SECONDS] [SERVERS]   (15 s; gonogo,gonogo-log,floor,mlserver)
     python bench/serve.py load [SECONDS]                (60 s)
 
 The model is Chicago's gradient boosting in production (the store of bench/predict.py). Both
@@ -15,6 +15,8 @@ tensor extension), from client processes on this machine.
   default settings), installed with gonogo in its own virtualenv (bench/out/mlserver-venv,
   made on first use from the package registry). The floor (bench/floor.py) is the same
   stack as `gonogo serve` answering a constant: what the protocol costs before any model.
+  `gonogo` serves with `--no-log`; `gonogo-log` keeps the prediction log, as `gonogo serve`
+  does by default (its files go to the benchmark's store).
 - **load**: 8 clients (4 REST, 4 gRPC) for SECONDS against `gonogo serve`, on a copy of that
   store with a third run (2001-2006) whose model, version 3, reads the same inputs as version
   2 and is production. A quarter of the way in, `gonogo models rollback` moves production to
@@ -83,10 +85,12 @@ def load_store() -> Path:
     return LOAD_STORE
 
 
-def start_gonogo(root: Path, poll: float = 0) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_gonogo(
+    root: Path, poll: float = 0, log: bool = False
+) -> tuple[subprocess.Popen[bytes], str, str]:
     http, grpc = free_port(), free_port()
     args = [*GONOGO, "serve", MODEL, "--port", str(http), "--grpc-port", str(grpc),
-            "--store", str(root), "--poll", str(poll), "--no-log"]  # fmt: skip
+            "--store", str(root), "--poll", str(poll)] + ([] if log else ["--no-log"])  # fmt: skip
     proc = subprocess.Popen(args, stderr=subprocess.DEVNULL)
     wait_ready(f"127.0.0.1:{http}", proc)
     return proc, f"127.0.0.1:{http}", f"127.0.0.1:{grpc}"
@@ -201,7 +205,12 @@ def summary(done: list[dict[str, Any]], seconds: float) -> dict[str, float]:
     }
 
 
-SERVERS = {"gonogo": lambda: start_gonogo(STORE), "floor": start_floor, "mlserver": start_mlserver}
+SERVERS = {
+    "gonogo": lambda: start_gonogo(STORE),
+    "gonogo-log": lambda: start_gonogo(STORE, log=True),
+    "floor": start_floor,
+    "mlserver": start_mlserver,
+}
 
 
 def latency(seconds: float, servers: list[str]) -> None:

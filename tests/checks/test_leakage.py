@@ -43,6 +43,21 @@ def test_a_regression_label_copy_blocks(chicago_frame):
     assert found.severity == "block" and found.columns == ("entries_total",)
 
 
+def test_a_label_computed_from_two_columns_blocks_though_neither_alone_would():
+    """mosaicData::Weather: the day's mean temperature beside its high and low."""
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    frame = pd.read_parquet(HERE / "weather.parquet")
+    problem, ds, split = bound(frame, **SPECS["weather"])
+    assert not leakage.single_feature_leak(problem, ds, split)
+    (found,) = leakage.combination_leak(problem, ds, split)
+    assert found.severity == "block" and set(found.columns) == {"high_temp", "low_temp"}
+    assert found.evidence["together"] > 0.999 and found.evidence["alone"] < 0.97
+    # Without them, the dew point and the rest explain the mean as measurements do: no block.
+    problem, ds, split = bound(frame, **SPECS["weather"], exclude=["high_temp", "low_temp"])
+    assert leakage.combination_leak(problem, ds, split) == []
+
+
 def test_one_feature_beating_all_the_others_warns():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.normal(size=(800, 4)), columns=["a", "b", "c", "d"])

@@ -12,6 +12,7 @@ from gonogo.checks.finding import Finding
 from gonogo.checks.probe import (
     compare,
     determination,
+    least_squares,
     quick_model,
     single_feature,
     strength_of,
@@ -34,6 +35,10 @@ MIN_ENTITIES = 20
 # columns of many values, whose exact agreement is no coincidence.
 MATCH_INSIDE, MATCH_OUTSIDE, MATCH_ROWS, MATCH_LEVELS = 0.95, 0.05, 20, 10
 MATCH_SAMPLE, MATCH_COLUMNS = 5_000, 200  # rows and columns compared: enough to see it
+# A label computed from a few columns: least squares on at most this many reproduces it, and
+# leaves under this share of what the best of them alone leaves unexplained (a forecast's
+# last value explains most of a label, and the other columns add to it by degrees).
+COMBINED, TENFOLD = 3, 0.1
 ENTITY_GAIN = 0.10
 
 
@@ -97,6 +102,45 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
     known = derived | {b.column for b in problem.baselines if b.column is not None}
     skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in known}
     return _dominant(problem, ds, split, skills, preds)
+
+
+def combination_leak(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Block when a few number columns together reproduce a number label on the holdout by
+    least squares, far beyond the best of them alone: a label computed from them (a day's
+    mean temperature from its high and low, each alone at R² 0.95, let a model go 88% past
+    the naive forecast with no word said). One column alone is single_feature_leak's;
+    derived columns and an existing system's are known at prediction time."""
+    if ds.task != "regression" or len(split.holdout) == 0:
+        return []
+    known = _derived(problem, ds) | {b.column for b in problem.baselines if b.column is not None}
+    numbers = [c for c in ds.features if c not in known and not ds.is_categorical(c)]
+    numbers = numbers[:MATCH_COLUMNS]
+    y = ds.y[split.holdout]
+
+    def fit(columns: list[str]) -> float:
+        pred = least_squares(ds, columns, split.train, split.holdout, problem.seed)
+        return determination(ds, y, pred)
+
+    if len(numbers) < 2 or not fit(numbers) >= DETERMINES:
+        return []
+    alone = max(fit([c]) for c in numbers)
+    chosen: list[str] = []
+    while len(chosen) < COMBINED and (not chosen or fit(chosen) < DETERMINES):
+        chosen.append(max((c for c in numbers if c not in chosen), key=lambda c: fit([*chosen, c])))
+    together = fit(chosen)
+    if together < DETERMINES or len(chosen) < 2 or (1 - together) > TENFOLD * (1 - alone):
+        return []
+    return [
+        Finding(
+            "leakage.combination",
+            "block",
+            f"{', '.join(chosen)} together reproduce the label on the holdout (least squares "
+            f"R² {together:.4f}; the best of them alone {alone:.3f}); is the label computed "
+            "from them, or measured with them? Remove them or move them to exclude",
+            tuple(chosen),
+            {"together": together, "alone": alone},
+        )
+    ]
 
 
 def _dominant(
@@ -414,4 +458,12 @@ def _offsets(residual: Array, seen: Array, test: Array) -> Array:
     return out if residual.ndim == 2 else out[:, 0]
 
 
-CHECKS = (single_feature_leak, identifier, duplicates, entity_overlap, repeated_id, chosen_value)
+CHECKS = (
+    single_feature_leak,
+    combination_leak,
+    identifier,
+    duplicates,
+    entity_overlap,
+    repeated_id,
+    chosen_value,
+)
