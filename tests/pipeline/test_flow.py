@@ -130,13 +130,18 @@ def test_a_schema_edited_into_nonsense_is_named_by_its_line(hawks_story, new_sto
         (("models", "promote", "hawks@7"), "hawks@7: no such version or alias"),
         (("models", "promote", "hawks"), "promote needs a version number"),
         (("lineage", "owls@production"), "owls: no problem of this name"),
+        (("lineage", "hawk@production"), "in the tracking store sqlite"),
+        (("serve", "hawk"), "hawk: no problem of this name in the tracking store sqlite"),
         (("runs", "show", "hawks", "0123abc"), "tracking sqlite"),
         (("models", "rollback", "hawks"), "nothing to roll back to"),
     ],
 )
 def test_an_unknown_name_alias_or_run_is_one_line(hawks_story, args, message):
     before = _runs(hawks_story, hawks_story.root)
-    assert message in _one_line_exit_2(gonogo(*args, "--store", hawks_story.root))
+    said = _one_line_exit_2(gonogo(*args, "--store", hawks_story.root))
+    assert message in said
+    if args[1].split("@")[0] == "hawk":  # the name the store holds, nearest first
+        assert said.rstrip().endswith("(did you mean 'hawks'?)")
     assert _runs(hawks_story, hawks_story.root) == before
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gonogo.data.columns import not_found
 from gonogo.errors import SpecError
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
@@ -84,7 +85,7 @@ class Expression:
         """Names of the columns used; raises on anything outside the whitelist."""
         if isinstance(node, ast.Name):
             if self._column(node) not in columns:
-                raise SpecError(self.place, f"column {self._column(node)!r} not found in the data")
+                raise not_found(self.place, self._column(node), sorted(columns))
             return {self._column(node)}
         if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
             return set()

@@ -19,6 +19,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from gonogo.data import dates
+from gonogo.data.columns import not_found
 from gonogo.data.featurize import beside
 from gonogo.errors import DataError, SpecError
 from gonogo.problem import DeriveSpec, Problem, lag_name
@@ -58,7 +59,7 @@ def _lags(problem: Problem, spec: DeriveSpec, frame: pd.DataFrame, place: str) -
     by = spec.by or problem.data.entity
     for role, col in (("column", spec.column), ("by", by), ("time", problem.data.time)):
         if col is not None and col not in frame.columns:
-            raise DataError(f"{place}.{role}", f"column {col!r} not found in the data")
+            raise not_found(f"{place}.{role}", col, [str(c) for c in frame.columns])
     times = dates.time_of(problem, frame[problem.data.time])
     series = frame[by] if by is not None else pd.Series(0, index=frame.index)
     index = pd.MultiIndex.from_arrays([series, times])

@@ -160,11 +160,23 @@ class Tracker:
         if found is not None:
             return str(found.experiment_id)
         if not create:
-            raise InputError(self.name, f"no problem of this name in the tracking store {self.uri}")
+            raise InputError(
+                self.name, f"no problem of this name in the tracking store {self.uri}{self._held()}"
+            )
         location = None
         if "MLFLOW_TRACKING_URI" not in os.environ:
             location = (self.store.root.resolve() / "artifacts").as_uri()
         return str(self.client.create_experiment(self.name, artifact_location=location))
+
+    def _held(self) -> str:
+        """The problems the store holds, for an error naming another: the nearest first."""
+        import difflib
+
+        names = [e.name for e in self.client.search_experiments() if e.name != "Default"]
+        near = difflib.get_close_matches(self.name, names, n=1)
+        if near:
+            return f" (did you mean {near[0]!r}?)"
+        return f"; it holds {', '.join(sorted(names)[:10])}" if names else ""
 
     @contextmanager
     def errors(self) -> Iterator[None]:
