@@ -119,3 +119,4 @@ def test_values_read_as_people_write_them():
 
     assert number(36730.4) == "36,730" and number(-16840.2, signed=True) == "-16,840"
     assert number(0.612345) == "0.6123" and number(5.5, signed=True) == "+5.5"
+    assert number(-0.0) == "0" and number(-0.0, signed=True) == "+0"  # never a negative zero

@@ -46,3 +46,11 @@ def test_save_writes_both_files_and_replaces_an_earlier_run(chicago_result, tmp_
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "verdict.json"]
     assert (out / "verdict.json").read_text() == first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_the_json_has_no_negative_zero():
+    from gonogo.result import _clean
+
+    assert json.dumps(_clean({"importance": [-0.0, -1e-12, 0.25]})) == (
+        '{"importance": [0.0, -1e-12, 0.25]}'
+    )

@@ -38,8 +38,8 @@ _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 def number(x: float, signed: bool = False) -> str:
     """A value as people read it: four significant digits, or whole with thousands grouped
-    from 1,000 on (a price reads 36,730, not 3.673e+04)."""
-    sign = "+" if signed else ""
+    from 1,000 on (a price reads 36,730, not 3.673e+04); never a negative zero."""
+    sign, x = "+" if signed else "", x + 0.0
     return f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
 
 

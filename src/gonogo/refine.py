@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from gonogo.data.dataset import Dataset
 from gonogo.evaluation.compare import signed
+from gonogo.metrics import number
 from gonogo.problem import Problem, derivations, running
 from gonogo.result import Result
 from gonogo.verdict import MORE_DATA, Evidence
@@ -58,8 +59,8 @@ def _slices(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str
         f"in {s.column} = {s.value} (n={s.n}"
         + (f", {s.positives} positive" if s.positives is not None else "")
         + f") {r.best_model} does worse than {r.best_baseline} "
-        f"({s.gain.percent(bracketed=True)}; {m.name} {s.model.value:.4g} vs "
-        f"{s.baseline.value:.4g}): keep the heuristic there, or study that sub-population"
+        f"({s.gain.percent(bracketed=True)}; {m.name} {number(s.model.value)} vs "
+        f"{number(s.baseline.value)}): keep the heuristic there, or study that sub-population"
         for s in losing[:MAX_SLICES]
     ]
 

@@ -302,7 +302,8 @@ def _more_data(p: Projection | None) -> dict[str, Any] | None:
 
 
 def _clean(obj: Any) -> Any:
-    """JSON-safe and stable: six significant digits, NaN as null, numpy scalars as Python."""
+    """JSON-safe and stable: six significant digits, NaN as null, numpy scalars as Python, no
+    negative zero (an importance of exactly nothing read -0.0)."""
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -310,5 +311,5 @@ def _clean(obj: Any) -> Any:
     if hasattr(obj, "item") and not isinstance(obj, str):
         obj = obj.item()
     if isinstance(obj, float):
-        return None if not math.isfinite(obj) else float(f"{obj:.6g}")
+        return None if not math.isfinite(obj) else float(f"{obj:.6g}") + 0.0
     return obj

@@ -317,9 +317,9 @@ def _hurting(ev: Evidence) -> list[str]:
     `_overlooked` gives."""
     return [
         f"{ev.best_model} does better without the {group} group, measured by default: "
-        f"{ev.metric.name} {without:.4g} without it against {ev.model.value:.4g} with it (its "
-        f"effect {effect.percent(bracketed=True)}); a choice made on the test rows is not "
-        f"evidence: {switch} and run again"
+        f"{ev.metric.name} {number(without)} without it against {number(ev.model.value)} "
+        f"with it (its effect {effect.percent(bracketed=True)}); a choice made on the test rows "
+        f"is not evidence: {switch} and run again"
         for group, effect, without, switch in ev.hurting
     ]
 

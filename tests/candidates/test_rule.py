@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,18 @@ def test_a_planted_threshold_is_found_and_printed():
     text = rule.describe()
     assert text.startswith("if calls <= 3 then 0.1") and "else 0.8" in text
     assert "noise" not in text
+
+
+def test_thousands_read_as_people_write_them():
+    """mosaicData::Births: a day's births from the same day last week, in the tens of
+    thousands, read 11,720 in the rule, not 1.172e+04."""
+    from tests.fixtures.make_fixtures import HERE
+
+    births = pd.read_parquet(HERE / "births.parquet")
+    frame = pd.DataFrame({"last_week": births["births"].shift(7)}).iloc[7:]
+    y = births["births"].iloc[7:].to_numpy(np.float64)
+    text = SimpleRule("regression", (), "mae", False, 0, []).fit(frame, y).describe()
+    assert "e+0" not in text and re.search(r"last_week <= \d{4,5} then \d{1,2},\d{3}", text)
 
 
 def test_a_category_rate_table_is_found():

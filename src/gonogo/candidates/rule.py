@@ -26,7 +26,7 @@ from gonogo.candidates.encode import as_text, codes
 from gonogo.candidates.predict import as_frame, fit_inputs
 from gonogo.data.dates import shown
 from gonogo.data.split import Index
-from gonogo.metrics import METRICS, Array
+from gonogo.metrics import METRICS, Array, number
 
 _MAX_LEVELS = 12
 # The families, in the order they are tried (the first wins a tie): one threshold on one
@@ -40,7 +40,7 @@ def _leaf(rows: int) -> int:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    return number(v) if isinstance(v, float) else str(v)
 
 
 def _day(origin: str, days: float) -> str:

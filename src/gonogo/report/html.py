@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from gonogo.evaluation.compare import signed
+from gonogo.metrics import number
 from gonogo.report import frame, plots
 from gonogo.result import Result
 from gonogo.verdict import amount
@@ -16,7 +17,7 @@ _COLORS = {"go": "#15803d", "no-go": "#b91c1c", "inconclusive": "#a16207", "bloc
 
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
-        return "—" if math.isnan(value) else f"{value:.4g}"
+        return "—" if math.isnan(value) else number(value)
     return str(value)
 
 
@@ -52,9 +53,7 @@ def render(r: Result) -> str:
         r=r,
         color=_COLORS[r.verdict.decision],
         terms=frame.terms(r),
-        worst=worst.to_html(
-            index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="worst"
-        )
+        worst=worst.to_html(index=False, float_format=number, border=0, classes="worst")
         if worst is not None
         else "",
         plots={
