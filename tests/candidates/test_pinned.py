@@ -30,6 +30,9 @@ def test_a_configuration_the_candidate_no_longer_has_is_named():
     pinned = Pinned("version 1's run", {"tree": {"depth": 8}})
     with pytest.raises(InputError, match=r"^version 1's run: tree's configuration \{'depth': 8\}"):
         pinned.apply([tree])
+    # Most often the spec's metric changed, and with it the losses and their grids: said.
+    with pytest.raises(InputError, match=r"the spec's metric \(which picks the losses"):
+        pinned.apply([tree])
 
 
 def test_what_a_fit_chose_for_itself_is_pinned_with_its_configuration():

@@ -71,3 +71,11 @@ def test_the_columns_typed_as_dates_are_named():
         {"at": pd.date_range("2017-01-01", periods=3, tz="UTC"), "day": ["2017-01-01"] * 3}
     )
     assert InputSchema.learn(frame, ["day", "at"]).dated() == ["at"]
+
+
+def test_a_missing_lag_says_what_it_is():
+    import pandas as pd
+
+    schema = InputSchema((Field("births_lag_7", "number", False), Field("wday", "text", False)))
+    with pytest.raises(DataError, match=r"'births_lag_7' \(a lag: births 7 steps before, which"):
+        schema.conform(pd.DataFrame({"wday": ["Mon"]}), "rows")

@@ -393,6 +393,7 @@ def test_a_schema_edited_to_let_the_data_through_runs_again(new_store, tmp_path)
     both = str(tmp_path / "[ab].parquet")
     stopped = run(problem, both, root)
     assert [f["check"] for f in stopped.findings] == ["data.out_of_range"]
+    assert stopped.findings[0]["message"].endswith("give it gate.columns.x0.out_of_range")
     assert run(problem, both, root).cached  # the same schema: nothing to do
     path = Store(root, problem.name).schema_file
     path.write_text(path.read_text() + "# reviewed: a comment changes nothing\n")

@@ -42,6 +42,8 @@ class Pinned:
             raise InputError(
                 self.source,
                 f"{cand.name}'s configuration {plain(self.configs[cand.name])} is not one of "
-                f"its configurations now {cand.choices()}; choose again (--reselect)",
+                f"its configurations now {cand.choices()}: the spec's metric (which picks the "
+                "losses, and with them the grids), models or grids changed since it was "
+                "chosen; choose again (--reselect)",
             )
         return replace(cand, configs=(config,))

@@ -9,6 +9,7 @@ blocks a column that starts missing; a prediction reads a missing value in any c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -74,6 +75,9 @@ def _field(name: str, values: pd.Series, unseen: Unseen, dated: bool) -> Field:
     if len(seen) > MAX_CATEGORIES:  # too many to list: nothing to refuse against
         return Field(name, kind, optional)
     return Field(name, kind, optional, tuple(sorted(str(v) for v in seen)), unseen=unseen)
+
+
+_LAG = re.compile(r"^(.+)_lag_(\d+)$")  # as the spec's lags are named (problem.lag_name)
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,10 @@ class InputSchema:
         the first missing column or a value of the wrong type."""
         missing = [n for n in self.names if n not in frame.columns]
         if missing:
+            lag = _LAG.match(missing[0])
+            what = f" (a lag: {lag[1]} {lag[2]} steps before, which the rows carry)" if lag else ""
             raise DataError(
-                place, f"column {missing[0]!r} is missing; expected columns {self.names}"
+                place, f"column {missing[0]!r}{what} is missing; expected columns {self.names}"
             )
         return pd.DataFrame(
             {f.name: f.conform(frame[f.name], place) for f in self.fields}, index=frame.index

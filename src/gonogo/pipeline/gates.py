@@ -66,8 +66,9 @@ def _range(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -
     return Finding(
         "data.out_of_range",
         "block",
-        f"{share:.1%} of {field.name} lies outside the range [{low:.4g}, {high:.4g}] "
-        f"(now [{cur.minimum:.4g}, {cur.maximum:.4g}])",
+        f"{share:.1%} of {field.name} lies outside the range [{low:.6g}, {high:.6g}] "
+        f"(now [{cur.minimum:.6g}, {cur.maximum:.6g}]); if it follows time by design "
+        f"(a year, a running total), give it gate.columns.{field.name}.out_of_range",
         (field.name,),
         {"share": share, "range": [low, high]},
     )
