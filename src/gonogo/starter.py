@@ -243,11 +243,12 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
     }
     notes = {
         "decision": "what the prediction drives; price it below",
+        "exclude": "a distinct value on every row: identifiers" if spec["exclude"] else "",
         "data": "; ".join(
             ["delimiter and decimal mark as sniffed"] * bool(found.keys() - {"date_format"})
             + [read] * bool(fmt)
-        ),
-        "exclude": "a distinct value on every row: identifiers" if spec["exclude"] else "",
+            + [_entity(spec, frame)] * (time is None)
+        ).strip("; "),
         "metric": why,
         "success": "the least gain over the best heuristic worth building",
     }
@@ -263,6 +264,34 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
             _DERIVED[g] for g in ("calendar", "history") if g in derive
         )
     return spec, notes
+
+
+# Named as an id is, last (`job_ad_id`, `personId`, `person_nr`): a column init declares the
+# entity with no model to confirm it, unlike the run's check (`account_length` repeats too).
+_ENTITY_NAME = re.compile(r"(^|[^A-Za-z])(id|ID|nr|no|num|number)$|[a-z](Id|ID|Nr|No|Num|Number)$")
+
+
+def _entity(spec: dict[str, Any], frame: pd.DataFrame) -> str:
+    """Declare, in `spec`, the column that names what repeats over rows (a job ad with four
+    résumés sent to it), and say why: a random split would test on the same ads the model
+    learned, a better score than new ads will get. Its note says how to undo it."""
+    from gonogo.checks.leakage import repeats
+
+    label = spec["label"]["column"]
+    named = [
+        c
+        for c in map(str, frame.columns)
+        if c != label and _ENTITY_NAME.search(c) and repeats(c, frame[c])
+    ]
+    if not named:
+        return ""
+    column = max(named, key=lambda c: frame[c].nunique())
+    spec["data"]["entity"] = column
+    each = frame[column].notna().sum() / frame[column].nunique()
+    return (
+        f"entity: {column} repeats ({each:.1f} rows each), so the test holds unseen ones; "
+        "remove it if predictions are for the same ones"
+    )
 
 
 _DERIVED = {

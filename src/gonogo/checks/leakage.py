@@ -383,7 +383,7 @@ def _id_named(column: str) -> bool:
     )
 
 
-def _repeats(column: str, s: pd.Series) -> bool:
+def repeats(column: str, s: pd.Series) -> bool:
     """Many values, each on a few rows, that name something rather than measure it: text, or
     whole numbers under an identifier's name (a panel's person `nr`, not `experience`). No
     value of an id holds a third of the rows: that is a measurement's common value (a queue
@@ -410,7 +410,7 @@ def repeated_id(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
         return []
     skip = {ds.label, ds.time}
     columns = [str(c) for c in ds.frame.columns if c not in skip]
-    found = (_entity_gain(problem, ds, c) for c in columns if _repeats(c, ds.frame[c]))
+    found = (_entity_gain(problem, ds, c) for c in columns if repeats(c, ds.frame[c]))
     return [f for f in found if f is not None]
 
 
