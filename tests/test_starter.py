@@ -267,3 +267,7 @@ def test_a_column_naming_what_repeats_is_declared_the_entity(tmp_path: Path):
     assert "# entity: nr repeats (8.0 rows each), so the test holds unseen ones" in out.read_text()
     churn = starter(EXAMPLES / "churn" / "data" / "churn.parquet", "churn", tmp_path / "c.yaml")
     assert "entity" not in churn["data"]
+    # With its year, the panel is a forecast of the same men: no entity.
+    pd.read_parquet(HERE / "wagepan.parquet").to_csv(tmp_path / "panel.csv", index=False)
+    panel = starter(tmp_path / "panel.csv", "lwage", tmp_path / "panel.yaml")
+    assert panel["data"]["time"] == "year" and "entity" not in panel["data"]

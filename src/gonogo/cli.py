@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -463,7 +464,11 @@ def _stop(signum: int, _frame: object) -> None:
     """A stop asked by SIGTERM (an orchestrator's, a `kill`) unwinds like Ctrl-C: the worker
     processes stop with the command instead of idling on for minutes, a tracked run ends as
     failed rather than running forever, and nothing half-written stays."""
-    print("gonogo: stopped (SIGTERM)", file=sys.stderr)
+    import signal
+
+    signal.signal(signum, signal.SIG_IGN)  # a second one must not interrupt the unwinding
+    with contextlib.suppress(OSError):  # stderr may be gone with the terminal
+        print("gonogo: stopped (SIGTERM)", file=sys.stderr)
     sys.exit(128 + signum)
 
 

@@ -36,11 +36,12 @@ Loss = Literal["absolute", "relative", "squared", "log"]
 _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
-def number(x: float, signed: bool = False) -> str:
+def number(x: float, signed: bool = False, grouped: bool = True) -> str:
     """A value as people read it: four significant digits, or whole with thousands grouped
-    from 1,000 on (a price reads 36,730, not 3.673e+04); never a negative zero."""
-    sign, x = "+" if signed else "", x + 0.0
-    return f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
+    from 1,000 on (a price reads 36,730, not 3.673e+04; ungrouped, a table's year reads
+    2015); never a negative zero."""
+    sign, group, x = "+" if signed else "", "," if grouped else "", x + 0.0
+    return f"{x:{sign}{group}.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
 
 
 def mean(W: Array, v: Array) -> Array:

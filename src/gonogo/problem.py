@@ -602,6 +602,12 @@ def lag_name(column: str, period: int) -> str:
     return f"{column}_lag_{period}"
 
 
+def lag_of(name: str) -> tuple[str, int] | None:
+    """The column and period a lag's name says (`births_lag_7`: births, 7), if it is one."""
+    column, _, period = name.rpartition("_lag_")
+    return (column, int(period)) if column and period.isdigit() else None
+
+
 def lagged(problem: Problem) -> frozenset[str]:
     """The columns the spec's lags make."""
     return frozenset(

@@ -245,10 +245,14 @@ def _draft(data: Path, label: str, out: Path) -> tuple[dict[str, Any], dict[str,
         "decision": "what the prediction drives; price it below",
         "exclude": "a distinct value on every row: identifiers" if spec["exclude"] else "",
         "data": "; ".join(
-            ["delimiter and decimal mark as sniffed"] * bool(found.keys() - {"date_format"})
-            + [read] * bool(fmt)
-            + [_entity(spec, frame)] * (time is None)
-        ).strip("; "),
+            part
+            for part in (
+                "delimiter and decimal mark as sniffed" if found.keys() - {"date_format"} else "",
+                read if fmt else "",
+                _entity(spec, frame) if time is None else "",
+            )
+            if part
+        ),
         "metric": why,
         "success": "the least gain over the best heuristic worth building",
     }

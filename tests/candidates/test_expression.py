@@ -31,9 +31,8 @@ def test_missing_values_stay_missing():
 
 
 def test_an_unknown_column_is_named():
-    with pytest.raises(SpecError, match="baselines\\[0\\].expression: column 'cals' not found"):
-        _eval("cals > 3")
-    with pytest.raises(SpecError, match="not found in the data \\(did you mean 'calls'\\?\\)"):
+    named = r"baselines\[0\].expression: column 'cals' not found in the data \(did you mean 'calls'"
+    with pytest.raises(SpecError, match=named):
         _eval("cals > 3")
 
 

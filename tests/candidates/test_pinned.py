@@ -28,10 +28,9 @@ def test_a_pinned_candidate_keeps_its_one_configuration_and_the_others_choose():
 def test_a_configuration_the_candidate_no_longer_has_is_named():
     tree = _cand("tree", {"depth": 2}, {"depth": 4})
     pinned = Pinned("version 1's run", {"tree": {"depth": 8}})
-    with pytest.raises(InputError, match=r"^version 1's run: tree's configuration \{'depth': 8\}"):
-        pinned.apply([tree])
     # Most often the spec's metric changed, and with it the losses and their grids: said.
-    with pytest.raises(InputError, match=r"the spec's metric \(which picks the losses"):
+    said = r"^version 1's run: tree's configuration \{'depth': 8\}.*the spec's metric \(which"
+    with pytest.raises(InputError, match=said):
         pinned.apply([tree])
 
 

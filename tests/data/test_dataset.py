@@ -231,9 +231,12 @@ def test_calendar_columns_the_table_holds_already_are_left_out_and_said():
     asked = spec(**SPECS["births"], hypotheses=[{"name": "seasons", "group": "calendar"}])
     with pytest.raises(SpecError, match=r"no column the table does not hold \(date_day_of_week"):
         bind(asked, frame)
-    # A part the spec names (a slice here) is kept.
+    # A part the spec names (a slice, an expression) is kept.
     sliced = bind(spec(**SPECS["births"], slices=["date_month"]), frame)
     assert "date_month" in sliced.groups["calendar"] and "date_month" not in sliced.unused
+    summer = {"name": "summer", "expression": "date_month == 'July'"}
+    said = bind(spec(**SPECS["births"], baselines=[summer]), frame)
+    assert said.groups["calendar"] == ("date_month",)
 
 
 def test_a_numeric_label_declared_multiclass_suggests_regression(chicago_frame):

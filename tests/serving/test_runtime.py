@@ -131,3 +131,15 @@ def test_an_unseen_category_is_missing_or_refused_as_the_spec_says(
     saved = Runtime("churn", 1, "heuristic", load(save(strict.candidate, tmp_path / "c")))
     with pytest.raises(DataError, match="'maybe' is a category"):
         saved.predict(_batch(unseen))
+
+
+def test_another_versions_inputs_are_the_datas_columns_and_their_lags(churn_runtimes):
+    """After a rollback, clients still send the newer version's inputs: columns of the data
+    and lags of them are ignored; a name the data never held is not."""
+    from dataclasses import replace
+
+    fast, _, _ = churn_runtimes
+    rt = replace(fast, ignores=frozenset({"churn", "state"}))
+    assert rt.ignored("state") and rt.ignored("churn_lag_1")
+    assert rt.ignored("total_day_minutes_lag_7")  # a lag of a column the version reads
+    assert not rt.ignored("stat") and not rt.ignored("stat_lag_1") and not rt.ignored("x_lag_")

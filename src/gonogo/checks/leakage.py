@@ -116,28 +116,30 @@ def combination_leak(problem: Problem, ds: Dataset, split: Split) -> list[Findin
     numbers = [c for c in ds.features if c not in known and not ds.is_categorical(c)]
     numbers = numbers[:MATCH_COLUMNS]
     y = ds.y[split.holdout]
+    predict = least_squares(ds, numbers, split.train, split.holdout, problem.seed)
 
-    def fit(columns: list[str]) -> float:
-        pred = least_squares(ds, columns, split.train, split.holdout, problem.seed)
-        return determination(ds, y, pred)
+    def fit(picked: list[int]) -> float:
+        return determination(ds, y, predict(picked))
 
-    if len(numbers) < 2 or not fit(numbers) >= DETERMINES:
+    every = list(range(len(numbers)))
+    if len(numbers) < 2 or not fit(every) >= DETERMINES:
         return []
-    alone = max(fit([c]) for c in numbers)
-    chosen: list[str] = []
-    while len(chosen) < COMBINED and (not chosen or fit(chosen) < DETERMINES):
-        chosen.append(max((c for c in numbers if c not in chosen), key=lambda c: fit([*chosen, c])))
-    together = fit(chosen)
+    single = {i: fit([i]) for i in every}
+    chosen = [max(every, key=lambda i: single[i])]
+    while len(chosen) < COMBINED and fit(chosen) < DETERMINES:
+        chosen.append(max((i for i in every if i not in chosen), key=lambda i: fit([*chosen, i])))
+    together, alone = fit(chosen), single[chosen[0]]
     if together < DETERMINES or len(chosen) < 2 or (1 - together) > TENFOLD * (1 - alone):
         return []
+    named = tuple(numbers[i] for i in chosen)
     return [
         Finding(
             "leakage.combination",
             "block",
-            f"{', '.join(chosen)} together reproduce the label on the holdout (least squares "
+            f"{', '.join(named)} together reproduce the label on the holdout (least squares "
             f"R² {together:.4f}; the best of them alone {alone:.3f}); is the label computed "
             "from them, or measured with them? Remove them or move them to exclude",
-            tuple(chosen),
+            named,
             {"together": together, "alone": alone},
         )
     ]

@@ -9,7 +9,7 @@ from gonogo.data.split import Split
 from gonogo.evaluation.bootstrap import Resampler
 from gonogo.evaluation.compare import Scores, Stack, score_all
 from gonogo.evaluation.outer import Outcome, curve_drawn, curve_point
-from gonogo.metrics import Array, Metric
+from gonogo.metrics import Array, Metric, number
 
 # The recent windows worth training on: the learning curve's points of half and a quarter of
 # the training rows (its tenth is too few to suggest training on).
@@ -45,7 +45,8 @@ def worse_than_constant(
                 "baseline.worse_than_constant",
                 "warn",
                 f"the heuristic {cand.name!r} does worse than always predicting the constant: "
-                f"{m.name} {value:.4g} vs {constant:.4g} ({gain.percent(bracketed=True)}){why}; "
+                f"{m.name} {number(value)} vs {number(constant)} "
+                f"({gain.percent(bracketed=True)}){why}; "
                 "if it is in use today, replacing it with the constant is already an improvement",
                 (),
                 {"candidate": cand.name, "relative": gain.value, "ci": list(gain.ci)},
@@ -83,7 +84,8 @@ def past_misleads(
             "warn",
             f"trained on only its most recent {best:.0%} of training rows ({used:,.0f} of "
             f"{every:,.0f}), {outcome.best('model')} scores {metric.name} "
-            f"{scores.point[str(best)].value:.4g} against {scores.point['1.0'].value:.4g} with "
+            f"{number(scores.point[str(best)].value)} against "
+            f"{number(scores.point['1.0'].value)} with "
             f"all of them ({gain.percent(bracketed=True)}), on the latest period's test rows: "
             "the older rows mislead the model; keep only recent rows (a filtered file, or "
             "data.sql with a WHERE on the time) and run again",

@@ -6,6 +6,7 @@ scale-free, so one threshold (0.99, "nearly determines") fits every problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -73,20 +74,25 @@ def determination(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, An
 
 def least_squares(
     ds: Dataset, columns: list[str], train: Index, test: Index, seed: int
-) -> np.ndarray[Any, Any]:
-    """Holdout predictions of least squares on number `columns` (a missing value as the
-    training mean): a label computed from a few columns (their sum, their mean) comes back
-    exactly, where a tree on each alone only comes near."""
-    fit = ds.frame.iloc[capped(train, seed)][columns].astype("float64")
+) -> Callable[[list[int]], np.ndarray[Any, Any]]:
+    """Holdout predictions of least squares on some of the number `columns` (given by their
+    positions; a missing value as the training mean): a label computed from a few columns
+    (their sum, their mean) comes back exactly, where a tree on each alone only comes near.
+    The rows are drawn and the matrices made once, for the many subsets a search tries."""
+    rows = capped(train, seed)
+    fit = ds.frame[columns].iloc[rows].astype("float64")
     means = fit.mean().fillna(0.0)
+    known = fit.fillna(means).to_numpy()
+    held = ds.frame[columns].iloc[test].astype("float64").fillna(means).to_numpy()
+    y = ds.y[rows]
 
-    def design(frame: pd.DataFrame) -> np.ndarray[Any, Any]:
-        values = frame.astype("float64").fillna(means).to_numpy()
-        return np.column_stack([np.ones(len(values)), values])
+    def predict(picked: list[int]) -> np.ndarray[Any, Any]:
+        design = np.column_stack([np.ones(len(known)), known[:, picked]])
+        coef = np.linalg.lstsq(design, y, rcond=None)[0]
+        pred: np.ndarray[Any, Any] = np.column_stack([np.ones(len(held)), held[:, picked]]) @ coef
+        return pred
 
-    coef = np.linalg.lstsq(design(fit), ds.y[capped(train, seed)], rcond=None)[0]
-    pred: np.ndarray[Any, Any] = design(ds.frame.iloc[test][columns]) @ coef
-    return pred
+    return predict
 
 
 def quick_model(

@@ -15,6 +15,7 @@ from gonogo.checks.probe import paired
 from gonogo.data.dataset import Dataset
 from gonogo.data.dates import shown
 from gonogo.data.split import Split, outer_count, split_like
+from gonogo.metrics import number
 from gonogo.problem import Problem
 
 OPTIMISM = 0.10
@@ -48,8 +49,8 @@ def optimism(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
             "info" if timed else "warn",
             f"trained on a random sample instead of the past, a quick gradient boosting probe "
             f"scores {gain:.0%} "
-            f"better (95% CI {lo:.0%} to {hi:.0%}; {metric.name} {values['random']:.4g} vs "
-            f"{values['time']:.4g}): {using}",
+            f"better (95% CI {lo:.0%} to {hi:.0%}; {metric.name} {number(values['random'])} vs "
+            f"{number(values['time'])}): {using}",
             (ds.time,),
             {"random": values["random"], "time": values["time"], "relative": gain, "ci": [lo, hi]},
         )

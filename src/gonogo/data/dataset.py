@@ -7,6 +7,7 @@ label is not numeric" are found; every such error names the spec field and the c
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -337,16 +338,17 @@ def _echoes(
 ) -> dict[str, str]:
     """The derived calendar columns that a feature column of the table already holds (the
     births table's own wday, month and year), and that column; those the spec names (a
-    slice, a baseline's group) are kept."""
+    slice, a baseline's group or expression) are kept."""
     derived = {c for d in made for c in d.columns}
     features = list(dict.fromkeys(c for cols in groups.values() for c in cols))
     named = set(problem.slices or []) | {c for b in problem.baselines for c in b.group_by or []}
+    said = " ".join(b.expression for b in problem.baselines if b.expression is not None)
     calendar = [
         c
         for d in made
         if d.kind == "calendar"
         for c in d.columns
-        if c in features and c not in named
+        if c in features and c not in named and not re.search(rf"\b{re.escape(c)}\b", said)
     ]
     own = [c for c in features if c not in derived]
     return echoes(frame[calendar], frame[own]) if calendar and own else {}
@@ -377,8 +379,8 @@ def _derived_parts(
             "has no columns on these dates (a cyclic part needs two of its cycles, yearly "
             "dates have none); test another group"
         )
-        if d.columns and all(c in held for c in d.columns):
-            same = ", ".join(f"{c} is {held[c]}" for c in d.columns)
+        if any(c in held for c in d.columns):
+            same = ", ".join(f"{c} is {held[c]}" for c in d.columns if c in held)
             why = f"adds no column the table does not hold ({same}); test a group of those"
         raise SpecError(
             f"{problem.source}: hypotheses[{i}].group", f"the {d.kind} of {d.source} {why}"

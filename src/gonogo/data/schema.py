@@ -9,7 +9,7 @@ blocks a column that starts missing; a prediction reads a missing value in any c
 
 from __future__ import annotations
 
-import re
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gonogo.errors import DataError
+from gonogo.problem import lag_of
 
 Kind = Literal["number", "boolean", "text", "datetime", "duration"]
 Unseen = Literal["missing", "refuse"]
@@ -75,9 +76,6 @@ def _field(name: str, values: pd.Series, unseen: Unseen, dated: bool) -> Field:
     if len(seen) > MAX_CATEGORIES:  # too many to list: nothing to refuse against
         return Field(name, kind, optional)
     return Field(name, kind, optional, tuple(sorted(str(v) for v in seen)), unseen=unseen)
-
-
-_LAG = re.compile(r"^(.+)_lag_(\d+)$")  # as the spec's lags are named (problem.lag_name)
 
 
 @dataclass(frozen=True)
@@ -165,16 +163,26 @@ class InputSchema:
                     f"{_shown(known.to_pylist())}",
                 )
 
+    def require(self, given: list[str], place: str) -> None:
+        """A DataError naming the first column the schema reads that `given` lacks: a lag
+        says it is one, and the column of `given` most like it is named (misspelt, it would
+        otherwise go unread without a word)."""
+        missing = [n for n in self.names if n not in given]
+        if not missing:
+            return
+        lag = lag_of(missing[0])
+        what = f" (a lag: {lag[0]} {lag[1]} steps before, which the rows carry)" if lag else ""
+        strays = [n for n in given if n not in self.names]
+        near = difflib.get_close_matches(missing[0], strays, n=1)
+        hint = f" (the rows have {near[0]!r}: misspelt?)" if near else ""
+        raise DataError(
+            place, f"column {missing[0]!r}{what} is missing; expected columns {self.names}{hint}"
+        )
+
     def conform(self, frame: pd.DataFrame, place: str) -> pd.DataFrame:
         """The schema's columns of `frame`, in their trained types; raises DataError naming
         the first missing column or a value of the wrong type."""
-        missing = [n for n in self.names if n not in frame.columns]
-        if missing:
-            lag = _LAG.match(missing[0])
-            what = f" (a lag: {lag[1]} {lag[2]} steps before, which the rows carry)" if lag else ""
-            raise DataError(
-                place, f"column {missing[0]!r}{what} is missing; expected columns {self.names}"
-            )
+        self.require([str(c) for c in frame.columns], place)
         return pd.DataFrame(
             {f.name: f.conform(frame[f.name], place) for f in self.fields}, index=frame.index
         )

@@ -23,7 +23,7 @@ from gonogo.errors import DataError
 from gonogo.evaluation.bootstrap import Resampler
 from gonogo.evaluation.compare import Estimate, Scores, Stack, score_all
 from gonogo.evaluation.slices import slice_rows
-from gonogo.metrics import DEFAULT_METRIC, METRICS, Array, Metric
+from gonogo.metrics import DEFAULT_METRIC, METRICS, Array, Metric, number
 from gonogo.problem import Problem
 
 MIN_ROWS = 30  # rows a comparison (with production, or on a slice) needs before a loss counts
@@ -81,7 +81,7 @@ def _slices(
             if s.n >= MIN_ROWS and loss > problem.gate.slice_tolerance:
                 out.append(
                     f"on {column} = {s.value} (n={s.n}) it is {loss:.0%} worse "
-                    f"({metric.name} {s.model.value:.4g} against {s.baseline.value:.4g})"
+                    f"({metric.name} {number(s.model.value)} against {number(s.baseline.value)})"
                 )
     return out
 

@@ -273,11 +273,13 @@ class Tracker:
 
     def columns(self, v: Version) -> frozenset[str]:
         """The columns of the data that trained a version (none known for a run that logged
-        no statistics)."""
-        try:
-            stats = self.run_json(v.run_id, "statistics.json")
-        except InputError:
+        no statistics). Any other failure is raised: a server following an alias keeps the
+        version it has and tries again, rather than serving one that refuses them."""
+        with self.errors():
+            logged = {a.path for a in self.client.list_artifacts(v.run_id)}
+        if "statistics.json" not in logged:
             return frozenset()
+        stats = self.run_json(v.run_id, "statistics.json")
         return frozenset(str(c["name"]) for c in stats["columns"])
 
     def reference(self, v: Version) -> tuple[Statistics, set[str]]:

@@ -21,6 +21,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _plain(value: float) -> str:
+    """A table's value, whole from 1,000 on but ungrouped: a year or an id reads 2015."""
+    return number(value, grouped=False)
+
+
 def _gain(value: float) -> str:
     """A relative gain in percent, signed; a dash where the metric is undefined (a slice of
     one class has no AUC)."""
@@ -53,7 +58,7 @@ def render(r: Result) -> str:
         r=r,
         color=_COLORS[r.verdict.decision],
         terms=frame.terms(r),
-        worst=worst.to_html(index=False, float_format=number, border=0, classes="worst")
+        worst=worst.to_html(index=False, float_format=_plain, border=0, classes="worst")
         if worst is not None
         else "",
         plots={

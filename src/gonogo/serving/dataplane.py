@@ -136,7 +136,7 @@ class DataPlane:
         for t in tensors:
             if t.name in by or t.name in ignored:
                 raise RequestError(f"input {t.name!r}", "is given twice")
-            if t.name in rt.ignores:  # another version's input: a rollback breaks no client
+            if t.name not in fields and rt.ignored(t.name):  # a rollback breaks no client
                 ignored.add(t.name)
                 continue
             if t.name not in fields:

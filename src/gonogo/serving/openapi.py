@@ -17,7 +17,7 @@ def _column(f: Field, dates: set[str]) -> dict[str, Any]:
     if f.categories is not None:
         kind["examples"] = list(f.categories[:5])
     if f.name in dates:  # a calendar or trend has nothing to read in a missing date
-        return kind | {"description": "a date; the calendar and trend read it: never null"}
+        return kind | {"description": "a date the model derives from: never null"}
     # A null is read as a missing value in any other column, as batch prediction reads one
     # (and as an unseen category is, by default); where training held none, the client is
     # told so.
@@ -79,7 +79,11 @@ def _schemas(plane: DataPlane) -> dict[str, Any]:
         "type": "object",
         "required": ["name", "datatype", "shape", "data"],
         "properties": {
-            "name": {"enum": [f.name for f in fields]},
+            "name": {
+                "enum": [f.name for f in fields] + sorted(plane.runtime.ignores),
+                "description": "an input of the version, or a column of its training data "
+                "(or a lag of one) that it ignores, as another version's input",
+            },
             "datatype": {"enum": list(DATATYPES)},
             "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "data": {"type": "array"},

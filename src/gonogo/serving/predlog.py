@@ -45,7 +45,7 @@ def _as_read(f: Field, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     try:
         read = f.conform(values.to_pandas(), "prediction log")
         return pa.chunked_array([pa.array(read, from_pandas=True).cast(kind)])
-    except (DataError, pa.ArrowException):
+    except (DataError, pa.ArrowException, ValueError, TypeError):
         return None
 
 
@@ -97,6 +97,8 @@ def _each(values: list[Any], sizes: list[int]) -> list[Any]:
 
 
 def _one_by_one(f: Field, served: list[_Served]) -> pa.ChunkedArray:
+    """Column `f` of each request converted alone: a request's values that do not convert
+    are kept as missing ones, said in the server's log; the others' as they were read."""
     kind, chunks = _LOGGED.get(f.kind, pa.string()), []
     for s in served:
         read = _as_read(f, pa.chunked_array([s.rows.column(f.name)]))
@@ -153,7 +155,7 @@ class PredictionLog:
             runs = [list(run) for _, run in itertools.groupby(served, lambda s: s.kind)]
             tables = [_table(run) for run in runs]
             return self._write(pa.concat_tables(tables, promote_options="permissive"))
-        except (OSError, pa.ArrowException) as err:
+        except Exception as err:  # converted here, not per request: still no request's failure
             rows = sum(s.rows.num_rows for s in served)
             log.error("prediction log: %d rows not written to %s: %s", rows, self.folder, err)
             return None

@@ -8,7 +8,6 @@ the limit. A 500 means a bug of ours, never a client's mistake.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import math
 import time
@@ -27,7 +26,7 @@ from starlette.routing import Route
 
 from gonogo.data.schema import Field, InputSchema, Kind
 from gonogo.data.sources import first_line
-from gonogo.errors import InputError, RequestError
+from gonogo.errors import DataError, InputError, RequestError
 from gonogo.serving import codec
 from gonogo.serving.dataplane import DataPlane, NotServedError, UnauthorizedError
 from gonogo.serving.metrics import Metrics
@@ -52,11 +51,11 @@ async def _body(request: Request) -> bytes:
 def _frame(body: bytes, content_type: str, schema: InputSchema) -> pa.RecordBatch:
     """The rows of an `/invocations` body, in MLflow's JSON or as CSV (`text/csv`)."""
     if content_type.split(";", maxsplit=1)[0].strip().lower() == "text/csv":
-        return _csv(body, schema.names)
+        return _csv(body, schema)
     return _records(codec.loads(body), schema)
 
 
-def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
+def _csv(body: bytes, schema: InputSchema) -> pa.RecordBatch:
     """CSV with a header row, as MLflow reads it; every value read as text, as JSON's dates
     are, then typed by the schema like any other request."""
     import pyarrow.csv as pacsv
@@ -71,7 +70,8 @@ def _csv(body: bytes, reads: list[str]) -> pa.RecordBatch:
         table = pacsv.read_csv(pa.BufferReader(body), convert_options=text)
     except (pa.ArrowException, ValueError) as err:
         raise RequestError("body", f"expected CSV with a header row: {first_line(err)}") from None
-    return pa.record_batch({n: table[n].combine_chunks() for n in names if n in reads})
+    _present(schema, names)
+    return pa.record_batch({n: table[n].combine_chunks() for n in names if n in schema.names})
 
 
 _FRAMES = "expected dataframe_split, dataframe_records, instances or inputs"
@@ -107,23 +107,17 @@ def _records(body: Any, schema: InputSchema) -> pa.RecordBatch:
     if not any(values.values()):
         raise RequestError(key, "has no rows")
     typed = {f.name: _typed(f, values[f.name]) for f in schema.fields if f.name in values}
-    _all_there(schema, list(values))
+    _present(schema, list(values))
     return pa.RecordBatch.from_pydict(typed)
 
 
-def _all_there(schema: InputSchema, given: list[str]) -> None:
-    """A RequestError naming the first column the model reads that the frame lacks, and the
-    frame's column most like it (a misspelt name is otherwise ignored, as MLflow ignores any
-    column the model does not read)."""
-    missing = [n for n in schema.names if n not in given]
-    if not missing:
-        return
-    strays = [n for n in given if n not in schema.names]
-    near = difflib.get_close_matches(missing[0], strays, n=1)
-    hint = f" (the request has {near[0]!r}: misspelt?)" if near else ""
-    raise RequestError(
-        f"column {missing[0]!r}", f"is missing; expected columns {schema.names}{hint}"
-    )
+def _present(schema: InputSchema, given: list[str]) -> None:
+    """Every column the model reads is in the frame (a misspelt one, which MLflow's way of
+    ignoring the columns it does not read would pass over, is named beside it)."""
+    try:
+        schema.require(given, "inputs")
+    except DataError as err:
+        raise RequestError(err.place, err.problem) from None
 
 
 def _typed(f: Field, column: list[Any]) -> pa.Array:

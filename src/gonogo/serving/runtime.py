@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.candidates.onnxgraph.feeds import feeds
+from gonogo.problem import lag_of
 
 if TYPE_CHECKING:
     from gonogo.pipeline.tracking import Tracker
@@ -38,6 +39,14 @@ class Runtime:
     ignores: frozenset[str] = frozenset()
     """Columns of the data that trained the version that it does not read: a request may
     send them (the inputs of the version it rolled back from, say), and they are ignored."""
+
+    def ignored(self, name: str) -> bool:
+        """Whether an input the version does not read is another version's: a column of the
+        data that trained it, or a lag of one (a model's `births_lag_1`, after a rollback to
+        a heuristic that reads `births_lag_7`)."""
+        lag = lag_of(name)
+        known = self.ignores | set(self.candidate.schema.names)
+        return name in self.ignores or (lag is not None and lag[0] in known)
 
     @cached_property
     def fast(self) -> Any:
