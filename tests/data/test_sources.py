@@ -149,3 +149,21 @@ def test_read_ahead_keeps_the_order_raises_the_readers_error_and_stops_with_the_
     with pytest.raises(ValueError, match="the consumer's own error"):
         consume()  # a consumer's error stops the producer as well
     assert not [t for t in threading.enumerate() if t.name == "gonogo-read-ahead"]
+
+
+def test_a_binary_file_named_csv_is_an_input_error_wherever_it_is_read(tmp_path: Path):
+    """Random bytes under a .csv name are sniffed as a single-byte encoding that then fails to
+    decode: `gonogo predict` and the pipeline's gate read files their own ways, and each
+    ended in a traceback."""
+    import numpy as np
+
+    from gonogo.data.statistics import file_schemas, scan
+
+    path = tmp_path / "garbage.csv"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    with pytest.raises(DataError, match=r"^--input: cannot read garbage.csv: "):
+        list(batches(path, "csv", "--input", 100))
+    with pytest.raises(DataError, match=r"^data: cannot read garbage.csv: "):
+        file_schemas([path], "data")
+    with pytest.raises(DataError, match=r"^data: cannot read"):
+        list(scan([path], "data"))

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 T = TypeVar("T")
+
+
+def unreadable() -> tuple[type[BaseException], ...]:
+    """What reading a file raises when it cannot be read: Arrow's errors, the system's, and a
+    text encoding that does not decode it (a binary file sniffed as cp1252)."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, OSError, UnicodeDecodeError)
+
+
 _READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
@@ -134,7 +144,6 @@ def batches(
     are consumed. A Parquet file is read a few row groups at a time, about a batch: asked for
     many, Arrow buffers all of them ahead (8M rows took 1.05 GB against 0.15 GB), and a
     dataset scanner reads ahead of a slow consumer too."""
-    import pyarrow as pa
 
     try:
         if form == "parquet":
@@ -152,7 +161,7 @@ def batches(
             yield from found.to_batches(
                 columns=_present(columns, found.schema), batch_size=batch_size
             )
-    except (pa.ArrowException, OSError) as err:
+    except unreadable() as err:
         raise DataError(place, f"cannot read {path.name}: {first_line(err)}") from None
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from gonogo.data.dialect import SNIFF, Given
 from gonogo.data.schema import MAX_CATEGORIES, Field, InputSchema, Kind
-from gonogo.data.sources import ahead, batches, file_format, first_line, form_of
+from gonogo.data.sources import ahead, batches, file_format, first_line, form_of, unreadable
 from gonogo.errors import DataError
 
 SAMPLE = 10_000  # values kept per numeric column for the distribution tests
@@ -255,11 +255,22 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 
 def file_schemas(paths: list[Path], place: str, given: Given = SNIFF) -> list[pa.Schema]:
-    """Each file's Arrow schema (text files in the dialect `given` or sniffed)."""
+    """Each file's Arrow schema (text files in the dialect `given` or sniffed); a DataError
+    names a file that cannot be read."""
     import pyarrow.dataset as pads
 
     form = form_of(paths, place)
-    return [pads.dataset(str(p), format=file_format(p, form, place, given)).schema for p in paths]
+    return [_schema_of(p, form, place, given, pads) for p in paths]
+
+
+def _schema_of(path: Path, form: str, place: str, given: Given, pads: Any) -> pa.Schema:
+    try:
+        schema: pa.Schema = pads.dataset(
+            str(path), format=file_format(path, form, place, given)
+        ).schema
+    except unreadable() as err:
+        raise DataError(place, f"cannot read {path.name}: {first_line(err)}") from None
+    return schema
 
 
 def shown(paths: list[Path]) -> list[str]:
@@ -302,7 +313,7 @@ def scan(
         schema = pa.unify_schemas(schemas, promote_options="permissive")
     except pa.ArrowTypeError:
         raise DataError(place, _disagreement(paths, schemas)) from None
-    except (pa.ArrowException, OSError) as err:
+    except unreadable() as err:
         raise DataError(place, f"cannot read: {first_line(err)}") from None
     for path in paths:
         for batch in batches(path, form, place, batch_size, given=given):
