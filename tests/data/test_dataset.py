@@ -127,6 +127,15 @@ def test_the_columns_a_run_reads_are_what_the_gate_watches(chicago_problem, chic
     }
     everything = chicago_problem.model_copy(update={"features": None})
     assert set(watched(everything, columns)) == set(columns) - {"rownames"}
+    # A lag the spec derives, named as a feature (by name or pattern): its source is read.
+    for named in (["ridership_lag_14"], ["ridership_lag_*"]):
+        lags = spec(
+            label={"column": "ridership", "task": "regression"},
+            data={"time": "date"},
+            derive={"history": {"column": "ridership", "periods": [14]}},
+            features={"past": named, "weather": ["temp"]},
+        )
+        assert set(watched(lags, columns)) == {"ridership", "date", "temp"}
 
 
 def _fixture(name: str) -> pd.DataFrame:

@@ -73,7 +73,7 @@ def test_the_model_in_production_predicts_every_row_as_its_candidate_does(
 def test_the_same_predictions_on_a_dask_cluster(chicago_story, later_years, tmp_path):
     from distributed import LocalCluster
 
-    runtime = load("chicago-ridership", chicago_story.root)
+    runtime = load("chicago-ridership", str(chicago_story.root))  # as the README's snippets
     local = predict(runtime, later_years / "*.parquet", tmp_path / "local", workers=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         on_dask = predict(

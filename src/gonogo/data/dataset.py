@@ -25,7 +25,15 @@ from gonogo.data.label import LabelCodec
 from gonogo.data.schema import InputSchema
 from gonogo.data.sources import read_table
 from gonogo.errors import DataError, SpecError
-from gonogo.problem import OTHERS, Problem, Task, date_columns, derivations, systems
+from gonogo.problem import (
+    OTHERS,
+    Problem,
+    Task,
+    date_columns,
+    derivations,
+    lagged,
+    systems,
+)
 
 # How row numbers are named: R's rownames, pandas' saved index and its reset, readr's and
 # Arrow's names for an unnamed first column.
@@ -241,8 +249,10 @@ def watched(problem: Problem, columns: list[str]) -> list[str]:
     """The raw columns among `columns` that a run of the problem reads: its features (all but
     the excluded and reserved ones when the spec lists none), the existing systems' columns,
     the label, time and entity, the sources of derived groups and the baselines' groupings;
-    not a row number unless the spec names it."""
-    groups = _feature_groups(problem, columns, (), {})
+    not a row number unless the spec names it. The spec's lags may be named as features:
+    they are no raw columns, their sources are."""
+    made = sorted(lagged(problem) - set(columns))
+    groups = _feature_groups(problem, [*columns, *made], (), {})
     used = {c for cols in groups.values() for c in cols}
     # The gate sees statistics, not the values in order: it goes by the name alone.
     used -= {c for c in used if _row_named(c)} - _named(problem)

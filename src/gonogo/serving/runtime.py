@@ -105,13 +105,14 @@ class Runtime:
         return self.candidate.predict(read).reshape(rows.num_rows, -1)
 
 
-def load(ref: str, root: Path) -> Runtime:
+def load(ref: str, root: Path | str) -> Runtime:
     """The version `ref` (NAME@ALIAS or NAME@VERSION; NAME alone means production) of the
-    registry in the store at `root`, or the team's tracking server when one is configured."""
+    registry in the store at `root` (a path, or its text, as a notebook writes it), or the
+    team's tracking server when one is configured."""
     from gonogo.pipeline.registry import parse, tracker
 
     name, at = parse(ref)
-    return resolve(tracker(name, root), at)
+    return resolve(tracker(name, Path(root)), at)
 
 
 def resolve(registry: Tracker, at: str) -> Runtime:
