@@ -99,6 +99,17 @@ def test_the_label_cannot_be_a_feature():
         bind(spec(features={"g": ["x", "y"]}), frame)
 
 
+def test_a_column_both_excluded_and_named_as_a_feature_is_refused(chicago_frame):
+    """It was used, with no word: which did the spec mean?"""
+    both = spec(
+        label={"column": "ridership", "task": "regression"},
+        exclude=["rownames", "temp"],
+        features={"weather": ["percip", "temp"], "lags": ["Austin"]},
+    )
+    with pytest.raises(SpecError, match=r"features.weather: lists 'temp', which exclude lists"):
+        bind(both, chicago_frame)
+
+
 def test_an_unknown_holiday_country_is_named(chicago_frame):
     problem = spec(
         label={"column": "ridership"}, derive={"calendar": {"from": "date", "country": "XX"}}

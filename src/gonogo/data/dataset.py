@@ -229,11 +229,18 @@ def _feature_groups(
     derived: tuple[Derivation, ...],
     lagged: dict[str, tuple[str, ...]],
 ) -> dict[str, tuple[str, ...]]:
-    reserved = frozenset(_roles(problem, columns)) | frozenset(systems(problem).values())
+    roles = _roles(problem, columns)
+    reserved = frozenset(roles) | frozenset(systems(problem).values())
     reserved |= {c for cols in lagged.values() for c in cols}
     if problem.features is not None:
         place = f"{problem.source}: features"
         groups = named.groups(problem.features, columns, reserved, place)
+        for group, cols in groups.items():
+            both = [c for c in cols if roles.get(c) == "excluded"]
+            if both:
+                raise SpecError(
+                    f"{place}.{group}", f"lists {both[0]!r}, which exclude lists too: keep one"
+                )
     else:
         groups = {"all": tuple(c for c in columns if c not in reserved)}
     groups |= {name: (col,) for name, col in systems(problem).items()}
