@@ -123,6 +123,14 @@ def test_an_out_folder_holding_other_files_is_refused(tmp_path: Path):
 def test_usage_errors_exit_2():
     assert _gonogo("run").returncode == 2
     assert _gonogo("frobnicate").returncode == 2
+    # An option given twice kept the last, and the first file was silently left out.
+    twice = _gonogo("pipeline", "run", "p.yaml", "--data", "a.csv", "--data=b.csv")
+    assert (twice.returncode, twice.stderr) == (
+        2,
+        "gonogo: --data: is given twice, and only the last would count; give it once\n",
+    )
+    kept = _gonogo("predict", "p@1", "--input", "a", "--output", "o", "--keep", "a", "--keep", "b")
+    assert "given twice" not in kept.stderr  # --keep is repeatable
 
 
 def test_init_writes_a_spec_that_loads(tmp_path: Path):

@@ -472,9 +472,32 @@ def _stop(signum: int, _frame: object) -> None:
     sys.exit(128 + signum)
 
 
+_REPEATABLE = frozenset({"--keep"})
+
+
+def _once(args: list[str]) -> None:
+    """An InputError naming an option given twice that takes one value: the command line
+    parser keeps the last, and the first (`--data a.csv --data b.csv`) would be ignored."""
+    seen: set[str] = set()
+    for arg in args:
+        if arg == "--":
+            return
+        name = arg.split("=", 1)[0]
+        if not name.startswith("--") or name in _REPEATABLE:
+            continue
+        if name in seen:
+            raise InputError(name, "is given twice, and only the last would count; give it once")
+        seen.add(name)
+
+
 def main() -> None:
     """Entry point of the `gonogo` command."""
     import signal
 
     signal.signal(signal.SIGTERM, _stop)  # `gonogo serve` replaces it with its own drain
+    try:
+        _once(sys.argv[1:])
+    except InputError as err:  # before the app runs: its own exit is not there yet
+        print(f"gonogo: {err}", file=sys.stderr)
+        sys.exit(2)
     app()
