@@ -120,7 +120,7 @@ def test_an_out_folder_holding_other_files_is_refused(tmp_path: Path):
     assert done.returncode == 2 and done.stderr.strip().endswith("is a file; name a new folder")
 
 
-def test_usage_errors_exit_2():
+def test_usage_errors_exit_2(tmp_path: Path):
     assert _gonogo("run").returncode == 2
     assert _gonogo("frobnicate").returncode == 2
     # An option given twice kept the last, and the first file was silently left out.
@@ -129,7 +129,9 @@ def test_usage_errors_exit_2():
         2,
         "gonogo: --data: is given twice, and only the last would count; give it once\n",
     )
-    kept = _gonogo("predict", "p@1", "--input", "a", "--output", "o", "--keep", "a", "--keep", "b")
+    store = str(tmp_path / "store")
+    kept = _gonogo("predict", "p@1", "--input", "a", "--output", "o", "--keep", "a", "--keep", "b",
+                   "--store", store)  # fmt: skip
     assert "given twice" not in kept.stderr  # --keep is repeatable
 
 
