@@ -19,7 +19,7 @@ from gonogo.problem import lag_name, parse_problem
 
 RARE = 0.10  # positives rarer than this are judged by average precision, not ROC AUC
 
-_TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds")
+_TIME_NAMES = ("date", "time", "timestamp", "datetime", "day", "ds", "quarter", "period")
 _YEAR_NAMES = ("year", "yr")
 # Words naming the units of a panel in a column of codes: numbers are read as units only when
 # named so, as a count can come once per time by chance.
@@ -39,6 +39,8 @@ def _time_column(frame: pd.DataFrame, label: str) -> str | None:
             continue
         if pd.api.types.is_numeric_dtype(frame[col]):  # lead_time: a duration, not a date
             continue
+        if dates.quarters(frame[col]):  # `1998 Q1`, which no date format reads
+            return str(col)
         parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
         if parsed.notna().mean() > 0.95:
             return str(col)

@@ -54,7 +54,7 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
             f"column {values.name!r} holds {held}, not dates; expected dates, years as whole "
             "numbers (1000 to 2999), or dates written as text (2001-01-31)",
         )
-    if fmt == QUARTER or (fmt is None and _quarters(values)):
+    if fmt == QUARTER or (fmt is None and quarters(values)):
         return _complete(_quarter_starts(values), values, place, f" (format {QUARTER!r})"), QUARTER
     given = None if fmt == MIXED else fmt
     fmt = given or infer(values, place)
@@ -151,7 +151,8 @@ def years(values: pd.Series) -> bool:
     )
 
 
-def _quarters(values: pd.Series) -> bool:
+def quarters(values: pd.Series) -> bool:
+    """Whether every value is a quarter as written (`1998 Q1`, `1998-Q1`)."""
     known = values.dropna().astype(str)
     return len(known) > 0 and bool(known.str.fullmatch(_QUARTER).all())
 
