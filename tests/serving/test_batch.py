@@ -165,7 +165,7 @@ def test_bad_input_names_the_file_and_column_and_leaves_nothing(hawks_story, tmp
     ("make", "message"),
     [
         (lambda d: (d / "out").mkdir() or (d / "out" / "x").write_text(""), "out: exists"),
-        (lambda d: (d / "in.parquet").write_bytes(b"not parquet"), "--input: cannot read"),
+        (lambda d: (d / "in.parquet").write_bytes(b"not parquet"), "--input: cannot read in.pa"),
         (lambda d: None, "--input: no file matches"),
     ],
 )

@@ -69,3 +69,17 @@ def test_a_json_body_and_its_binary_part_decode_together():
         frozenset({"prediction"}),
         "r-1",
     )
+
+
+def test_a_fraction_sent_as_whole_numbers_is_refused_not_cut():
+    """Arrow reads 70.1 into an INT32 as 70, without a word; 70.0 is whole."""
+    body = {"inputs": [{"name": "age", "datatype": "INT32", "shape": [2], "data": [70.0, 70.1]}]}
+    with pytest.raises(
+        RequestError, match=r"^input 'age': expected INT32 values, whole; found 70.1"
+    ):
+        codec.decode(codec.json.dumps(body).encode(), None)
+    body["inputs"][0]["data"] = [70.0, 71]
+    assert codec.decode(codec.json.dumps(body).encode(), None).inputs[0].values.to_pylist() == [
+        70,
+        71,
+    ]

@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from gonogo.data.dialect import predicting
-from gonogo.data.sources import batches, files, first_line, form_of
+from gonogo.data.sources import batches, files, first_line, form_of, unreadable
 from gonogo.errors import DataError, InputError
 from gonogo.serving.runtime import Runtime
 
@@ -85,12 +85,7 @@ def plan(paths: Sequence[Path], form: str, workers: int) -> list[Piece]:
     (whole row groups) so every worker has one."""
     if form != "parquet":
         return [Piece(p, form) for p in paths]
-    import pyarrow.parquet as pq
-
-    try:
-        metas = [(p, pq.ParquetFile(p).metadata) for p in paths]
-    except (pa.ArrowException, OSError) as err:
-        raise DataError("--input", f"cannot read: {first_line(err)}") from None
+    metas = [(p, _metadata(p)) for p in paths]
     share = max(1, math.ceil(sum(m.num_rows for _, m in metas) / workers))
     pieces: list[Piece] = []
     for path, meta in metas:
@@ -117,6 +112,16 @@ def processes(pieces: Sequence[Piece], workers: int, batch_size: int) -> int:
 
 
 Unseen = dict[str, tuple[int, str]]  # column: values of levels training never held, the first
+
+
+def _metadata(path: Path) -> Any:
+    """A Parquet file's metadata; a DataError naming the file when it is no Parquet file."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata
+    except unreadable() as err:
+        raise DataError("--input", f"cannot read {path.name}: {first_line(err)}") from None
 
 
 def _counted(read: Iterable[pa.RecordBatch], predictor: Predictor, unseen: Unseen) -> Any:

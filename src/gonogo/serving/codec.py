@@ -122,6 +122,10 @@ def _from_json(name: str, datatype: str, data: Any, shape: tuple[int, ...]) -> p
     ]
     if wrong:
         raise RequestError(place, f"expected {datatype} values; found {wrong[0]!r}")
+    if datatype.startswith(("INT", "UINT")):  # Arrow would cut 70.1 to 70 without a word
+        cut = next((v for v in values if type(v) is float and not v.is_integer()), None)
+        if cut is not None:
+            raise RequestError(place, f"expected {datatype} values, whole; found {cut!r}")
     # null, an extension of the protocol's JSON, is a missing value.
     kind = pa.string() if datatype == "BYTES" else ARROW[datatype]
     try:
