@@ -187,3 +187,17 @@ def test_two_sparse_columns_that_agree_by_their_zeros_are_no_chosen_value():
 )
 def test_an_identifiers_name_is_told_from_a_counts(name, named):
     assert leakage._id_named(name) is named
+
+
+def test_a_panels_unit_is_known_at_prediction_time_however_strong():
+    """ggplot2::txhousing by city and month, with the month of the year: the city alone
+    explains most of a city's sales, and the warning asked whether the city is known when
+    the prediction is made. A unit always is."""
+    from tests.fixtures.make_fixtures import HERE
+
+    frame = pd.read_parquet(HERE / "txhousing.parquet")[["city", "date", "month", "sales"]]
+    problem, ds, split = bound(
+        frame, label={"column": "sales", "task": "regression"}, data={"time": "date"}
+    )
+    assert leakage._units(ds) == {"city"}
+    assert not leakage.single_feature_leak(problem, ds, split)

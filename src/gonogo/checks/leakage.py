@@ -98,8 +98,8 @@ def single_feature_leak(problem: Problem, ds: Dataset, split: Split) -> list[Fin
             )
         ]
     # An existing system's output is declared known when the prediction is made: strong, as
-    # it should be, and still blocked above if it reproduces the label.
-    known = derived | {b.column for b in problem.baselines if b.column is not None}
+    # it should be, and still blocked above if it reproduces the label; so is a panel's unit.
+    known = derived | {b.column for b in problem.baselines if b.column is not None} | _units(ds)
     skills = {c: _skill(ds, y, p) for c, p in preds.items() if c not in known}
     return _dominant(problem, ds, split, skills, preds)
 
@@ -143,6 +143,18 @@ def combination_leak(problem: Problem, ds: Dataset, split: Split) -> list[Findin
             {"together": together, "alone": alone},
         )
     ]
+
+
+def _units(ds: Dataset) -> set[str]:
+    """The category columns that name a panel's units: one row per unit and time (eight
+    states by quarter). A unit is known whenever its prediction is made, however strong."""
+    if ds.time is None or not ds.frame[ds.time].duplicated().any():  # one series: no units
+        return set()
+    return {
+        c
+        for c in ds.features
+        if ds.is_categorical(c) and not ds.frame[[ds.time, c]].duplicated().any()
+    }
 
 
 def _dominant(
