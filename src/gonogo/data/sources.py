@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 T = TypeVar("T")
+_READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
 def unreadable() -> tuple[type[BaseException], ...]:
@@ -27,9 +28,6 @@ def unreadable() -> tuple[type[BaseException], ...]:
     import pyarrow as pa
 
     return (pa.ArrowException, OSError, UnicodeDecodeError)
-
-
-_READERS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv"}
 
 
 def read_table(path: Path, place: str, given: Given = SNIFF) -> pd.DataFrame:

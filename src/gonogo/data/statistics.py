@@ -257,13 +257,13 @@ def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 def file_schemas(paths: list[Path], place: str, given: Given = SNIFF) -> list[pa.Schema]:
     """Each file's Arrow schema (text files in the dialect `given` or sniffed); a DataError
     names a file that cannot be read."""
+    form = form_of(paths, place)
+    return [_schema_of(p, form, place, given) for p in paths]
+
+
+def _schema_of(path: Path, form: str, place: str, given: Given) -> pa.Schema:
     import pyarrow.dataset as pads
 
-    form = form_of(paths, place)
-    return [_schema_of(p, form, place, given, pads) for p in paths]
-
-
-def _schema_of(path: Path, form: str, place: str, given: Given, pads: Any) -> pa.Schema:
     try:
         schema: pa.Schema = pads.dataset(
             str(path), format=file_format(path, form, place, given)
