@@ -31,8 +31,9 @@ def test_an_ordinary_span_passes(churn_frame):
     train, span = _random_span(churn_frame)
     found = data_gate(_schema(train), _stats(train), _stats(span))
     assert passes(found), [f.message for f in found]
-    # Only the smaller row count is mentioned.
+    # Only the smaller row count is mentioned, and how the expected count was reckoned.
     assert [f.check for f in found] == ["data.row_count"]
+    assert "training's rows a file times the new files" in found[0].message
 
 
 def test_a_real_shift_in_the_last_accounts_is_found(churn_frame):

@@ -145,7 +145,9 @@ def _rows(expected: float, current: Statistics, limits: GateSpec) -> list[Findin
         Finding(
             "data.row_count",
             "warn",
-            f"{current.rows:,} rows against {expected:,.0f} expected from training ({ratio:.2g}×)",
+            f"{current.rows:,} new rows against about {expected:,.0f}, training's rows a file "
+            f"times the new files ({ratio:.2g}×); spans of other lengths differ by design "
+            "(gate.rows_ratio)",
             evidence={"rows": current.rows, "expected": expected},
         )
     ]
