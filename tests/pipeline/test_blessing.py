@@ -59,6 +59,24 @@ def test_a_model_without_the_calendar_is_not_blessed(chicago_problem, spans):
     assert len(slices) >= 1 and all("worse (mae" in r for r in slices)
 
 
+def test_a_production_the_heuristic_beats_is_said_whatever_the_new_model(
+    chicago_problem, chicago_frame, chicago_result, spans
+):
+    """A model trained on 2001-2002 alone, in production in 2016: ridership moved away from
+    what it learned, and two weeks ago beats it. The gate that judges a newer model says so,
+    and what to do, where it only gave the newer one's gains."""
+    fresh, good, heuristic, worse = spans
+    early = chicago_frame[pd.to_datetime(chicago_frame["date"]) < pd.Timestamp("2003-01-01")]
+    config = next(c.config for c in chicago_result.candidates if c.name == "gbm")
+    old = train(chicago_problem, "gbm", config, ds=bind(chicago_problem, early))
+    stale = bless(chicago_problem, good, heuristic, fresh, production=old)
+    assert stale.behind is not None and stale.behind.startswith(
+        "production does worse than the heuristic two-weeks-ago on these rows (-"
+    )
+    assert "`gonogo models promote` a heuristic's version, or roll back" in stale.behind
+    assert bless(chicago_problem, worse, heuristic, fresh, production=good).behind is None
+
+
 def test_slices_on_derived_columns_are_judged(chicago_problem, spans):
     """The spec slices on day_of_week, which only the calendar derives: the model in
     production derives it, so the model without the calendar is judged on each weekday."""

@@ -32,7 +32,9 @@ MIN_ROWS = 30  # rows a comparison (with production, or on a slice) needs before
 @dataclass(frozen=True)
 class Blessing:
     """The gate's decision, its reasons, the paired gains behind them, and how many of the
-    `rows` production was judged on (`judged`), of which it had been trained on (`seen`)."""
+    `rows` production was judged on (`judged`), of which it had been trained on (`seen`);
+    `behind` says so when production itself does worse than the heuristic on them, whatever
+    the new model's fate: a model the world moved away from."""
 
     blessed: bool
     reasons: tuple[str, ...]
@@ -40,6 +42,7 @@ class Blessing:
     rows: int = 0
     judged: int = 0
     seen: int = 0
+    behind: str | None = None
 
 
 def _against_heuristic(gain: Estimate, name: str, problem: Problem) -> str | None:
@@ -122,6 +125,7 @@ def bless(
     gains = {"heuristic": scores.gain("new", "heuristic")}
     failed = [_against_heuristic(gains["heuristic"], heuristic.name, problem)]
     judged, old, on, seen = [new, heuristic], preds["heuristic"], np.arange(len(y)), 0
+    behind = None
     if production is not None:
         on = np.flatnonzero(fresh) if fresh is not None and fresh.sum() >= MIN_ROWS else on
         seen = 0 if fresh is None else int(len(on) - fresh[on].sum())
@@ -130,11 +134,29 @@ def bless(
         versus = _scores(problem, metric, y[on], {"new": preds["new"][on], "production": old})
         gains["production"] = versus.gain("new", "production")
         failed.append(_against_production(gains["production"], problem))
+        behind = _behind(problem, metric, y[on], old, preds["heuristic"][on], heuristic.name)
     reasons = [r for r in failed if r is not None]
     sliced = _with_slices(frame.iloc[on].reset_index(drop=True), problem.slices, judged)
     resampler = _resampler(problem, len(on))
     reasons += _slices(problem, sliced, y[on], (preds["new"][on], old), metric, resampler)
-    return Blessing(not reasons, tuple(reasons), gains, len(y), len(on), seen)
+    return Blessing(not reasons, tuple(reasons), gains, len(y), len(on), seen, behind)
+
+
+def _behind(
+    problem: Problem, metric: Metric, y: Array, production: Array, heuristic: Array, name: str
+) -> str | None:
+    """Production against the heuristic on the same rows: said when it loses with an interval
+    below zero."""
+    scores = _scores(problem, metric, y, {"production": production, "heuristic": heuristic})
+    gain = scores.gain("production", "heuristic")
+    if gain.ci[1] >= 0:
+        return None
+    values = (scores.point["production"].value, scores.point["heuristic"].value)
+    return (
+        f"production does worse than the heuristic {name} on these rows ({gain.percent()}; "
+        f"{metric.name} {number(values[0])} against {number(values[1])}): the world moved "
+        "away from it; `gonogo models promote` a heuristic's version, or roll back"
+    )
 
 
 def _resampler(problem: Problem, n: int) -> Resampler:

@@ -199,6 +199,13 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
         blessing = steps.evaluate(ctx.problem, trained, current, seen)
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
         outcome.reasons += _seen(blessing)
+        if blessing.behind is not None:
+            said = blessing.behind.replace(
+                "production", f"production (version {production.number})", 1
+            )
+            outcome.findings.append(
+                {"check": "model.production_behind", "severity": "warn", "message": said}
+            )
         ctx.log.documents["gate.json"] = {"blessed": blessing.blessed} | outcome.decision()
         roles += ["model"] if blessing.blessed else []
     else:
