@@ -71,7 +71,7 @@ def test_a_production_the_heuristic_beats_is_said_whatever_the_new_model(
     old = train(chicago_problem, "gbm", config, ds=bind(chicago_problem, early))
     stale = bless(chicago_problem, good, heuristic, fresh, production=old)
     assert stale.behind is not None and stale.behind.startswith(
-        "production does worse than the heuristic two-weeks-ago on these rows (-"
+        "does worse than the heuristic two-weeks-ago on these rows (-"
     )
     assert "`gonogo models promote` a heuristic's version, or roll back" in stale.behind
     assert bless(chicago_problem, worse, heuristic, fresh, production=good).behind is None

@@ -33,8 +33,8 @@ MIN_ROWS = 30  # rows a comparison (with production, or on a slice) needs before
 class Blessing:
     """The gate's decision, its reasons, the paired gains behind them, and how many of the
     `rows` production was judged on (`judged`), of which it had been trained on (`seen`);
-    `behind` says so when production itself does worse than the heuristic on them, whatever
-    the new model's fate: a model the world moved away from."""
+    `behind` says how production itself does worse than the heuristic on them, whatever the
+    new model's fate: a model the world moved away from."""
 
     blessed: bool
     reasons: tuple[str, ...]
@@ -145,15 +145,15 @@ def bless(
 def _behind(
     problem: Problem, metric: Metric, y: Array, production: Array, heuristic: Array, name: str
 ) -> str | None:
-    """Production against the heuristic on the same rows: said when it loses with an interval
-    below zero."""
+    """How production does worse than the heuristic on the same rows, when it loses with an
+    interval below zero; the subject is the caller's, who knows the version."""
     scores = _scores(problem, metric, y, {"production": production, "heuristic": heuristic})
     gain = scores.gain("production", "heuristic")
     if gain.ci[1] >= 0:
         return None
     values = (scores.point["production"].value, scores.point["heuristic"].value)
     return (
-        f"production does worse than the heuristic {name} on these rows ({gain.percent()}; "
+        f"does worse than the heuristic {name} on these rows ({gain.percent()}; "
         f"{metric.name} {number(values[0])} against {number(values[1])}): the world moved "
         "away from it; `gonogo models promote` a heuristic's version, or roll back"
     )

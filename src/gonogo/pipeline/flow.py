@@ -200,9 +200,7 @@ def _register(ctx: _Context, trained: steps.Trained, serving: Serving) -> Outcom
         outcome.reasons, outcome.gains = list(blessing.reasons), _estimates(blessing)
         outcome.reasons += _seen(blessing)
         if blessing.behind is not None:
-            said = blessing.behind.replace(
-                "production", f"production (version {production.number})", 1
-            )
+            said = f"production (version {production.number}) {blessing.behind}"
             outcome.findings.append(
                 {"check": "model.production_behind", "severity": "warn", "message": said}
             )
