@@ -413,15 +413,15 @@ def test_a_taken_port_is_one_line_and_exit_2(hawks_story, hawks_server):
 def test_the_server_follows_the_alias_without_dropping_a_request(chicago_story, new_rows, tmp_path):
     root = tmp_path / "store"
     shutil.copytree(chicago_story.root, root)  # the registry's own; artifacts are shared
-    proc, url = _serve("chicago-ridership", root, "--poll", "0.2")
     rows = new_rows.head(3).assign(date=new_rows["date"].head(3).astype(str))
     body = {"dataframe_records": rows.to_dict("records")}
     # Half the clients send their inputs over v2, and a column of the data neither version
     # reads (as a client of a version that read it would): ignored, not refused.
-    inputs = httpx.get(f"http://{url}/v2/models/chicago-ridership").json()["inputs"]
-    inputs.append({"name": "Quincy_Wells", "datatype": "FP64"})
     assert "Quincy_Wells" not in {*_inputs_of(chicago_story, 1), *_inputs_of(chicago_story, 2)}
     rows = rows.assign(Quincy_Wells=[1.5, 2.5, 3.5])
+    proc, url = _serve("chicago-ridership", root, "--poll", "0.2")
+    inputs = httpx.get(f"http://{url}/v2/models/chicago-ridership").json()["inputs"]
+    inputs.append({"name": "Quincy_Wells", "datatype": "FP64"})
     tensors = {"inputs": [i | {"shape": [3], "data": rows[i["name"]].tolist()} for i in inputs]}
     seen: dict[int, list[tuple[int, str, list[float]]]] = {i: [] for i in range(4)}
     stop = threading.Event()
