@@ -539,4 +539,4 @@ def test_the_prediction_log_holds_what_was_served_once_the_server_stops(
     assert set(log["version"]) == {1} and set(log["model"]) == {"hawks"}
     served = first.json()["outputs"][0]["data"] + [p["CH"] for p in second.json()["predictions"]]
     np.testing.assert_allclose(log["output:CH"], served, rtol=0, atol=0)
-    assert {"Wing", "Tail", "Age"} <= set(log.columns)
+    assert {"input:Wing", "input:Tail", "input:Age"} <= set(log.columns)

@@ -1,14 +1,17 @@
 """The prediction log: what was served, as Parquet files in the store, the input of monitoring.
 
 Each row is one predicted row: the request's id, when, the model and version, the inputs the
-model read, and the outputs (named `output:<name>`, apart from the inputs). Rows are buffered
-and written as one file when the buffer holds `flush_rows` rows, when it is older than
-`flush_seconds` at the next request, and at shutdown. A file is written whole, under a temporary
-name first. At most `max_files` are kept; the oldest go first, so the log is bounded.
+model read (named `input:<name>`) and the outputs (`output:<name>`): prefixed, so an input
+named `time` or `model` leaves the log's own columns alone. Rows are buffered and written as one
+file when the buffer holds `flush_rows` rows, when it is older than `flush_seconds` at the next
+request, and at shutdown. A file is written whole, under a temporary name first. At most
+`max_files` are kept; the oldest go first, so the log is bounded.
 
-A request only appends its batches to the buffer: they are converted into the log's columns at
-the flush, a run of requests with the same columns at once. Built per request, the log's table
-cost a single-row request about a sixth of its time in the server.
+A request only appends its batches to the buffer: they are converted into the log's columns
+when the log is written, a run of requests with the same columns at once, by a writer thread
+rather than by the request that fills the buffer. Built per request, the log's table cost a
+single-row request about a sixth of its time in the server; written by the request that filled
+the buffer, 10,000 rows cost it about 180 ms.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import itertools
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +81,7 @@ def _table(served: list[_Served]) -> pa.Table:
     inputs = {}
     for f in (f for f in first.fields if f.name in have):
         read = _as_read(f, rows.column(f.name))
-        inputs[f.name] = read if read is not None else _one_by_one(f, served)
+        inputs[f"input:{f.name}"] = read if read is not None else _one_by_one(f, served)
     predicted = pa.Table.from_batches([s.predicted for s in served], first.predicted.schema)
     return pa.table(
         {
@@ -128,6 +132,8 @@ class PredictionLog:
         self._since: dt.datetime | None = None
         self._count = itertools.count()
         self._lock = threading.Lock()  # REST answers in its event loop, gRPC in threads
+        # One writer, so files are written in the order their rows were served.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="gonogo-prediction-log")
 
     def record(
         self, rt: Runtime, request_id: str, rows: pa.RecordBatch, predicted: pa.RecordBatch
@@ -141,14 +147,24 @@ class PredictionLog:
             self._since = self._since or now
             full = self._rows >= self.flush_rows
             old = (now - self._since).total_seconds() > self.flush_seconds
-        if full or old:
-            self.flush()
+            due = self._take() if full or old else []
+        if due:
+            self._writer.submit(self._write_served, due)
 
     def flush(self) -> Path | None:
-        """Write the buffered rows as one file; its path (None when there were none, or when
-        the file could not be written: logged, and never the failure of a request)."""
+        """Write the buffered rows as one file, once the writes already due are done; its path
+        (None when there were none, or when the file could not be written: logged, and never
+        the failure of a request)."""
         with self._lock:
-            served, self._served, self._rows, self._since = self._served, [], 0, None
+            served = self._take()
+        return self._writer.submit(self._write_served, served).result()
+
+    def _take(self) -> list[_Served]:
+        """The buffered requests, leaving the buffer empty; the caller holds the lock."""
+        served, self._served, self._rows, self._since = self._served, [], 0, None
+        return served
+
+    def _write_served(self, served: list[_Served]) -> Path | None:
         if not served:
             return None
         try:
