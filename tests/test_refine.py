@@ -7,9 +7,12 @@ import numpy as np
 import gonogo
 from gonogo.data.dataset import load
 from gonogo.evaluation.compare import Estimate
+from gonogo.evaluation.projection import Law, Projection
 from gonogo.evaluation.slices import SliceRow
+from gonogo.metrics import METRICS
 from gonogo.problem import BaselineSpec
 from gonogo.refine import suggest
+from gonogo.verdict import Evidence
 
 
 def _row(day: str, gain: float, ci: tuple[float, float], positives: int | None = None) -> SliceRow:
@@ -61,3 +64,28 @@ def test_no_signal_suggests_launching_the_heuristic_and_nothing_about_slices(
     running = chicago_problem.model_copy(update={"baselines": [column]})
     kept = suggest(running, load(chicago_problem, shuffled), r, None)
     assert kept[0].startswith(f"launch without ML: keep {r.best_baseline!r}")
+
+
+def _reaching(floor: float) -> Projection:
+    """mae = floor + 10 n^-0.5 on 1,000 labeled rows, against a target of 1."""
+    law = Law(floor, 10.0, 0.5, 1.0, 1.25, 0.0)
+    return Projection(1.0, "the spec's target", 1000, law, (law,), 2.0)
+
+
+def test_more_data_is_advised_only_when_it_can_reach_the_target(chicago_result, chicago_problem):
+    """The verdict says more data is unlikely to reach a target 10x the rows away: the
+    suggestions must not then say to collect more, however much the last doubling gained."""
+    ev = Evidence(
+        METRICS["mae"], 0.05, 1.0, "gbm", "rule", Estimate(1.3, (1.2, 1.4)),
+        Estimate(1.6, (1.5, 1.7)), Estimate(0.2, (0.1, 0.3)), Estimate(0.4, (0.3, 0.5)), 0.05,
+    )  # fmt: skip
+    ds = load(chicago_problem)
+
+    def advised(projection: Projection) -> bool:
+        found = suggest(
+            chicago_problem, ds, chicago_result, dataclasses.replace(ev, projection=projection)
+        )
+        return any(s.startswith("collect more labeled data") for s in found)
+
+    assert not advised(_reaching(0.99))  # 1 needs about 1.25 million rows
+    assert advised(_reaching(0.8))  # 3,125 rows

@@ -88,6 +88,8 @@ def _data(p: Problem, ds: Dataset, r: Result, ev: Evidence | None) -> list[str]:
         return []
     if ev.signal.ci[0] <= 0:  # a model no better than the constant learns noise faster, not signal
         return []
+    if ev.projection is not None and not ev.projection.met and not ev.projection.within_reach:
+        return []  # the verdict says more data alone will not reach the target
     return [
         f"collect more labeled data: the last doubling improved {r.metric.name} by "
         f"{ev.curve_gain:.1%}"

@@ -248,14 +248,14 @@ def _curve(ev: Evidence) -> str:
 def _projected(metric: Metric, p: Projection) -> str:
     goal = f"reaching {metric.name} {number(p.target)} ({p.why})"
     limit = HORIZON * p.rows
-    needed = p.needed()
-    if needed.value > limit:
+    if not p.within_reach:
         at = p.at(limit)
         return (
             f"more data is unlikely to get there: {goal} is not within {HORIZON}x the data; at "
             f"{limit:,} labeled rows the learning curve's law predicts {number(at.value)} (95% "
             f"range {number(at.ci[0])} to {number(at.ci[1])})"
         )
+    needed = p.needed()
     lo, hi = needed.ci
     upper = f"{hi:,.0f}" if hi <= limit else f"more than {HORIZON}x the data"
     return (

@@ -87,6 +87,11 @@ class Projection:
         )
 
     @property
+    def within_reach(self) -> bool:
+        """Whether the law reaches the target within HORIZON times the labeled rows."""
+        return self.needed().value <= HORIZON * self.rows
+
+    @property
     def met(self) -> bool:
         """Whether the curve's own full point reaches the target already."""
         return self.law.needed(self.target) <= self.rows
