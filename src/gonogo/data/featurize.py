@@ -25,8 +25,9 @@ Conversion = Literal["datetime", "duration", "boolean", "text"]
 @dataclass(frozen=True)
 class Derivation:
     """A derived group: `kind` of column `source`, giving `columns` (named with `prefix`);
-    a trend counts from `origin` (ISO 8601), learned when the group was, as was the `format`
-    the source's text dates are read with."""
+    a trend counts from `origin` (ISO 8601), learned when the group was, as were the `format`
+    the source's text dates are read with and the `zone` they were written in (whose clock
+    the calendar and the trend read)."""
 
     group: str
     kind: Literal["calendar", "trend"]
@@ -36,6 +37,7 @@ class Derivation:
     columns: tuple[str, ...]
     origin: str | None = None
     format: str | None = None
+    zone: str | None = None
 
     def make(self, dates: pd.Series, place: str) -> pd.DataFrame:
         if self.kind == "trend":
@@ -68,8 +70,12 @@ def _text(values: pd.Series) -> pd.Categorical:
 
 
 EPOCH = "1970-01-01"  # a date column as a model input: the whole days since this one
+# on UTC's clock for a date written with a zone, so an offset a client writes moves no day
+FEATURE_ZONE = "UTC"
 _CONVERT: dict[Conversion, Any] = {
-    "datetime": lambda s: (s - pd.Timestamp(EPOCH)).dt.days.astype("float64"),
+    "datetime": lambda s: (dates.on_clock(s, FEATURE_ZONE) - pd.Timestamp(EPOCH)).dt.days.astype(
+        "float64"
+    ),
     "duration": lambda s: s.dt.total_seconds() / 86400.0,
     "boolean": lambda s: s.astype("float64"),
     "text": _text,
@@ -123,7 +129,7 @@ class Featurizer:
                 if d.format == dates.MIXED
                 else dates.parse(values, place, d.format)[0]
             )
-            made.append(d.make(read, place))
+            made.append(d.make(dates.on_clock(read, d.zone), place))
         return beside(frame, made)
 
     def convert(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,6 +157,7 @@ class Featurizer:
                     "columns": list(d.columns),
                     "origin": d.origin,
                     "format": d.format,
+                    "zone": d.zone,
                 }
                 for d in self.derivations
             ],
@@ -169,6 +176,7 @@ class Featurizer:
                 tuple(d["columns"]),
                 d["origin"],
                 d.get("format"),
+                d.get("zone"),
             )
             for d in data["derivations"]
         )

@@ -61,22 +61,30 @@ class Exported:
 
 def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
     """The version `ref` names, and rows to check its export on: of the files `data` names,
-    or else of the files the version was trained on."""
+    or else of the files the version was trained on. Files without the lags the version
+    reads, but with what they are made of (as training's are), get them made."""
+    from gonogo.data.statistics import file_schemas
     from gonogo.pipeline.registry import parse, tracker
 
     name, at = parse(ref)
     registry = tracker(name, root)
     rt = resolve(registry, at)
-    if data is not None:
-        return rt, rows_of(files(data, "--data"), rt)
     lineage = registry.run_json(registry.version(at).run_id, "lineage.json")
-    paths = [Path(d["path"]) for d in lineage["data"]]
-    absent = [p for p in paths if not p.is_file()]
-    if absent:
-        raise InputError(
-            "--data", f"the data {rt.ref} was trained on is not at {absent[0]}; give --data"
-        )
-    return rt, rows_of(paths, rt, trained=_lagging(lineage["spec_body"]))
+    if data is not None:
+        paths = files(data, "--data")
+    else:
+        paths = [Path(d["path"]) for d in lineage["data"]]
+        absent = [p for p in paths if not p.is_file()]
+        if absent:
+            raise InputError(
+                "--data", f"the data {rt.ref} was trained on is not at {absent[0]}; give --data"
+            )
+    trained = _lagging(lineage["spec_body"])
+    if trained is not None and set(rt.candidate.schema.names) <= set(
+        file_schemas(paths[:1], "--data")[0].names
+    ):
+        trained = None  # the files carry the lags already
+    return rt, rows_of(paths, rt, trained=trained)
 
 
 def _lagging(body: dict[str, Any]) -> Problem | None:
@@ -107,7 +115,7 @@ def rows_of(
     frame = pa.Table.from_batches(list(found)).to_pandas()
     if trained is not None:
         frame = lags.add(trained, frame)[0]
-    return inputs(rt.candidate, frame[read].head(limit), place)
+    return inputs(rt.candidate, frame.head(limit), place)  # conform names a missing column
 
 
 def _unlagged(read: list[str], trained: Problem) -> list[str]:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from gonogo.candidates.fitted import FittedCandidate
 from gonogo.data.dates import ISO
-from gonogo.data.featurize import Featurizer
+from gonogo.data.featurize import FEATURE_ZONE, Featurizer
 from gonogo.data.schema import Field
 
 Values: TypeAlias = "pa.Array | pa.ChunkedArray"
@@ -57,7 +57,9 @@ def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
         filled = pc.fill_null(values, "") if values.null_count else values
         return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
     if f.kind in ("text", "datetime"):
-        return _dates(values, _format(featurizer, f.name)) if any(t(kind) for t in _DATES) else None
+        return (
+            _dates(values, _learned(featurizer, f.name)) if any(t(kind) for t in _DATES) else None
+        )
     if f.kind == "duration":
         if not pa.types.is_duration(kind) or values.null_count:
             return None
@@ -74,20 +76,28 @@ def _numbers(values: Values) -> Any:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _format(featurizer: Featurizer, column: str) -> str | None:
-    """The format a calendar or trend learned to read the column's text dates in."""
-    return next((d.format for d in featurizer.derivations if d.source == column), None)
+def _learned(featurizer: Featurizer, column: str) -> tuple[str | None, str | None]:
+    """The format a calendar or trend learned to read the column's text dates in, and the
+    zone on whose clock it reads them (a date feature's: UTC's)."""
+    d = next((d for d in featurizer.derivations if d.source == column), None)
+    return (d.format, d.zone) if d is not None else (None, FEATURE_ZONE)
 
 
-def _dates(values: Values, fmt: str | None) -> Any:
-    """Dates (ISO 8601 text, text in the format `fmt` they were learned in, timestamps, days)
-    as seconds on their own clock; None when one is missing or in neither (the native way
-    reads a batch that mixes the two, or names the bad value)."""
+def _dates(values: Values, learned: tuple[str | None, str | None]) -> Any:
+    """Dates (ISO 8601 text, text in the format they were learned in, timestamps, days) as
+    seconds on the clock of the zone they were learned in (a date with a zone or offset is
+    converted to it; one without, or any when none was learned, is taken as written); None
+    when one is missing or in neither (the native way reads a batch that mixes the two, or
+    names the bad value)."""
     if values.null_count:
         return None
+    fmt, zone = learned
+    values = _zoned(values, zone)
     kind = values.type
     if pa.types.is_timestamp(kind) and kind.tz is not None:
-        values = pc.local_timestamp(values)
+        values = pc.local_timestamp(
+            values if zone is None else values.cast(pa.timestamp(kind.unit, zone))
+        )
     try:
         stamps = values.cast(pa.timestamp("ns"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -95,6 +105,18 @@ def _dates(values: Values, fmt: str | None) -> Any:
         if stamps is None:
             return None
     return _seconds(stamps.to_numpy(zero_copy_only=False))
+
+
+def _zoned(values: Values, zone: str | None) -> Values:
+    """ISO text dates written with a zone or offset as timestamps in `zone`; other values as
+    they are (text without one is read as written)."""
+    text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    if zone is None or not text:
+        return values
+    try:
+        return values.cast(pa.timestamp("ns", tz=zone))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return values
 
 
 def _strptime(values: Values, fmt: str | None) -> Any:
