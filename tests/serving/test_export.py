@@ -19,7 +19,7 @@ from gonogo.candidates.onnxgraph.feeds import feeds
 from gonogo.data.dataset import load as load_data
 from gonogo.errors import InputError
 from gonogo.metrics import METRICS
-from gonogo.serving.export import export, rows_of
+from gonogo.serving.export import export, lagging, rows_of
 from gonogo.serving.runtime import Runtime
 from tests.conftest import PENGUINS_GROUP, penguins, spec
 from tests.fixtures.make_fixtures import HERE as FIXTURES
@@ -226,10 +226,16 @@ def test_the_training_files_get_their_lags_made_as_training_made_them(tmp_path):
     ds = load_data(problem)
     linear = next(c for c in assemble(problem, ds, METRICS["mae"], True) if c.name == "linear")
     fitted = fit(linear, linear.configs[0], ds, np.arange(150), list(ds.features), METRICS["mae"])
-    rows = rows_of([tmp_path / "series.parquet"], Runtime("s", 1, "model", fitted), trained=problem)
+    rt, body = Runtime("s", 1, "model", fitted), problem.model_dump(mode="json", by_alias=True)
+    trained = lagging([tmp_path / "series.parquet"], rt, body)  # as the lineage records it
+    assert trained is not None
+    rows = rows_of([tmp_path / "series.parquet"], rt, trained=trained)
     for lag in ("y_lag_1", "y_lag_7"):  # missing after the two days absent, as in training
         np.testing.assert_array_equal(rows[lag].to_numpy(), ds.frame[lag].to_numpy())
     assert rows.column_names == fitted.schema.names
+    # Files that carry the lags (a batch's inputs, given as --data) are read as they are.
+    ds.frame.to_parquet(tmp_path / "lagged.parquet")
+    assert lagging([tmp_path / "lagged.parquet"], rt, body) is None
 
 
 def test_a_model_of_day_first_dates_exports_and_serves_on_the_fast_path(tmp_path):

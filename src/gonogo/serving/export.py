@@ -63,7 +63,6 @@ def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
     """The version `ref` names, and rows to check its export on: of the files `data` names,
     or else of the files the version was trained on. Files without the lags the version
     reads, but with what they are made of (as training's are), get them made."""
-    from gonogo.data.statistics import file_schemas
     from gonogo.pipeline.registry import parse, tracker
 
     name, at = parse(ref)
@@ -79,19 +78,18 @@ def load(ref: str, root: Path, data: str | None) -> tuple[Runtime, pa.Table]:
             raise InputError(
                 "--data", f"the data {rt.ref} was trained on is not at {absent[0]}; give --data"
             )
-    trained = _lagging(lineage["spec_body"])
-    if trained is not None and set(rt.candidate.schema.names) <= set(
-        file_schemas(paths[:1], "--data")[0].names
-    ):
-        trained = None  # the files carry the lags already
-    return rt, rows_of(paths, rt, trained=trained)
+    return rt, rows_of(paths, rt, trained=lagging(paths, rt, lineage["spec_body"]))
 
 
-def _lagging(body: dict[str, Any]) -> Problem | None:
-    """The version's recorded spec when it derives lags: its training files hold what they
-    are made of, not the lags."""
+def lagging(paths: list[Path], rt: Runtime, body: dict[str, Any]) -> Problem | None:
+    """The version's recorded spec when it derives lags and `paths` hold what they are made
+    of, not the lags (as its training files do); None when it derives none or they are there."""
+    from gonogo.data.statistics import file_schemas
+
     derive = body.get("derive") or {}
     if not any(isinstance(d, dict) and d.get("kind") == "lags" for d in derive.values()):
+        return None
+    if set(rt.candidate.schema.names) <= set(file_schemas(paths[:1], "--data")[0].names):
         return None
     return parse_problem(body)
 
