@@ -36,6 +36,11 @@ Loss = Literal["absolute", "relative", "squared", "log"]
 _EPS = float(np.finfo(np.float64).eps)  # as scikit-learn clips probabilities
 
 
+def share(fraction: float) -> str:
+    """A share as a percentage that never reads 0.0% when some are there."""
+    return "under 0.1%" if 0 < fraction < 0.001 else f"{fraction:.1%}"
+
+
 def number(x: float, signed: bool = False, grouped: bool = True) -> str:
     """A value as people read it: four significant digits, or whole with thousands grouped
     from 1,000 on (a price reads 36,730, not 3.673e+04; ungrouped, a table's year reads

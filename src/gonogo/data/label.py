@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.errors import DataError, SpecError
-from gonogo.metrics import Array
+from gonogo.metrics import Array, share
 from gonogo.problem import Problem, Task
 
 _TRUTHY = {"yes", "true", "1", "1.0", "y", "t", "positive", "pos"}
@@ -116,14 +116,10 @@ def _numbers(values: pd.Series, place: str) -> Array:
         raise DataError(
             place,
             f"regression needs a numeric label; column {values.name!r} has values like "
-            f"{text.iloc[0]!r} ({_share(len(text), len(values))} of rows: {_classes(text)}); "
+            f"{text.iloc[0]!r} ({share(len(text) / len(values))} of rows: {_classes(text)}); "
             "map such a code to a number (a trace of rain to 0, say) or leave it empty",
         )
     return numeric.to_numpy(np.float64)
-
-
-def _share(part: int, whole: int) -> str:
-    return "under 0.1%" if part < 0.001 * whole else f"{part / whole:.1%}"
 
 
 MAX_NUMERIC_CLASSES = 50  # more distinct whole numbers than this are quantities, not classes

@@ -16,6 +16,7 @@ from gonogo.checks.finding import Finding
 from gonogo.data.drift import drift
 from gonogo.data.schema import Field, InputSchema
 from gonogo.data.statistics import ColumnStats, Statistics
+from gonogo.metrics import share
 from gonogo.problem import GateSpec
 
 Check = Callable[[Field, ColumnStats, ColumnStats, GateSpec], Finding | None]
@@ -38,18 +39,18 @@ def _unseen(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) 
         return None
     known = set(field.categories)
     new = {v: n for v, n in cur.counts.items() if v not in known}
-    share = (sum(new.values()) + cur.other) / cur.present
+    unseen = (sum(new.values()) + cur.other) / cur.present
     if not new and not cur.other:
         return None
     shown = ", ".join(repr(v) for v in sorted(new, key=lambda v: -new[v])[:3])
     many = f"{len(new)} {'category' if len(new) == 1 else 'categories'}" if new else "categories"
     return Finding(
         "data.unseen_categories",
-        "block" if share > limits.unseen else "warn",
+        "block" if unseen > limits.unseen else "warn",
         f"{field.name} has {many} the schema has not seen{f' ({shown})' if new else ''} in "
-        f"{'under 0.1%' if share < 0.001 else f'{share:.1%}'} of its values",
+        f"{share(unseen)} of its values",
         (field.name,),
-        {"categories": sorted(new), "share": share},
+        {"categories": sorted(new), "share": unseen},
     )
 
 
@@ -60,17 +61,17 @@ def _range(field: Field, ref: ColumnStats, cur: ColumnStats, limits: GateSpec) -
     high = field.maximum if field.maximum is not None else ref.maximum
     if field.kind != "number" or low is None or high is None or not len(cur.sample):
         return None
-    share = float(((cur.sample < low) | (cur.sample > high)).mean())
-    if share <= limits.out_of_range:
+    outside = float(((cur.sample < low) | (cur.sample > high)).mean())
+    if outside <= limits.out_of_range:
         return None
     return Finding(
         "data.out_of_range",
         "block",
-        f"{share:.1%} of {field.name} lies outside the range [{low:.6g}, {high:.6g}] "
+        f"{outside:.1%} of {field.name} lies outside the range [{low:.6g}, {high:.6g}] "
         f"(now [{cur.minimum:.6g}, {cur.maximum:.6g}]); if it follows time by design "
         f"(a year, a running total), give it gate.columns.{field.name}.out_of_range",
         (field.name,),
-        {"share": share, "range": [low, high]},
+        {"share": outside, "range": [low, high]},
     )
 
 
