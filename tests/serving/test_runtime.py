@@ -63,6 +63,21 @@ def test_an_infinite_number_is_predicted_the_native_way(churn_runtimes):
     np.testing.assert_array_equal(fast.predict(rows).column(0), native.predict(rows).column(0))
 
 
+def test_an_infinite_number_a_model_refuses_is_a_bad_request_naming_the_input(
+    churn_problem, churn_result
+):
+    """Gradient boosting reads an infinity; a linear model refuses it, and the client was
+    told only that "Input X contains infinity", not which input held it."""
+    holdout = load_data(churn_problem).raw.iloc[churn_result.fits[-1].test].head(3)
+    linear = Runtime("churn", 1, "model", churn_result.fitted("linear"))
+    rows = _batch(holdout.assign(total_day_minutes=[100.0, np.inf, 100.0]))
+    with pytest.raises(
+        RequestError,
+        match=r"^input 'total_day_minutes': the model cannot read its infinite number: Input X contains infinity",
+    ):
+        DataPlane(linear).predict(linear, rows, "r1")
+
+
 def test_a_runtime_crosses_to_a_worker_without_its_session(churn_runtimes):
     fast, _, holdout = churn_runtimes
     fast.predict(_batch(holdout.head(2)))  # the session exists now

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from gonogo.data.schema import Field, Kind
 from gonogo.data.sources import first_line
@@ -49,6 +50,16 @@ class UnauthorizedError(RequestError):
 
 def _input(f: Field) -> dict[str, Any]:
     return {"name": f.name, "datatype": ACCEPTS[f.kind][0], "shape": [-1]}
+
+
+def _refused(rows: pa.RecordBatch) -> tuple[str, str]:
+    """Where a model's refusal of `rows` lies, and what it refused: the first input holding
+    an infinite number (some models read one, scikit-learn's linear ones do not), else the
+    inputs as a whole."""
+    for name, column in zip(rows.schema.names, rows.columns, strict=True):
+        if pa.types.is_floating(column.type) and pc.any(pc.is_inf(column)).as_py():
+            return f"input {name!r}", "its infinite number"
+    return "inputs", "them"
 
 
 @dataclass
@@ -122,8 +133,9 @@ class DataPlane:
             predicted = rt.predict(rows)
         except DataError as err:
             raise RequestError("inputs", err.problem) from None
-        except ValueError as err:  # the estimator's own refusal: a value too large, say
-            raise RequestError("inputs", f"the model cannot read them: {first_line(err)}") from None
+        except ValueError as err:  # the estimator's own refusal: an infinite number, say
+            place, what = _refused(rows)
+            raise RequestError(place, f"the model cannot read {what}: {first_line(err)}") from None
         if self.log is not None:
             self.log.record(rt, request_id, rows, predicted)
         return predicted
