@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ os.environ.setdefault("GONOGO_WORKERS", "1")
 # The registry's stores, for the pipeline's and the serving's tests.
 pytest_plugins = ["tests.stores"]
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 EXAMPLES = ROOT / "examples"
 
 
@@ -79,14 +80,37 @@ def churn_problem() -> Problem:
     return gonogo.load_problem(EXAMPLES / "churn" / "problem.yaml")
 
 
-@pytest.fixture(scope="session")
-def chicago_result(chicago_problem: Problem) -> gonogo.Result:
-    return gonogo.run(chicago_problem)
+def _once(factory: pytest.TempPathFactory, name: str, make: Callable[[], T]) -> T:
+    """`make()` once for the session, in whichever xdist process asks first; the others read
+    it (the examples' runs cost 13 s and 21 s, and read from both processes, each made its
+    own). Outside xdist, made here: the folder above the session's is then every session's."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make()
+    import pickle
+
+    import cloudpickle
+    from filelock import FileLock
+
+    path = factory.getbasetemp().parent / f"{name}.pickle"
+    with FileLock(f"{path}.lock"):
+        if path.is_file():
+            made: T = pickle.loads(path.read_bytes())
+            return made
+        made = make()
+        path.write_bytes(cloudpickle.dumps(made))
+        return made
 
 
 @pytest.fixture(scope="session")
-def churn_result(churn_problem: Problem) -> gonogo.Result:
-    return gonogo.run(churn_problem)
+def chicago_result(
+    chicago_problem: Problem, tmp_path_factory: pytest.TempPathFactory
+) -> gonogo.Result:
+    return _once(tmp_path_factory, "chicago_result", lambda: gonogo.run(chicago_problem))
+
+
+@pytest.fixture(scope="session")
+def churn_result(churn_problem: Problem, tmp_path_factory: pytest.TempPathFactory) -> gonogo.Result:
+    return _once(tmp_path_factory, "churn_result", lambda: gonogo.run(churn_problem))
 
 
 # Tests that read the penguins run share an xdist group, so that one process makes it.
