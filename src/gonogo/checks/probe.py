@@ -23,6 +23,7 @@ from gonogo.problem import Problem
 
 ROUNDS = 500
 PROBE_ROWS = 50_000
+Predict = Callable[[list[int]], np.ndarray[Any, Any]]  # predictions of a subset of columns
 
 
 def strength_of(ds: Dataset, y: np.ndarray[Any, Any], pred: np.ndarray[Any, Any]) -> float:
@@ -94,7 +95,6 @@ def least_squares(ds: Dataset, columns: list[str], train: Index, test: Index, se
 
 
 BOOSTED_ROWS = 12_500  # a relation within rows: a few thousand show it
-Predict = Callable[[list[int]], np.ndarray[Any, Any]]
 
 
 def boosted(
@@ -113,7 +113,12 @@ def boosted(
     rows = rng.permutation(train)[:BOOSTED_ROWS]
     cut = len(rows) * 4 // 5
     numbers = ds.frame[columns].astype("float64").to_numpy()
-    known, held, y = numbers[rows[:cut]], numbers[rows[cut:]], ds.y[rows[:cut]]
+    known, held, y, truth = (
+        numbers[rows[:cut]],
+        numbers[rows[cut:]],
+        ds.y[rows[:cut]],
+        ds.y[rows[cut:]],
+    )
 
     def model(picked: list[int]) -> Any:
         return HistGradientBoostingRegressor(max_iter=100, random_state=seed).fit(
@@ -131,7 +136,7 @@ def boosted(
         for j in every:
             shuffled = held.copy()
             shuffled[:, j] = rng.permutation(shuffled[:, j])
-            errors.append(float(np.mean((whole.predict(shuffled) - ds.y[rows[cut:]]) ** 2)))
+            errors.append(float(np.mean((whole.predict(shuffled) - truth) ** 2)))
         return sorted(every, key=lambda j: -errors[j])[:top]
 
     return predict, rows[cut:], ranked

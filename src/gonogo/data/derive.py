@@ -72,9 +72,7 @@ def _holidays(dates: pd.Series, country: str, place: str) -> pd.Series:
         days_off = holidays.country_holidays(country, years=years)
     except NotImplementedError:
         raise SpecError(f"{place}.country", f"unknown country code {country!r}") from None
-    day = dates.dt.normalize()
-    if day.dt.tz is not None:  # a holiday is a date on the local calendar
-        day = day.dt.tz_localize(None)
+    day = dates.dt.normalize()  # on the training dates' clock, without a zone (Featurizer)
     # One vectorized lookup: asking the holiday table date by date took 10 s on 2M rows.
     off: pd.Series = day.isin(pd.DatetimeIndex(sorted(days_off))).astype("float64")
     return off
