@@ -434,3 +434,24 @@ def test_a_file_read_as_one_column_says_the_delimiter_may_be_wrong(tmp_path: Pat
         match=r"not found in the data \(the file was read as one column, 'rownames,state,",
     ):
         load(problem)
+
+
+def test_integers_with_gaps_are_numbers_to_every_model(tmp_path):
+    """pandas keeps integers with gaps as Int64 and writes them so to Parquet: the run
+    stopped on scikit-learn's refusal of pandas' NA, in the first probe and in every fit."""
+    from gonogo.candidates.candidate import assemble
+    from gonogo.candidates.fitted import fit
+    from gonogo.metrics import METRICS
+    from tests.conftest import penguins
+
+    problem, frame = penguins()
+    frame.astype({"body_mass_g": "Int64", "year": "Int64"}).to_parquet(tmp_path / "p.parquet")
+    typed = pd.read_parquet(tmp_path / "p.parquet")
+    assert str(typed["body_mass_g"].dtype) == "Int64" and typed["body_mass_g"].isna().any()
+    ds = load(problem, typed)
+    assert ds.frame["body_mass_g"].dtype == np.float64
+    metric = METRICS["log_loss"]
+    for c in assemble(problem, ds, metric, True):
+        if c.name in ("linear", "gbm"):
+            fitted = fit(c, c.configs[0], ds, np.arange(len(ds.y)), list(ds.features), metric)
+            assert np.isfinite(fitted.predict(typed.head(20))).all()  # new rows, typed alike

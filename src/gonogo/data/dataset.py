@@ -485,12 +485,23 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
 
 
 def as_pandas(data: Any, place: str) -> pd.DataFrame:
-    """A pandas frame from a pandas, polars or Arrow table or record batch."""
+    """A pandas frame from a pandas, polars or Arrow table or record batch, its nullable
+    number columns (Int64, Float64: how pandas keeps integers with gaps, and writes them to
+    Parquet) as float64 with NaN for a missing value: scikit-learn refuses pandas' NA."""
     if isinstance(data, pd.DataFrame):
-        return data
+        nullable = [c for c, t in data.dtypes.items() if _nullable_number(t)]
+        return data.astype(dict.fromkeys(nullable, "float64")) if nullable else data
     if hasattr(data, "to_pandas"):
         return as_pandas(data.to_pandas(), place)
     raise DataError(place, f"expected a pandas, polars or Arrow table; found {type(data).__name__}")
+
+
+def _nullable_number(dtype: Any) -> bool:
+    return (
+        isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        and pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+    )
 
 
 def load(problem: Problem, data: Any = None) -> Dataset:
