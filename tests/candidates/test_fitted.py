@@ -210,3 +210,23 @@ def test_a_few_rows_of_three_classes_fit_whatever_the_model(models):
     model = assemble(problem, ds, METRICS["log_loss"], False)[-1]
     fitted = fit(model, model.configs[0], ds, np.arange(17), list(ds.features), METRICS["log_loss"])
     assert fitted.predict(frame.head(5)).shape == (5, 3)
+
+
+def test_a_column_without_a_value_in_the_rows_fitted_on_is_left_out_of_that_fit():
+    """A panel's lag has no value in its first year: inner cross-validation's fold of that
+    year alone stopped the run in gradient boosting's binning (COUNT::rwm5yr, as init wrote
+    its spec; measurements begun later, in dplyr::storms)."""
+    from tests.conftest import spec
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    history = {"column": "lwage", "periods": [1], "by": "nr"}
+    lagged = {"data": {"time": "year"}, "derive": {"history": history}}
+    problem = spec(**SPECS["wagepan"], **lagged)
+    ds = load_data(problem, pd.read_parquet(HERE / "wagepan.parquet"))
+    first, later = (np.flatnonzero(ds.frame["year"].dt.year == y) for y in (1980, 1981))
+    assert "lwage_lag_1" in ds.features and ds.frame["lwage_lag_1"].iloc[first].isna().all()
+    metric = METRICS["mae"]
+    for c in assemble(problem, ds, metric, True):
+        fitted = fit(c, c.configs[0], ds, first, list(ds.features), metric)
+        assert "lwage_lag_1" not in fitted.columns
+        assert np.isfinite(fitted.predict_inputs(ds.frame.iloc[later])).all()

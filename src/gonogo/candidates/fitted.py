@@ -133,6 +133,7 @@ def fit(
 ) -> FittedCandidate:
     """`cand` in configuration `config`, given the feature `columns`, fitted on `rows` of `ds`
     to the metric's loss (relative error: absolute error weighted by 1/|y|)."""
+    columns = ds.present(columns, rows)
     reads = cand.inputs(columns)
     est = cand.make(config, columns)
     X, y = ds.frame[reads].iloc[rows], ds.y[rows]

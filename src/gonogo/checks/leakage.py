@@ -121,7 +121,7 @@ def combination_leak(problem: Problem, ds: Dataset, split: Split) -> list[Findin
         return []
     known = _derived(problem, ds) | {b.column for b in problem.baselines if b.column is not None}
     numbers = [c for c in ds.features if c not in known and not ds.is_categorical(c)]
-    numbers = numbers[:MATCH_COLUMNS]
+    numbers = ds.present(numbers[:MATCH_COLUMNS], split.train)
     if len(numbers) < 2:
         return []
     seed, every = problem.seed, list(range(len(numbers)))

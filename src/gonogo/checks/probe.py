@@ -152,8 +152,9 @@ def quick_model(
         HistGradientBoostingRegressor if ds.task == "regression" else HistGradientBoostingClassifier
     )
     recipe = models.Recipe("probe", cls, {"max_iter": 100, "random_state": seed})
-    est = models.build(recipe, {}, ds, columns)
     train = capped(train, seed)
+    columns = ds.present(columns, train)
+    est = models.build(recipe, {}, ds, columns)
     est.fit(ds.frame.iloc[train][columns], ds.y[train])
     return scores(est, ds.frame.iloc[test][columns], ds.task, ds.n_classes)
 

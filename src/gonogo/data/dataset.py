@@ -110,6 +110,13 @@ class Dataset:
             if self.is_categorical(c)
         }
 
+    def present(self, columns: list[str], rows: NDArray[np.intp]) -> list[str]:
+        """The `columns` with a value on some of `rows`: a fit learns nothing from one without
+        (a lag on a panel's first year, a measurement begun later), and gradient boosting's
+        binning raises on it."""
+        known = self.frame[columns].iloc[rows].notna().any().to_numpy()
+        return [c for c, k in zip(columns, known, strict=True) if k]
+
     def is_categorical(self, column: str) -> bool:
         """Whether a column holds categories rather than quantities."""
         s = self.frame[column]
