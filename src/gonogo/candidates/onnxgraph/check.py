@@ -61,10 +61,13 @@ def predict(run: Any, candidate: FittedCandidate, rows: pa.Table | pa.RecordBatc
 
     fed = feeds(candidate, rows)
     if fed is None:
+        name = unfed(candidate, rows)
+        kind = rows.schema.field(name).type if name in rows.schema.names else "absent"
         raise InputError(
-            f"rows: {unfed(candidate, rows)}",
-            "holds values the ONNX model cannot take as they are: a missing value of a date or "
-            "a date it cannot read, text where a number is read, or an infinite number",
+            f"rows: {name}",
+            f"holds values ({kind}) the ONNX model cannot take as they are: a missing value "
+            "of a date or a date it cannot read, text where a number is read, or an infinite "
+            "number",
         )
     return np.column_stack(run.run(None, fed))
 

@@ -48,6 +48,8 @@ def feeds(candidate: FittedCandidate, rows: pa.Table | pa.RecordBatch) -> dict[s
 
 
 def _feed(f: Field, values: Values, featurizer: Featurizer) -> Any:
+    if pa.types.is_dictionary(values.type):  # a pandas categorical: its values, not its codes
+        values = values.cast(values.type.value_type)
     kind = values.type
     if is_text(f, featurizer):
         if pa.types.is_null(kind):
