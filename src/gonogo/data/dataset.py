@@ -110,12 +110,18 @@ class Dataset:
             if self.is_categorical(c)
         }
 
+    @cached_property
+    def _gappy(self) -> frozenset[str]:
+        """The columns missing a value somewhere."""
+        return frozenset(str(c) for c, gaps in self.frame.isna().any().items() if gaps)
+
     def present(self, columns: list[str], rows: NDArray[np.intp]) -> list[str]:
         """The `columns` with a value on some of `rows`: a fit learns nothing from one without
         (a lag on a panel's first year, a measurement begun later), and gradient boosting's
-        binning raises on it."""
-        known = self.frame[columns].iloc[rows].notna().any().to_numpy()
-        return [c for c, k in zip(columns, known, strict=True) if k]
+        binning raises on it. Only columns with gaps are looked at: every fit asks."""
+        gappy = [c for c in columns if c in self._gappy]
+        known = self.frame[gappy].iloc[rows].notna().any()
+        return [c for c in columns if c not in self._gappy or known[c]]
 
     def is_categorical(self, column: str) -> bool:
         """Whether a column holds categories rather than quantities."""
