@@ -12,3 +12,24 @@ def test_a_table_whose_index_repeats_keeps_its_rows():
     made = Featurizer((calendar,)).derive(frame)
     assert len(made) == 4 and list(made.index) == [0, 0, 1, 1]
     assert made["month"].astype(str).tolist() == ["January", "February", "March", "April"]
+
+
+def test_a_trend_saved_before_zones_were_kept_reads_its_dates_on_their_clock():
+    """A featurizer saved with its origin's offset and no zone served zoned dates; read now
+    with the zone, the same rows must give the same days since the origin."""
+    saved = Featurizer.from_dict(
+        {
+            "derivations": [
+                {
+                    "group": "trend", "kind": "trend", "from": "when", "country": None,
+                    "prefix": "", "columns": ["trend"], "origin": "2013-01-01T06:00:00+00:00",
+                    "format": "ISO8601",
+                }
+            ],
+            "conversions": {},
+        }
+    )  # fmt: skip
+    (d,) = saved.derivations
+    assert (d.origin, d.zone) == ("2013-01-01T06:00:00", "UTC")
+    for written in ("2013-01-02T06:00:00Z", "2013-01-02T01:00:00-05:00"):
+        assert saved.derive(pd.DataFrame({"when": [written]}))["trend"].tolist() == [1.0]

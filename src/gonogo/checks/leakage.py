@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -161,17 +161,18 @@ def _reproduced(
     determination and the best of them alone; None unless together they reach DETERMINES
     and leave under TENFOLD of what that one leaves."""
 
-    def fit(picked: list[int]) -> float:
-        return determination(ds, y, predict(picked))
+    @cache
+    def fit(*picked: int) -> float:
+        return determination(ds, y, predict(list(picked)))
 
-    if len(every) < 2 or not fit(every) >= DETERMINES:
+    if len(every) < 2 or not fit(*every) >= DETERMINES:
         return None
     candidates = ranked()
     chosen = candidates[:1]
-    while len(chosen) < COMBINED and fit(chosen) < DETERMINES:
+    while len(chosen) < COMBINED and fit(*chosen) < DETERMINES:
         rest = (i for i in candidates if i not in chosen)
-        chosen.append(max(rest, key=lambda i: fit([*chosen, i])))
-    together, alone = fit(chosen), max(fit([i]) for i in chosen)
+        chosen.append(max(rest, key=lambda i: fit(*chosen, i)))
+    together, alone = fit(*chosen), max(fit(i) for i in chosen)
     if together < DETERMINES or len(chosen) < 2 or (1 - together) > TENFOLD * (1 - alone):
         return None
     return chosen, together, alone
@@ -480,9 +481,11 @@ def _entity_gain(problem: Problem, ds: Dataset, column: str) -> Finding | None:
     residual = truth[seen] - pred[len(test) :]
     base = pred[: len(test)]
     anyone = _offsets(residual, np.zeros(len(seen)), np.zeros(len(test)))
+    # Each entity's own residual beyond everyone's, shrunk towards everyone's, not towards none.
+    own = _offsets(residual - residual.mean(axis=0), ids[seen], ids[test])
     scored = {
         "apart": _predicted(ds, base + anyone),
-        "known": _predicted(ds, base + _offsets(residual, ids[seen], ids[test])),
+        "known": _predicted(ds, base + anyone + own),
     }
     effect = compare(problem, ds, test, scored, False).gain("known", "apart")
     if not (effect.value > ENTITY_GAIN and effect.ci[0] > 0):

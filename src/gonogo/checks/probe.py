@@ -112,13 +112,11 @@ def boosted(
     rng = np.random.default_rng(seed)
     rows = rng.permutation(train)[:BOOSTED_ROWS]
     cut = len(rows) * 4 // 5
-    numbers = ds.frame[columns].astype("float64").to_numpy()
-    known, held, y, truth = (
-        numbers[rows[:cut]],
-        numbers[rows[cut:]],
-        ds.y[rows[:cut]],
-        ds.y[rows[cut:]],
-    )
+    numbers = ds.frame[columns].iloc[rows].astype("float64")
+    gone = [c for c in columns if c not in ds.present(columns, rows[:cut])]
+    numbers[gone] = 0.0  # no values to fit on: a constant, which no tree splits on
+    known, held = numbers.to_numpy()[:cut], numbers.to_numpy()[cut:]
+    y, truth = ds.y[rows[:cut]], ds.y[rows[cut:]]
 
     def model(picked: list[int]) -> Any:
         return HistGradientBoostingRegressor(max_iter=100, random_state=seed).fit(

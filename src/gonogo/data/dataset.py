@@ -41,6 +41,7 @@ ROW_NAMES = frozenset(
     {"rownames", "row.names", "row_names", "unnamed: 0", "", "...1", "index", "level_0"}
     | {"row", "rowid", "row_id", "row_number", "rownumber"}
 )
+PRESENT = 10  # values a fit's rows must hold of a column for the fit to read it
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,13 @@ class Dataset:
         return frozenset(str(c) for c, gaps in self.frame.isna().any().items() if gaps)
 
     def present(self, columns: list[str], rows: NDArray[np.intp]) -> list[str]:
-        """The `columns` with a value on some of `rows`: a fit learns nothing from one without
-        (a lag on a panel's first year, a measurement begun later), and gradient boosting's
-        binning raises on it. Only columns with gaps are looked at: every fit asks."""
+        """The `columns` with at least PRESENT values on `rows`: a fit learns nothing from one
+        without (a lag on a panel's first year, a measurement begun later), and gradient
+        boosting's binning raises on one its early stopping leaves without a value. Only
+        columns with gaps are looked at: every fit asks."""
         gappy = [c for c in columns if c in self._gappy]
-        known = self.frame[gappy].iloc[rows].notna().any()
-        return [c for c in columns if c not in self._gappy or known[c]]
+        known = self.frame[gappy].iloc[rows].notna().sum()
+        return [c for c in columns if c not in self._gappy or known[c] >= PRESENT]
 
     def is_categorical(self, column: str) -> bool:
         """Whether a column holds categories rather than quantities."""
@@ -448,7 +450,7 @@ def bind(problem: Problem, frame: pd.DataFrame) -> Dataset:
     """Check a table against the spec and give it roles; raises SpecError/DataError."""
     if frame.empty:
         raise DataError(f"{problem.source}: data", "the table has no rows")
-    frame = frame.reset_index(drop=True)  # positions, for `origin`
+    frame = plain(frame).reset_index(drop=True)  # positions, for `origin`
     labelling = {str(c): why for c in frame.columns if (why := _row_label(frame[c]))}
     frame, lagged = lags.add(problem, frame)
     made = _derivations(problem, frame)
@@ -502,19 +504,24 @@ def as_pandas(data: Any, place: str) -> pd.DataFrame:
     number columns (Int64, Float64: how pandas keeps integers with gaps, and writes them to
     Parquet) as float64 with NaN for a missing value: scikit-learn refuses pandas' NA."""
     if isinstance(data, pd.DataFrame):
-        nullable = [c for c, t in data.dtypes.items() if _nullable_number(t)]
-        return data.astype(dict.fromkeys(nullable, "float64")) if nullable else data
+        return plain(data)
     if hasattr(data, "to_pandas"):
         return as_pandas(data.to_pandas(), place)
     raise DataError(place, f"expected a pandas, polars or Arrow table; found {type(data).__name__}")
 
 
-def _nullable_number(dtype: Any) -> bool:
-    return (
-        isinstance(dtype, pd.api.extensions.ExtensionDtype)
-        and pd.api.types.is_numeric_dtype(dtype)
-        and not pd.api.types.is_bool_dtype(dtype)
-    )
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its nullable number columns (Int64, Float64) as numpy's: float64 with NaN
+    where one has gaps, int64 where a whole-number one has none (class names stay `1`, not
+    `1.0`)."""
+    types = {
+        c: "int64" if pd.api.types.is_integer_dtype(t) and not frame[c].hasnans else "float64"
+        for c, t in frame.dtypes.items()
+        if isinstance(t, pd.api.extensions.ExtensionDtype)
+        and pd.api.types.is_numeric_dtype(t)
+        and not pd.api.types.is_bool_dtype(t)
+    }
+    return frame.astype(types) if types else frame
 
 
 def load(problem: Problem, data: Any = None) -> Dataset:

@@ -82,6 +82,20 @@ _CONVERT: dict[Conversion, Any] = {
 }
 
 
+def _derivation(d: dict[str, Any]) -> Derivation:
+    """A saved derivation. Saved before the zone was kept, a trend's origin carries it
+    (`2013-01-01T06:00:00+00:00`): its dates are read on that clock, as they were learned."""
+    origin, zone = d["origin"], d.get("zone")
+    when = pd.Timestamp(origin) if origin is not None and zone is None else None
+    if when is not None and when.tz is not None:
+        origin, zone = when.tz_localize(None).isoformat(), dates.zone_of(pd.Series([when]))
+    columns = tuple(d["columns"])
+    return Derivation(
+        d["group"], d["kind"], d["from"], d["country"], d["prefix"], columns, origin,
+        d.get("format"), zone,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Featurizer:
     """Derived groups to add, then conversions of feature columns to model inputs."""
@@ -166,18 +180,5 @@ class Featurizer:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Featurizer:
-        derivations = tuple(
-            Derivation(
-                d["group"],
-                d["kind"],
-                d["from"],
-                d["country"],
-                d["prefix"],
-                tuple(d["columns"]),
-                d["origin"],
-                d.get("format"),
-                d.get("zone"),
-            )
-            for d in data["derivations"]
-        )
+        derivations = tuple(_derivation(d) for d in data["derivations"])
         return cls(derivations, tuple(data["conversions"].items()))

@@ -53,8 +53,8 @@ def _input(f: Field) -> dict[str, Any]:
 
 
 def _refused(rows: pa.RecordBatch) -> tuple[str, str]:
-    """Where a model's refusal of `rows` lies, and what it refused: the first input holding
-    an infinite number (some models read one, scikit-learn's linear ones do not), else the
+    """Where a model's refusal of an infinity in `rows` lies, and what it refused: the first
+    input holding one (some models read one, scikit-learn's linear ones do not), else the
     inputs as a whole."""
     for name, column in zip(rows.schema.names, rows.columns, strict=True):
         if pa.types.is_floating(column.type) and pc.any(pc.is_inf(column)).as_py():
@@ -134,7 +134,7 @@ class DataPlane:
         except DataError as err:
             raise RequestError("inputs", err.problem) from None
         except ValueError as err:  # the estimator's own refusal: an infinite number, say
-            place, what = _refused(rows)
+            place, what = _refused(rows) if "infinity" in str(err) else ("inputs", "them")
             raise RequestError(place, f"the model cannot read {what}: {first_line(err)}") from None
         if self.log is not None:
             self.log.record(rt, request_id, rows, predicted)

@@ -147,9 +147,8 @@ class PredictionLog:
             self._since = self._since or now
             full = self._rows >= self.flush_rows
             old = (now - self._since).total_seconds() > self.flush_seconds
-            due = self._take() if full or old else []
-        if due:
-            self._writer.submit(self._write_served, due)
+            if full or old:  # submitted under the lock: files in the order rows were served
+                self._writer.submit(self._write_served, self._take())
 
     def flush(self) -> Path | None:
         """Write the buffered rows as one file, once the writes already due are done; its path
