@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from gonogo.checks import leakage
-from gonogo.checks.split import entity_over_time, one_stretch, optimism
+from gonogo.checks.split import entity_over_time, fewer_origins, one_stretch, optimism
 from tests.conftest import ROOT, bound
 
 
@@ -95,3 +95,22 @@ def test_a_small_series_judged_on_one_stretch_says_so():
     assert one_stretch(*bound(_trend(116), data={"time": "day"})) == []
     assert one_stretch(*bound(_trend(700), data={"time": "day"})) == []
     assert one_stretch(*bound(_trend(116))) == []
+
+
+def test_a_panel_of_years_judged_on_its_last_says_which_holdout_tests_three():
+    """wagepan's eight years: the default holdout is the last year, one stretch. The finding
+    names the holdout that covers three years (six years of arrests were judged on their last,
+    5% of the rows, and told that more history would help), and that holdout makes three
+    origins; asked for five, the origins it makes are said."""
+    from tests.fixtures.make_fixtures import HERE, SPECS
+
+    frame, yearly = pd.read_parquet(HERE / "wagepan.parquet"), {"data": {"time": "year"}}
+    (found,) = one_stretch(*bound(frame, **SPECS["wagepan"], **yearly))
+    assert found.message.endswith(
+        "split.holdout: 0.40 covers the last 3 times of 8, one rolling origin each"
+    )
+    problem, ds, split = bound(frame, **SPECS["wagepan"], **yearly, split={"holdout": 0.4})
+    assert len(split.outer) == 3 and one_stretch(problem, ds, split) == []
+    asked = {"holdout": 0.4, "outer": 5}
+    (said,) = fewer_origins(*bound(frame, **SPECS["wagepan"], **yearly, split=asked))
+    assert said.evidence == {"asked": 5, "made": 3} and "hold 3 time(s) of year" in said.message

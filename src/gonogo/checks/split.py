@@ -14,7 +14,7 @@ from gonogo.checks.finding import Finding
 from gonogo.checks.probe import paired
 from gonogo.data.dataset import Dataset
 from gonogo.data.dates import shown
-from gonogo.data.split import Split, outer_count, split_like
+from gonogo.data.split import ORIGINS, Split, outer_count, split_like
 from gonogo.metrics import number
 from gonogo.problem import Problem
 
@@ -95,12 +95,46 @@ def one_stretch(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
             f"the comparison rests on one stretch, the last {len(test)} rows (from "
             f"{shown(stamps.iloc[0])}): they share {stamps.nunique()} time(s) of {ds.time}, "
             "and rows of one time stay in one rolling origin, so they make no more; its "
-            "interval cannot show what another stretch would say. More periods of history "
-            "test more of it",
+            f"interval cannot show what another stretch would say. {_more(ds, stamps.nunique())}",
             (ds.time,),
             {"rows": len(test)},
         )
     ]
 
 
-CHECKS = (optimism, entity_over_time, one_stretch)
+def _more(ds: Dataset, tested: int) -> str:
+    """How to test more: the holdout that covers the last ORIGINS times, when the table has
+    them (six years of arrests were judged on the last, 5% of the rows)."""
+    times = ds.frame[ds.time].value_counts().sort_index()
+    if len(times) <= max(tested, ORIGINS):
+        return "More periods of history test more of it"
+    share = times.iloc[-ORIGINS:].sum() / times.sum()
+    return (
+        f"split.holdout: {np.ceil(share * 20) / 20:.2f} covers the last {ORIGINS} times of "
+        f"{len(times)}, one rolling origin each"
+    )
+
+
+def fewer_origins(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
+    """Say when the time split makes fewer rolling origins than split.outer asks for: rows of
+    one time stay in one origin, and the tested rows hold fewer times (or fewer rows than
+    the origins need). Asked for three, two came without a word."""
+    asked, made = problem.split.outer, len(split.outer)
+    if asked is None or not split.ordered or ds.time is None or not 1 < made < asked:
+        return []  # one origin is one_stretch's to say
+    tested = np.concatenate([f.test for f in split.outer])
+    times = ds.frame[ds.time].iloc[tested].nunique()
+    return [
+        Finding(
+            "split.fewer_origins",
+            "info",
+            f"split.outer asks for {asked} rolling origins; the {len(tested)} tested rows hold "
+            f"{times} time(s) of {ds.time} and make {len(split.outer)}: rows of one time stay "
+            "in one origin; a larger split.holdout tests more times",
+            (ds.time,),
+            {"asked": asked, "made": len(split.outer)},
+        )
+    ]
+
+
+CHECKS = (optimism, entity_over_time, one_stretch, fewer_origins)
