@@ -9,7 +9,8 @@ request, and at shutdown. A file is written whole, under a temporary name first.
 
 A request only appends its batches to the buffer: they are converted into the log's columns
 when the log is written, a run of requests with the same columns at once, by a writer thread
-rather than by the request that fills the buffer. Built per request, the log's table cost a
+rather than by the request that fills the buffer (which waits only when the writer is a whole
+buffer behind, so memory stays bounded). Built per request, the log's table cost a
 single-row request about a sixth of its time in the server; written by the request that filled
 the buffer, 10,000 rows cost it about 180 ms.
 """
@@ -21,7 +22,7 @@ import itertools
 import logging
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,10 @@ class PredictionLog:
         self._since: dt.datetime | None = None
         self._count = itertools.count()
         self._lock = threading.Lock()  # REST answers in its event loop, gRPC in threads
-        # One writer, so files are written in the order their rows were served.
+        # One writer, so files are written in the order their rows were served; at most one
+        # write waits behind the one it is doing.
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="gonogo-prediction-log")
+        self._pending: Future[Path | None] | None = None
 
     def record(
         self, rt: Runtime, request_id: str, rows: pa.RecordBatch, predicted: pa.RecordBatch
@@ -147,8 +150,15 @@ class PredictionLog:
             self._since = self._since or now
             full = self._rows >= self.flush_rows
             old = (now - self._since).total_seconds() > self.flush_seconds
-            if full or old:  # submitted under the lock: files in the order rows were served
-                self._writer.submit(self._write_served, self._take())
+            if not (full or old):
+                return
+            # Submitted under the lock: files in the order their rows were served.
+            ahead, self._pending = (
+                self._pending,
+                self._writer.submit(self._write_served, self._take()),
+            )
+        if ahead is not None:  # a writer that falls behind slows the requests, not memory
+            ahead.result()
 
     def flush(self) -> Path | None:
         """Write the buffered rows as one file, once the writes already due are done; its path
