@@ -451,7 +451,7 @@ def serve(
         kept = PredictionLog(store / rt.model / "predictions") if log else None
         plane = DataPlane(rt, max_batch, kept, token or None)
         typer.echo(
-            f"serving {rt.ref} ({rt.role}, {rt.candidate.name}, {rt.engine})"
+            f"serving {rt.ref} ({rt.role}, {rt.candidate.name}, {rt.served_by})"
             f" at http://{host}:{port}/v2"
             + (f" and grpc://{host}:{grpc_port}" if grpc_port else ""),
             err=True,

@@ -158,3 +158,17 @@ def test_another_versions_inputs_are_the_datas_columns_and_their_lags(churn_runt
     assert rt.ignored("state") and rt.ignored("churn_lag_1")
     assert rt.ignored("total_day_minutes_lag_7")  # a lag of a column the version reads
     assert not rt.ignored("stat") and not rt.ignored("stat_lag_1") and not rt.ignored("x_lag_")
+
+
+@pytest.mark.xdist_group("hawks-pipeline")
+def test_a_version_served_the_native_way_says_why(hawks_story):
+    """A server going the native way said nothing of why (round 12: a zoned date had kept
+    the model from its ONNX form); it says what registering the version said."""
+    from gonogo.serving.runtime import load
+
+    rt = load("hawks", hawks_story.root)
+    assert (rt.role, rt.engine) == ("heuristic", "native")
+    assert rt.served_by == (
+        "native (candidate 'simple-rule': has no ONNX form: only models (linear, gbm) convert; "
+        "it is a baseline)"
+    )

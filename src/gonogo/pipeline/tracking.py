@@ -253,6 +253,12 @@ class Tracker:
             data: dict[str, Any] = json.loads(self.download(run_id, name, Path(tmp)).read_text())
         return data
 
+    def onnx_said(self, v: Version) -> str:
+        """What registering the version said of its ONNX model (`gonogo.onnx.<role>`)."""
+        with self.errors():
+            tags = self.client.get_run(v.run_id).data.tags
+        return str(tags.get(f"gonogo.onnx.{v.role}", ""))
+
     def candidate(self, v: Version) -> FittedCandidate:
         """The fitted candidate of a version, loaded as MLflow loads it (its digest checked)."""
         return self.loaded(v)[0]

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from gonogo.pipeline.tracking import Tracker
 
 
+_NO_RUNTIME = "onnxruntime is not installed: the onnx extra"
+
+
 @dataclass(frozen=True)
 class Runtime:
     """A registered version of a problem's model (a model or a heuristic) and its candidate;
@@ -39,6 +42,9 @@ class Runtime:
     ignores: frozenset[str] = frozenset()
     """Columns of the data that trained the version that it does not read: a request may
     send them (the inputs of the version it rolled back from, say), and they are ignored."""
+    no_onnx: str = ""
+    """Why the version has no ONNX model, as its registration said (a server going the
+    native way said nothing of why)."""
 
     def ignored(self, name: str) -> bool:
         """Whether an input the version does not read is another version's: a column of the
@@ -60,6 +66,14 @@ class Runtime:
     @property
     def engine(self) -> str:
         return "onnxruntime" if self.fast is not None else "native"
+
+    @property
+    def served_by(self) -> str:
+        """The engine, and why not ONNX Runtime."""
+        if self.fast is not None:
+            return self.engine
+        why = self.no_onnx.removeprefix("none: ") if self.onnx is None else _NO_RUNTIME
+        return f"{self.engine} ({why})" if why else self.engine
 
     def __getstate__(self) -> dict[str, Any]:
         # A session is not picklable (a batch job ships the runtime to workers): made anew.
@@ -120,4 +134,5 @@ def resolve(registry: Tracker, at: str) -> Runtime:
     version = registry.version(at)
     candidate, onnx = registry.loaded(version)
     ignores = registry.columns(version) - set(candidate.schema.names)
-    return Runtime(registry.name, version.number, version.role, candidate, onnx, ignores)
+    why = "" if onnx is not None else registry.onnx_said(version)
+    return Runtime(registry.name, version.number, version.role, candidate, onnx, ignores, why)
