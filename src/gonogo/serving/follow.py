@@ -43,7 +43,7 @@ class Follower:
         moved = resolve(self.registry, str(number))
         moved.engine  # noqa: B018  # its session made here, not on the first request
         self.plane.runtime = moved
-        log.warning("%s moved: %s → %s (%s)", self.alias, before, moved.ref, moved.engine)
+        log.warning("%s moved: %s → %s (%s)", self.alias, before, moved.ref, moved.served_by)
         return True
 
     def _run(self) -> None:
