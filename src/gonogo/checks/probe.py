@@ -7,6 +7,7 @@ scale-free, so one threshold (0.99, "nearly determines") fits every problem.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -118,18 +119,19 @@ def boosted(
     known, held = numbers.to_numpy()[:cut], numbers.to_numpy()[cut:]
     y, truth = ds.y[rows[:cut]], ds.y[rows[cut:]]
 
-    def model(picked: list[int]) -> Any:
+    @cache  # the model of all the columns serves the search's first question and the ranking
+    def model(*picked: int) -> Any:
         return HistGradientBoostingRegressor(max_iter=100, random_state=seed).fit(
-            known[:, picked], y
+            known[:, list(picked)], y
         )
 
     def predict(picked: list[int]) -> np.ndarray[Any, Any]:
-        pred: np.ndarray[Any, Any] = model(picked).predict(held[:, picked])
+        pred: np.ndarray[Any, Any] = model(*picked).predict(held[:, picked])
         return pred
 
     def ranked(top: int) -> list[int]:
         every = list(range(len(columns)))
-        whole = model(every)
+        whole = model(*every)
         errors = []
         for j in every:
             shuffled = held.copy()

@@ -129,7 +129,7 @@ def fewer_origins(problem: Problem, ds: Dataset, split: Split) -> list[Finding]:
             "split.fewer_origins",
             "info",
             f"split.outer asks for {asked} rolling origins; the {len(tested)} tested rows hold "
-            f"{times} time(s) of {ds.time} and make {len(split.outer)}: rows of one time stay "
+            f"{times} time(s) of {ds.time} and make {made}: rows of one time stay "
             "in one origin; a larger split.holdout tests more times",
             (ds.time,),
             {"asked": asked, "made": len(split.outer)},
